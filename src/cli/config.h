@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h: one pseudowire as the command line describes it, and the parsers
+ * that fill it from each spelling a user moves from: `ip l2tp` words
+ * (words.c), QEMU's -netdev l2tpv3 options (qemu.c), UML's vector
+ * transport=l2tpv3 options (uml.c). Every parser prints one line naming the
+ * bad word and value and returns false; main() exits 2.
+ */
+#ifndef PWIRE_CLI_CONFIG_H
+#define PWIRE_CLI_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/session.h"
+#include "in/vnic.h"
+#include "out/xport.h"
+
+/* Fields a user set explicitly; a `peer` preset fills only the others, and
+ * the final check names the required ones still missing. */
+enum pw_set {
+	PW_SET_ENCAP = 1 << 0,
+	PW_SET_LOCAL = 1 << 1,
+	PW_SET_REMOTE = 1 << 2,
+	PW_SET_SPORT = 1 << 3,
+	PW_SET_DPORT = 1 << 4,
+	PW_SET_SESSION = 1 << 5,
+	PW_SET_PEER_SESSION = 1 << 6,
+	PW_SET_L2SPEC = 1 << 7,
+	PW_SET_SEQ = 1 << 8,
+	PW_SET_COOKIE = 1 << 9,
+	PW_SET_PEER_COOKIE = 1 << 10,
+	PW_SET_MTU = 1 << 11,
+};
+
+enum pw_peer {
+	PW_PEER_NONE,
+	PW_PEER_LINUX,
+	PW_PEER_QEMU,
+	PW_PEER_UML,
+	PW_PEER_CISCO,
+};
+
+struct pw_config {
+	struct pw_tap_cfg tap;         /* name, mtu (0 = from the overhead), mac */
+	struct pw_session_cfg session;
+	struct pw_xport_cfg xport;     /* encap, family, local, remote (with ports) */
+	enum pw_peer peer;
+	unsigned set;                  /* enum pw_set bits */
+	bool json;
+};
+
+/* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
+void pw_config_init(struct pw_config *c);
+
+/* `ip l2tp add tunnel` + `add session` words, e.g. argv = {"encap", "udp",
+ * "local", "10.0.0.1", ...}. */
+bool pw_words_parse(struct pw_config *c, int argc, char *const *argv);
+/* QEMU -netdev l2tpv3 suboptions: "src=...,dst=...,udp=on,...". */
+bool pw_qemu_parse(struct pw_config *c, const char *spec);
+/* UML vector options: "transport=l2tpv3,src=...,rx_session=...,...". */
+bool pw_uml_parse(struct pw_config *c, const char *spec);
+
+/* After all parsers ran: apply the peer preset, check what is missing or
+ * inconsistent, derive the MTU. Prints one line and returns false on error. */
+bool pw_config_finish(struct pw_config *c);
+
+/* The bytes of outer IP + UDP + L2TPv3 + inner Ethernet headers one frame costs. */
+unsigned pw_config_overhead(const struct pw_config *c);
+
+/* Print what each preset sets (for --help). */
+void pw_presets_help(FILE *f);
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec.c: L2TPv3 encapsulation and the single receive gate.
+ *
+ * Encap writes the header described by the session's tx layout into the
+ * packet's header slot. Decap checks, in this order and before reading the field it
+ * guards: MSG_TRUNC, the length of the fixed part, the UDP T/Ver word, the
+ * session id, the full header length, the cookie, the sequence number.
+ * Every drop is counted under exactly one reason.
+ */
+#include "codec.h"
+
+static uint32_t seq_mask(enum pw_l2spec l2spec)
+{
+	return l2spec == PW_L2SPEC_DEFAULT ? PW_SEQ24_MASK : UINT32_MAX;
+}
+
+/* The sublayer word to send, and advance the sequence (RFC 4719 §3). */
+static uint32_t sublayer_next(struct pw_session *s)
+{
+	uint32_t word;
+
+	if (!(s->cfg.seq & PW_SEQ_SEND))
+		return 0; /* no number: S=0, or QEMU's pinned counter */
+	word = s->tx_seq & seq_mask(s->cfg.l2spec);
+	s->tx_seq = (s->tx_seq + 1) & seq_mask(s->cfg.l2spec);
+	if (s->cfg.l2spec == PW_L2SPEC_DEFAULT)
+		word |= PW_SUBLAYER_S_BIT;
+	return word;
+}
+
+void pw_encap_burst(struct pw_session *s, struct pw_pkt *const *pkts, unsigned n)
+{
+	const struct pw_layout *l = &s->tx;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pw_pkt *p = pkts[i];
+		uint8_t *h = p->hdr;
+
+		if (s->cfg.encap == PW_ENCAP_UDP)
+			store_be32(h, PW_UDP_WORD);
+		store_be32(h + l->session, s->cfg.peer_session_id);
+		memcpy(h + l->cookie, s->cfg.cookie.bytes, l->cookie_len);
+		if (l->sublayer_len)
+			store_be32(h + l->sublayer, sublayer_next(s));
+		memset(h + l->pad, 0, l->pad_len);
+		p->hdr_len = l->len;
+	}
+}
+
+struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id)
+{
+	/* A pwire process carries a handful of sessions per socket; a linear
+	 * scan beats a hash until that changes. */
+	for (unsigned i = 0; i < t->n_sessions; i++)
+		if (t->sessions[i].cfg.session_id == session_id)
+			return &t->sessions[i];
+	return NULL;
+}
+
+/* The sequence check of `seq recv` (RFC 4719 §4.2 leaves the policy to us):
+ * numbers behind the expected one are dropped, numbers ahead of it are
+ * accepted (the frames between were lost) and resynchronise. */
+static enum pw_rx_verdict seq_check(struct pw_session *s, const uint8_t *h)
+{
+	uint32_t word, ns, mask = seq_mask(s->cfg.l2spec);
+
+	if (!s->rx.sublayer_len || !(s->cfg.seq & PW_SEQ_RECV))
+		return PW_RX_OK;
+	word = load_be32(h + s->rx.sublayer);
+	if (s->cfg.l2spec == PW_L2SPEC_DEFAULT && !(word & PW_SUBLAYER_S_BIT)) {
+		s->stats.rx_seq_discards++;
+		return PW_RX_NO_SEQ;
+	}
+	ns = word & mask;
+	if (s->rx_seq_valid && ((ns - s->rx_seq) & mask) > mask / 2) {
+		s->stats.rx_oos_packets++;
+		return PW_RX_OOS;
+	}
+	s->rx_seq = (ns + 1) & mask;
+	s->rx_seq_valid = true;
+	return PW_RX_OK;
+}
+
+enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_session **out)
+{
+	unsigned at = t->encap == PW_ENCAP_UDP ? PW_UDP_WORD_LEN : 0;
+	struct pw_session *s;
+	uint32_t id;
+
+	if (p->truncated) {
+		t->stats.rx_truncated++;
+		return PW_RX_TRUNCATED;
+	}
+	if (p->len < at + PW_SESSION_LEN) {
+		t->stats.rx_short++;
+		return PW_RX_SHORT;
+	}
+	if (t->encap == PW_ENCAP_UDP) {
+		uint32_t word = load_be32(p->data);
+
+		if (((word >> PW_UDP_VER_SHIFT) & PW_UDP_VER_MASK) != PW_L2TP_VERSION) {
+			t->stats.rx_bad_version++;
+			return PW_RX_BAD_VERSION;
+		}
+		if (word & PW_UDP_T_BIT) {
+			t->stats.rx_control++;
+			return PW_RX_CONTROL;
+		}
+	}
+	id = load_be32(p->data + at);
+	if (t->encap == PW_ENCAP_IP && id == 0) { /* RFC 3931 §4.1.1.1 */
+		t->stats.rx_control++;
+		return PW_RX_CONTROL;
+	}
+	s = pw_tunnel_lookup(t, id);
+	if (!s) {
+		t->stats.rx_bad_session++;
+		return PW_RX_BAD_SESSION;
+	}
+	if (p->len < (uint32_t)s->rx.len + PW_ETH_HLEN) {
+		t->stats.rx_short++;
+		return PW_RX_SHORT;
+	}
+	if (memcmp(p->data + s->rx.cookie, s->cfg.peer_cookie.bytes, s->rx.cookie_len)) {
+		s->stats.rx_cookie_discards++;
+		return PW_RX_BAD_COOKIE;
+	}
+	enum pw_rx_verdict v = seq_check(s, p->data);
+	if (v != PW_RX_OK)
+		return v;
+	p->data += s->rx.len;
+	p->len -= s->rx.len;
+	s->stats.rx_packets++;
+	s->stats.rx_bytes += p->len;
+	*out = s;
+	return PW_RX_OK;
+}
+
+unsigned pw_decap_burst(struct pw_tunnel *t, struct pw_pkt **pkts, unsigned n,
+			struct pw_session **sess)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pw_pkt *p = pkts[i];
+
+		if (pw_decap(t, p, &sess[kept]) != PW_RX_OK)
+			continue;
+		pkts[i] = pkts[kept];
+		pkts[kept++] = p;
+	}
+	return kept;
+}

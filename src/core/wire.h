@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wire.h: the L2TPv3 data message as it appears on the wire, defined once.
+ *
+ * RFC 3931 §4.1.1 (UDP) and §4.1.1.1 (IP), RFC 4719 §3 (Ethernet pseudowire
+ * with the default L2-Specific Sublayer, RFC 3931 §4.6). Only constants and
+ * byte access helpers live here; the per-session layout is in layout.h.
+ * Packet bytes are never cast to wider types: use the load/store helpers.
+ */
+#ifndef PWIRE_CORE_WIRE_H
+#define PWIRE_CORE_WIRE_H
+
+#include <stdint.h>
+#include <string.h>
+
+enum pw_wire {
+	/* RFC 3931 §4.1.2.2: over UDP a data message starts with a 32-bit
+	 * word: T(1) x(11) Ver(4) Reserved(16). T=0, Ver=3. */
+	PW_UDP_WORD = 0x00030000u,
+	PW_UDP_WORD_LEN = 4,
+	PW_UDP_T_BIT = 0x80000000u,
+	PW_UDP_VER_SHIFT = 16,
+	PW_UDP_VER_MASK = 0xf,
+	PW_L2TP_VERSION = 3,
+	PW_SESSION_LEN = 4,
+	PW_COOKIE_MAX = 8,
+	PW_SUBLAYER_LEN = 4,
+	/* RFC 4719 §3: S bit and 24-bit sequence number in the default sublayer. */
+	PW_SUBLAYER_S_BIT = 0x40000000u,
+	PW_SEQ24_MASK = 0x00ffffffu,
+	PW_OFFSET_MAX = 256, /* QEMU's limit for its `offset` pad */
+	PW_HDR_MAX = PW_UDP_WORD_LEN + PW_SESSION_LEN + PW_COOKIE_MAX + PW_SUBLAYER_LEN +
+		     PW_OFFSET_MAX,
+	PW_ETH_HLEN = 14,
+	PW_ETH_VLAN_HLEN = 18, /* one 802.1Q tag on top of the MTU */
+	PW_IPV4_HLEN_MIN = 20,
+	PW_IPV4_HLEN_MAX = 60,
+	PW_IPV6_HLEN = 40,
+	PW_UDP_HLEN = 8,
+	PW_IPPROTO_L2TP = 115,
+};
+
+static inline uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void store_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline void store_be64(uint8_t *p, uint64_t v)
+{
+	store_be32(p, v >> 32);
+	store_be32(p + 4, (uint32_t)v);
+}
+
+#endif

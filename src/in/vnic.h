@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnic.h: virtual NIC backends (the "in" side), behind one ops table.
+ *
+ * A backend either fills pwire's buffers (TAP: read() into pkt->buf) or lends
+ * its own (guest memory, packet ring slots: it sets pkt->data and pkt->priv
+ * and gets them back through release()), so zero-copy backends need no change
+ * in core/ or dp/.
+ */
+#ifndef PWIRE_IN_VNIC_H
+#define PWIRE_IN_VNIC_H
+
+#include <stdint.h>
+
+#include "core/codec.h"
+
+#define PW_VNIC_COUNTERS(X)                                                                        \
+	X(rx_too_big) /* guest frames dropped: longer than frame_max (MTU) */                    \
+	X(rx_short)   /* guest frames dropped: shorter than an Ethernet header */                \
+	X(tx_errors)  /* frames the backend refused */
+
+struct pw_vnic_stats {
+	PW_VNIC_COUNTERS(PW_COUNTER_FIELD)
+};
+extern const struct pw_counter_name pw_vnic_counter_names[];
+extern const size_t pw_vnic_counter_count;
+
+struct pw_vnic;
+
+struct pw_vnic_ops {
+	const char *name;
+	/* Frames the guest sent: fill pkts[i] (into pkts[i]->buf, or lent).
+	 * Returns how many, 0 when none is waiting, or -errno. Frames longer
+	 * than frame_max or shorter than an Ethernet header are dropped and
+	 * counted in stats. */
+	int (*rx_burst)(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n);
+	/* Frames for the guest: returns how many were taken (the rest stay
+	 * with the caller), 0 when it is full, or -errno. */
+	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+	/* Give lent buffers back; NULL for backends that never lend. */
+	void (*release)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+	int (*fd)(const struct pw_vnic *v);
+	void (*close)(struct pw_vnic *v);
+};
+
+struct pw_vnic {
+	const struct pw_vnic_ops *ops;
+	uint32_t frame_max; /* longest frame: MTU + Ethernet header + one VLAN tag */
+	struct pw_vnic_stats stats;
+};
+
+struct pw_tap_cfg {
+	char name[16];      /* IFNAMSIZ; created if absent */
+	unsigned mtu;
+	uint8_t mac[6];
+	bool has_mac;
+};
+
+/* Open (or create) a TAP device, set its MTU, bring it up. NULL and errno. */
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg);
+
+/* A vNIC with no device: rx yields nothing, tx counts and discards. */
+struct pw_vnic *pw_null_open(unsigned mtu);
+
+static inline void pw_vnic_close(struct pw_vnic *v)
+{
+	if (v)
+		v->ops->close(v);
+}
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xport.h: transports to the remote peer (the "out" side), behind one ops table.
+ *
+ * A transport moves bursts of datagrams; it knows sockets and addresses but
+ * nothing of sessions. Buffers belong to the caller: rx_burst receives into
+ * the buffers of the packets it is given, tx_burst sends [hdr][data] of each
+ * packet. The mmsghdr and iovec arrays are allocated at open time.
+ */
+#ifndef PWIRE_OUT_XPORT_H
+#define PWIRE_OUT_XPORT_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "core/codec.h"
+
+struct pw_xport;
+
+struct pw_xport_ops {
+	const char *name;
+	/* Receive up to n datagrams into pkts[i]->buf; set data/len/truncated.
+	 * Datagrams from a source other than the remote are dropped and counted
+	 * here. Returns how many packets were filled (0 when none is waiting),
+	 * or -errno. */
+	int (*rx_burst)(struct pw_xport *x, struct pw_pkt **pkts, unsigned n);
+	/* Send pkts[0..k) and return k (DPDK contract: the rest stay with the
+	 * caller); 0 when the socket is full; -errno on a hard error. */
+	int (*tx_burst)(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n);
+	int (*fd)(const struct pw_xport *x);
+	void (*close)(struct pw_xport *x);
+};
+
+struct pw_xport {
+	const struct pw_xport_ops *ops;
+	struct pw_tunnel_stats *stats; /* borrowed: where socket-level events count */
+};
+
+struct pw_xport_cfg {
+	enum pw_encap encap;
+	int family; /* AF_INET or AF_INET6 */
+	struct sockaddr_storage local;  /* with the UDP source port */
+	struct sockaddr_storage remote; /* with the UDP destination port */
+	unsigned burst; /* most datagrams per call */
+};
+
+/* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */
+struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats);
+
+/* Two transports joined back to back in memory, for tests, fuzzing and the
+ * benchmark. Each datagram of up to `mtu` bytes is copied once. */
+int pw_loop_open_pair(unsigned burst, unsigned mtu, struct pw_tunnel_stats *stats_a,
+		      struct pw_tunnel_stats *stats_b, struct pw_xport **a, struct pw_xport **b);
+
+static inline void pw_xport_close(struct pw_xport *x)
+{
+	if (x)
+		x->ops->close(x);
+}
+
+#endif
