@@ -1,1 +1,125 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * config.c: defaults, `peer` presets and the final consistency check of a
+ * pseudowire's configuration, run after every spelling was parsed and before
+ * anything is created.
+ */
+#include <string.h>
+
+#include "cli/config.h"
+#include "cli/parse.h"
+
+enum {
+	PW_UNDERLAY_MTU = 1500, /* assumed underlay when no `mtu` is given */
+	PW_MTU_MIN = 68,        /* RFC 791: every IPv4 host must take this */
+	PW_BURST = 64,
+};
+
+struct preset {
+	const char *name;
+	enum pw_encap encap;
+	enum pw_l2spec l2spec;
+	const char *help;
+};
+
+static const struct preset presets[] = {
+	[PW_PEER_LINUX] = { "linux", PW_ENCAP_UDP, PW_L2SPEC_DEFAULT,
+			    "encap udp, l2spec_type default (ip l2tp's defaults)" },
+	[PW_PEER_QEMU] = { "qemu", PW_ENCAP_UDP, PW_L2SPEC_NONE,
+			   "encap udp, l2spec_type none (QEMU -netdev l2tpv3 without counter=on)" },
+	[PW_PEER_UML] = { "uml", PW_ENCAP_UDP, PW_L2SPEC_NONE,
+			  "encap udp, l2spec_type none (UML transport=l2tpv3 without counter=1)" },
+	[PW_PEER_CISCO] = { "cisco", PW_ENCAP_IP, PW_L2SPEC_NONE,
+			    "encap ip, l2spec_type none (IOS static L2TPv3 without sequencing)" },
+};
+
+void pw_config_init(struct pw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->session.encap = PW_ENCAP_UDP;
+	c->session.l2spec = PW_L2SPEC_DEFAULT;
+	c->session.seq = PW_SEQ_NONE;
+	c->xport.burst = PW_BURST;
+}
+
+void pw_presets_help(FILE *f)
+{
+	for (unsigned i = PW_PEER_LINUX; i <= PW_PEER_CISCO; i++)
+		fprintf(f, "  peer %-6s %s\n", presets[i].name, presets[i].help);
+}
+
+unsigned pw_config_overhead(const struct pw_config *c)
+{
+	struct pw_layout tx = pw_layout_tx(&c->session);
+	unsigned ip = c->xport.family == AF_INET6 ? PW_IPV6_HLEN : PW_IPV4_HLEN_MIN;
+	unsigned udp = c->session.encap == PW_ENCAP_UDP ? PW_UDP_HLEN : 0;
+
+	return ip + udp + tx.len + PW_ETH_HLEN;
+}
+
+static bool require(const struct pw_config *c, unsigned bit, const char *word)
+{
+	if (c->set & bit)
+		return true;
+	pw_error("missing %s", word);
+	return false;
+}
+
+bool pw_config_finish(struct pw_config *c)
+{
+	struct pw_session_cfg *s = &c->session;
+	unsigned overhead;
+	char a[64], b[64];
+
+	if (c->peer != PW_PEER_NONE) {
+		if (!(c->set & PW_SET_ENCAP))
+			s->encap = presets[c->peer].encap;
+		if (!(c->set & PW_SET_L2SPEC))
+			s->l2spec = presets[c->peer].l2spec;
+	}
+	if (!require(c, PW_SET_REMOTE, "remote") || !require(c, PW_SET_SESSION, "session_id") ||
+	    !require(c, PW_SET_PEER_SESSION, "peer_session_id"))
+		return false;
+	if (s->encap == PW_ENCAP_UDP &&
+	    (!require(c, PW_SET_SPORT, "udp_sport") || !require(c, PW_SET_DPORT, "udp_dport")))
+		return false;
+	if (s->encap == PW_ENCAP_IP && (c->set & (PW_SET_SPORT | PW_SET_DPORT))) {
+		pw_error("udp_sport and udp_dport need encap udp (this pseudowire is encap ip)");
+		return false;
+	}
+
+	c->xport.family = c->xport.remote.ss_family;
+	if (!(c->set & PW_SET_LOCAL)) {
+		memset(&c->xport.local, 0, sizeof(c->xport.local));
+		c->xport.local.ss_family = c->xport.family; /* any address */
+	} else if (c->xport.local.ss_family != c->xport.family) {
+		pw_error("local %s and remote %s are not of one address family",
+			 pw_addr_str(&c->xport.local, a, sizeof(a)),
+			 pw_addr_str(&c->xport.remote, b, sizeof(b)));
+		return false;
+	}
+	c->xport.encap = s->encap;
+	pw_addr_set_port(&c->xport.local, s->encap == PW_ENCAP_UDP ? c->sport : 0);
+	pw_addr_set_port(&c->xport.remote, s->encap == PW_ENCAP_UDP ? c->dport : 0);
+
+	if ((s->seq & PW_SEQ_RECV || s->seq & PW_SEQ_SEND) && s->l2spec == PW_L2SPEC_NONE) {
+		pw_error("seq %s needs a sublayer to carry the numbers: l2spec_type default or "
+			 "counter32",
+			 s->seq == PW_SEQ_BOTH ? "both" : s->seq & PW_SEQ_RECV ? "recv" : "send");
+		return false;
+	}
+
+	overhead = pw_config_overhead(c);
+	if (!(c->set & PW_SET_MTU)) {
+		c->tap.mtu = PW_UNDERLAY_MTU - overhead;
+	} else if (c->tap.mtu < PW_MTU_MIN) {
+		pw_error("mtu %u is too small (at least %u)", c->tap.mtu, (unsigned)PW_MTU_MIN);
+		return false;
+	} else if (c->tap.mtu + overhead > 65535) {
+		pw_error("mtu %u is too large: with %u bytes of encapsulation a frame would not "
+			 "fit one IP datagram (at most %u)",
+			 c->tap.mtu, overhead, 65535 - overhead);
+		return false;
+	}
+	return true;
+}

@@ -44,7 +44,8 @@ enum pw_peer {
 struct pw_config {
 	struct pw_tap_cfg tap;         /* name, mtu (0 = from the overhead), mac */
 	struct pw_session_cfg session;
-	struct pw_xport_cfg xport;     /* encap, family, local, remote (with ports) */
+	struct pw_xport_cfg xport;     /* encap, family, local, remote (ports: finish) */
+	uint16_t sport, dport;         /* UDP ports, put into xport by finish */
 	enum pw_peer peer;
 	unsigned set;                  /* enum pw_set bits */
 	bool json;

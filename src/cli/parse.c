@@ -1,1 +1,236 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * parse.c: the shared value parsers behind words.c, qemu.c and uml.c.
+ * Every error line names the option and the value it refused.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/parse.h"
+
+enum { PW_SPEC_MAX = 4096 };
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pwire: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void pw_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void pw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+bool pw_parse_u64(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!val || !*val) {
+		pw_error("%s needs a value", opt);
+		return false;
+	}
+	errno = 0;
+	v = strtoull(val, &end, 0);
+	if (!isdigit((unsigned char)val[0]) || *end || errno) {
+		pw_error("bad value for %s: '%s' (expected a number %llu..%llu)", opt, val,
+			 (unsigned long long)min, (unsigned long long)max);
+		return false;
+	}
+	if (v < min || v > max) {
+		pw_error("%s %s is out of range (%llu..%llu)", opt, val, (unsigned long long)min,
+			 (unsigned long long)max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool pw_parse_u32(const char *opt, const char *val, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!pw_parse_u64(opt, val, min, max, &v))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool pw_parse_session(const char *opt, const char *val, uint32_t *out)
+{
+	return pw_parse_u32(opt, val, 1, UINT32_MAX, out);
+}
+
+bool pw_parse_port(const char *opt, const char *val, uint16_t *out)
+{
+	uint32_t v;
+
+	if (!pw_parse_u32(opt, val, 1, 65535, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c)
+{
+	size_t n = val ? strlen(val) : 0;
+
+	if (n != 8 && n != 16) {
+		pw_error("bad value for %s: '%s' (expected 8 or 16 hex digits)", opt,
+			 val ? val : "");
+		return false;
+	}
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(val[i]), lo = hexval(val[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			pw_error("bad value for %s: '%s' (expected 8 or 16 hex digits)", opt, val);
+			return false;
+		}
+		c->bytes[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	c->len = (uint8_t)(n / 2);
+	return true;
+}
+
+bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct pw_cookie *c)
+{
+	uint64_t v;
+
+	if (!pw_parse_u64(opt, val, 0, len == 8 ? UINT64_MAX : UINT32_MAX, &v))
+		return false;
+	if (len == 8)
+		store_be64(c->bytes, v);
+	else
+		store_be32(c->bytes, (uint32_t)v);
+	c->len = (uint8_t)len;
+	return true;
+}
+
+bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (val && inet_pton(AF_INET, val, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		return true;
+	}
+	if (val && inet_pton(AF_INET6, val, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		return true;
+	}
+	pw_error("bad value for %s: '%s' (expected an IPv4 or IPv6 address)", opt, val ? val : "");
+	return false;
+}
+
+bool pw_parse_bool(const char *opt, const char *val, bool *out)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+
+	for (unsigned i = 0; val && i < 4; i++) {
+		if (!strcasecmp(val, yes[i]))
+			return *out = true;
+		if (!strcasecmp(val, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	pw_error("bad value for %s: '%s' (expected on or off)", opt, val ? val : "");
+	return false;
+}
+
+bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (!val || sscanf(val, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+			   &b[5], &tail) != 6 || strlen(val) != 17) {
+		pw_error("bad value for %s: '%s' (expected a MAC address like 52:54:00:12:34:56)",
+			 opt, val ? val : "");
+		return false;
+	}
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	if (mac[0] & 1) {
+		pw_error("bad value for %s: '%s' (a multicast address cannot be a NIC's)", opt, val);
+		return false;
+	}
+	return true;
+}
+
+bool pw_kv_each(const char *what, const char *spec, pw_kv_fn fn, void *ctx)
+{
+	char buf[PW_SPEC_MAX];
+	char *save = NULL;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		pw_error("%s: option list longer than %d characters", what, PW_SPEC_MAX - 1);
+		return false;
+	}
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (eq)
+			*eq = '\0';
+		if (!*kv) {
+			pw_error("%s: empty option name in '%s'", what, spec);
+			return false;
+		}
+		if (!fn(ctx, kv, eq ? eq + 1 : NULL))
+			return false;
+	}
+	return true;
+}
+
+void pw_addr_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+const char *pw_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len)
+{
+	const void *a = ss->ss_family == AF_INET ?
+				(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+				(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (!inet_ntop(ss->ss_family, a, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}

@@ -1,1 +1,210 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * words.c: the `ip l2tp add tunnel` + `add session` words of `pwire up`,
+ * spelled as iproute2 spells them (ip/ipl2tp.c, ip-l2tp(8)), plus pwire's
+ * own `mtu`, `mac` and `peer`. A table maps each word to its setter.
+ */
+#include <string.h>
+
+#include "cli/config.h"
+#include "cli/parse.h"
+
+struct word {
+	const char *name;
+	const char *alias;
+	bool (*set)(struct pw_config *c, const char *word, const char *val);
+};
+
+static bool set_encap(struct pw_config *c, const char *w, const char *v)
+{
+	if (!strcmp(v, "udp"))
+		c->session.encap = PW_ENCAP_UDP;
+	else if (!strcmp(v, "ip"))
+		c->session.encap = PW_ENCAP_IP;
+	else {
+		pw_error("bad value for %s: '%s' (expected udp or ip)", w, v);
+		return false;
+	}
+	c->set |= PW_SET_ENCAP;
+	return true;
+}
+
+static bool set_local(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_LOCAL;
+	return pw_parse_addr(w, v, &c->xport.local);
+}
+
+static bool set_remote(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_REMOTE;
+	return pw_parse_addr(w, v, &c->xport.remote);
+}
+
+static bool set_sport(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_SPORT;
+	return pw_parse_port(w, v, &c->sport);
+}
+
+static bool set_dport(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_DPORT;
+	return pw_parse_port(w, v, &c->dport);
+}
+
+static bool set_session(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_SESSION;
+	return pw_parse_session(w, v, &c->session.session_id);
+}
+
+static bool set_peer_session(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_PEER_SESSION;
+	return pw_parse_session(w, v, &c->session.peer_session_id);
+}
+
+static bool set_cookie(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_COOKIE;
+	return pw_parse_cookie_hex(w, v, &c->session.cookie);
+}
+
+static bool set_peer_cookie(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_PEER_COOKIE;
+	return pw_parse_cookie_hex(w, v, &c->session.peer_cookie);
+}
+
+static bool set_l2spec(struct pw_config *c, const char *w, const char *v)
+{
+	if (!strcmp(v, "none"))
+		c->session.l2spec = PW_L2SPEC_NONE;
+	else if (!strcmp(v, "default"))
+		c->session.l2spec = PW_L2SPEC_DEFAULT;
+	else if (!strcmp(v, "counter32"))
+		c->session.l2spec = PW_L2SPEC_COUNTER32;
+	else {
+		pw_error("bad value for %s: '%s' (expected none, default or counter32)", w, v);
+		return false;
+	}
+	c->set |= PW_SET_L2SPEC;
+	return true;
+}
+
+static bool set_seq(struct pw_config *c, const char *w, const char *v)
+{
+	static const char *const names[] = { "none", "send", "recv", "both" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (!strcmp(v, names[i])) {
+			c->session.seq = i; /* the enum pw_seq bits, in this order */
+			c->set |= PW_SET_SEQ;
+			return true;
+		}
+	}
+	pw_error("bad value for %s: '%s' (expected none, send, recv or both)", w, v);
+	return false;
+}
+
+static bool set_offset(struct pw_config *c, const char *w, const char *v)
+{
+	uint32_t n;
+
+	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n))
+		return false;
+	c->session.offset = (uint16_t)n;
+	return true;
+}
+
+static bool set_peer_offset(struct pw_config *c, const char *w, const char *v)
+{
+	uint32_t n;
+
+	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n))
+		return false;
+	c->session.peer_offset = (uint16_t)n;
+	return true;
+}
+
+static bool set_mtu(struct pw_config *c, const char *w, const char *v)
+{
+	c->set |= PW_SET_MTU;
+	return pw_parse_u32(w, v, 1, 65535, &c->tap.mtu);
+}
+
+static bool set_mac(struct pw_config *c, const char *w, const char *v)
+{
+	c->tap.has_mac = true;
+	return pw_parse_mac(w, v, c->tap.mac);
+}
+
+static bool set_peer(struct pw_config *c, const char *w, const char *v)
+{
+	static const char *const names[] = { [PW_PEER_LINUX] = "linux", [PW_PEER_QEMU] = "qemu",
+					     [PW_PEER_UML] = "uml", [PW_PEER_CISCO] = "cisco" };
+
+	for (unsigned i = PW_PEER_LINUX; i <= PW_PEER_CISCO; i++) {
+		if (!strcmp(v, names[i])) {
+			c->peer = i;
+			return true;
+		}
+	}
+	pw_error("bad value for %s: '%s' (expected linux, qemu, uml or cisco)", w, v);
+	return false;
+}
+
+/* Tunnel ids are bookkeeping of the control plane; a static pseudowire never
+ * puts them on the wire. Checked as iproute2 checks them, then ignored. */
+static bool set_tunnel_id(struct pw_config *c, const char *w, const char *v)
+{
+	uint32_t id;
+
+	(void)c;
+	return pw_parse_u32(w, v, 1, UINT32_MAX, &id);
+}
+
+static const struct word words[] = {
+	{ "encap", NULL, set_encap },
+	{ "local", NULL, set_local },
+	{ "remote", NULL, set_remote },
+	{ "udp_sport", NULL, set_sport },
+	{ "udp_dport", NULL, set_dport },
+	{ "session_id", "sid", set_session },
+	{ "peer_session_id", "psid", set_peer_session },
+	{ "cookie", NULL, set_cookie },
+	{ "peer_cookie", NULL, set_peer_cookie },
+	{ "l2spec_type", NULL, set_l2spec },
+	{ "seq", NULL, set_seq },
+	{ "offset", NULL, set_offset },
+	{ "peer_offset", NULL, set_peer_offset },
+	{ "tunnel_id", "tid", set_tunnel_id },
+	{ "peer_tunnel_id", "ptid", set_tunnel_id },
+	{ "mtu", NULL, set_mtu },
+	{ "mac", "address", set_mac },
+	{ "peer", NULL, set_peer },
+};
+
+bool pw_words_parse(struct pw_config *c, int argc, char *const *argv)
+{
+	for (int i = 0; i < argc; i += 2) {
+		const struct word *w = NULL;
+
+		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (!strcmp(argv[i], words[k].name) ||
+			    (words[k].alias && !strcmp(argv[i], words[k].alias)))
+				w = &words[k];
+		if (!w) {
+			pw_error("unknown word '%s' (see pwire up --help)", argv[i]);
+			return false;
+		}
+		if (i + 1 >= argc) {
+			pw_error("%s needs a value", argv[i]);
+			return false;
+		}
+		if (!w->set(c, argv[i], argv[i + 1]))
+			return false;
+	}
+	return true;
+}

@@ -1,1 +1,237 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * socket.c: L2TPv3 over UDP (RFC 3931 §4.1.2.2) and over IP protocol 115
+ * (§4.1.1.1), IPv4 and IPv6, with recvmmsg/sendmmsg bursts.
+ *
+ * The socket is bound to the local address and not connected, so datagrams
+ * from any other source reach us and are counted (rx_bad_source) instead of
+ * vanishing in the kernel. Raw IPv4 sockets deliver the IP header, raw IPv6
+ * ones do not: the IPv4 header is skipped by its IHL. The mmsghdr, iovec and
+ * address arrays are allocated here at open time; buffers are the caller's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "out/xport.h"
+
+enum { PW_SOCKBUF = 4 << 20 };
+
+struct sock_xport {
+	struct pw_xport x;
+	int fd;
+	bool raw_v4;  /* IP encap over IPv4: datagrams start with the IP header */
+	bool udp;
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	unsigned burst;
+	struct mmsghdr *rx_msgs, *tx_msgs;
+	struct iovec *rx_iov, *tx_iov; /* 1 per rx datagram, 2 per tx datagram */
+	struct sockaddr_storage *rx_names;
+};
+
+static bool same_source(const struct sock_xport *sx, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != sx->remote.ss_family)
+		return false;
+	if (from->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)from, *b = (const void *)&sx->remote;
+
+		return a->sin_addr.s_addr == b->sin_addr.s_addr &&
+		       (!sx->udp || a->sin_port == b->sin_port);
+	}
+	const struct sockaddr_in6 *a = (const void *)from, *b = (const void *)&sx->remote;
+
+	return !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) &&
+	       (!sx->udp || a->sin6_port == b->sin6_port);
+}
+
+/* Skip the IPv4 header a raw socket hands us, by its IHL. */
+static bool strip_ipv4(struct pw_pkt *p)
+{
+	unsigned ihl;
+
+	if (p->len < PW_IPV4_HLEN_MIN)
+		return false;
+	ihl = (p->data[0] & 0x0f) * 4u;
+	if (ihl < PW_IPV4_HLEN_MIN || p->len < ihl)
+		return false;
+	p->data += ihl;
+	p->len -= ihl;
+	return true;
+}
+
+static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
+{
+	struct sock_xport *sx = (struct sock_xport *)x;
+	unsigned kept = 0;
+	int got;
+
+	if (n > sx->burst)
+		n = sx->burst;
+	for (unsigned i = 0; i < n; i++) {
+		sx->rx_iov[i] = (struct iovec){ pkts[i]->buf, pkts[i]->cap };
+		sx->rx_msgs[i].msg_hdr.msg_namelen = sizeof(sx->rx_names[i]);
+		sx->rx_msgs[i].msg_hdr.msg_flags = 0;
+	}
+	got = recvmmsg(sx->fd, sx->rx_msgs, n, MSG_DONTWAIT, NULL);
+	if (got < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		/* ECONNREFUSED and friends: an ICMP error queued on the socket. */
+		x->stats->rx_socket_errors++;
+		return 0;
+	}
+	for (int i = 0; i < got; i++) {
+		struct pw_pkt *p = pkts[i];
+		const struct msghdr *h = &sx->rx_msgs[i].msg_hdr;
+
+		if (!same_source(sx, &sx->rx_names[i])) {
+			x->stats->rx_bad_source++;
+			continue;
+		}
+		p->data = p->buf;
+		p->len = sx->rx_msgs[i].msg_len;
+		p->truncated = h->msg_flags & MSG_TRUNC;
+		if (p->truncated)
+			p->len = 0; /* nothing of a cut datagram is read */
+		else if (sx->raw_v4 && !strip_ipv4(p)) {
+			x->stats->rx_short++;
+			continue;
+		}
+		pkts[i] = pkts[kept];
+		pkts[kept++] = p;
+	}
+	return (int)kept;
+}
+
+static int sock_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
+{
+	struct sock_xport *sx = (struct sock_xport *)x;
+	unsigned done = 0;
+
+	if (n > sx->burst)
+		n = sx->burst;
+	for (unsigned i = 0; i < n; i++) {
+		sx->tx_iov[2 * i] = (struct iovec){ (void *)pkts[i]->hdr, pkts[i]->hdr_len };
+		sx->tx_iov[2 * i + 1] = (struct iovec){ pkts[i]->data, pkts[i]->len };
+	}
+	while (done < n) {
+		int sent = sendmmsg(sx->fd, sx->tx_msgs + done, n - done, MSG_DONTWAIT);
+
+		if (sent > 0) {
+			done += (unsigned)sent;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			x->stats->tx_eagain++;
+			break;
+		}
+		/* The first datagram was refused (ICMP error, no route, too big):
+		 * it is dropped and counted, the rest go on. */
+		x->stats->tx_errors++;
+		done++;
+	}
+	return (int)done;
+}
+
+static int sock_fd(const struct pw_xport *x)
+{
+	return ((const struct sock_xport *)x)->fd;
+}
+
+static void sock_close(struct pw_xport *x)
+{
+	struct sock_xport *sx = (struct sock_xport *)x;
+
+	if (sx->fd >= 0)
+		close(sx->fd);
+	free(sx->rx_msgs);
+	free(sx->tx_msgs);
+	free(sx->rx_iov);
+	free(sx->tx_iov);
+	free(sx->rx_names);
+	free(sx);
+}
+
+static const struct pw_xport_ops sock_ops = {
+	.name = "socket",
+	.rx_burst = sock_rx_burst,
+	.tx_burst = sock_tx_burst,
+	.fd = sock_fd,
+	.close = sock_close,
+};
+
+static void grow_buffers(int fd)
+{
+	int size = PW_SOCKBUF;
+
+	/* FORCE needs CAP_NET_ADMIN; without it the kernel caps at rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+static socklen_t addr_len(int family)
+{
+	return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats)
+{
+	struct sock_xport *sx = calloc(1, sizeof(*sx));
+	unsigned b = cfg->burst;
+	int one = 1, err;
+
+	if (!sx)
+		return NULL;
+	sx->x = (struct pw_xport){ .ops = &sock_ops, .stats = stats };
+	sx->burst = b;
+	sx->udp = cfg->encap == PW_ENCAP_UDP;
+	sx->raw_v4 = !sx->udp && cfg->family == AF_INET;
+	sx->remote = cfg->remote;
+	sx->remote_len = addr_len(cfg->family);
+	sx->fd = socket(cfg->family, (sx->udp ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC,
+			sx->udp ? IPPROTO_UDP : PW_IPPROTO_L2TP);
+	if (sx->fd < 0)
+		goto fail;
+	if (cfg->family == AF_INET6 &&
+	    setsockopt(sx->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		goto fail;
+	if (sx->udp && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	grow_buffers(sx->fd);
+	if (bind(sx->fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
+		goto fail;
+
+	sx->rx_msgs = calloc(b, sizeof(*sx->rx_msgs));
+	sx->tx_msgs = calloc(b, sizeof(*sx->tx_msgs));
+	sx->rx_iov = calloc(b, sizeof(*sx->rx_iov));
+	sx->tx_iov = calloc(2 * (size_t)b, sizeof(*sx->tx_iov));
+	sx->rx_names = calloc(b, sizeof(*sx->rx_names));
+	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names)
+		goto fail;
+	for (unsigned i = 0; i < b; i++) {
+		sx->rx_msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &sx->rx_names[i],
+			.msg_iov = &sx->rx_iov[i],
+			.msg_iovlen = 1,
+		};
+		sx->tx_msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &sx->remote,
+			.msg_namelen = sx->remote_len,
+			.msg_iov = &sx->tx_iov[2 * i],
+			.msg_iovlen = 2,
+		};
+	}
+	return &sx->x;
+fail:
+	err = errno;
+	sock_close(&sx->x);
+	errno = err;
+	return NULL;
+}
