@@ -98,8 +98,6 @@ static void print_usage(FILE *f)
 /* Parse the whole command line of `up`; nothing is created here. */
 static bool up_parse(struct pw_config *c, int argc, char **argv)
 {
-	int first = 1;
-
 	if (argc < 2 || argv[1][0] == '-') {
 		pw_error("up: missing DEV (the TAP device name)");
 		return false;
@@ -126,12 +124,12 @@ static bool up_parse(struct pw_config *c, int argc, char **argv)
 			pw_error("up: unknown option '%s'", argv[i]);
 			return false;
 		} else {
-			/* A run of words up to the next option. */
-			first = i;
-			while (i + 1 < argc && argv[i + 1][0] != '-')
-				i++;
-			if (!pw_words_parse(c, i - first + 1, argv + first))
+			/* A word and its value; a value may start with '-'. */
+			int n = i + 1 < argc ? 2 : 1;
+
+			if (!pw_words_parse(c, n, argv + i))
 				return false;
+			i += n - 1;
 		}
 	}
 	return pw_config_finish(c);

@@ -194,14 +194,14 @@ bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6])
 bool pw_kv_each(const char *what, const char *spec, pw_kv_fn fn, void *ctx)
 {
 	char buf[PW_SPEC_MAX];
-	char *save = NULL;
+	char *rest = buf, *kv;
 
 	if (strlen(spec) >= sizeof(buf)) {
 		pw_error("%s: option list longer than %d characters", what, PW_SPEC_MAX - 1);
 		return false;
 	}
 	strcpy(buf, spec);
-	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+	while ((kv = strsep(&rest, ","))) {
 		char *eq = strchr(kv, '=');
 
 		if (eq)

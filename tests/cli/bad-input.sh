@@ -1,0 +1,44 @@
+#!/bin/bash
+# Every bad command line in tests/bad/cli.txt exits 2 with exactly its
+# expected error line on stderr, and leaves no TAP device behind (the whole
+# command line is checked before anything is created). Runs in a throw-away
+# network namespace so "no device behind" can be checked exactly.
+set -u
+: "${PWIRE:?PWIRE must name the pwire binary}" "${TESTS:?TESTS must name the tests directory}"
+ns=pwbad$$
+ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+trap 'ip netns del "$ns" 2>/dev/null' EXIT
+fail=0 n=0
+while IFS= read -r line; do
+	case "$line" in '#'* | '') continue ;; esac
+	args=${line%% | *}
+	want=${line#* | }
+	n=$((n + 1))
+	eval "set -- $args"
+	got=$(ip netns exec "$ns" timeout 5 "$PWIRE" "$@" 2>&1 >/dev/null)
+	rc=$?
+	links=$(ip -n "$ns" -o link show | grep -vc ': lo:')
+	if [ "$rc" != 2 ] || [ "$got" != "$want" ] || [ "$links" != 0 ]; then
+		echo "FAIL: pwire $args"
+		echo "  exit $rc (want 2), devices left: $links"
+		echo "  got:  $got"
+		echo "  want: $want"
+		fail=$((fail + 1))
+	fi
+done <"$TESTS/bad/cli.txt"
+
+# Without CAP_NET_ADMIN the TAP cannot be made: one clear line, exit 1.
+want="pwire: cannot open TAP device pwperm0: Operation not permitted (needs root or CAP_NET_ADMIN)"
+got=$(ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$PWIRE" up pwperm0 remote 127.0.0.1 udp_sport 17999 udp_dport 17998 session_id 1 \
+	peer_session_id 2 2>&1 >/dev/null)
+rc=$?
+n=$((n + 1))
+if [ "$rc" != 1 ] || [ "$got" != "$want" ]; then
+	echo "FAIL: TAP permission: exit $rc (want 1)"
+	echo "  got:  $got"
+	echo "  want: $want"
+	fail=$((fail + 1))
+fi
+echo "$n bad command lines, $fail failed"
+[ "$n" -gt 50 ] && [ "$fail" = 0 ]
