@@ -78,8 +78,6 @@ static int up_pump(struct pw_engine *e)
 
 	if (staged(d))
 		return up_flush(e) ? 1 : 0;
-	for (unsigned i = 0; i < e->cfg.burst; i++)
-		d->pkts[i]->truncated = false;
 	n = e->cfg.vnic->ops->rx_burst(e->cfg.vnic, d->pkts, e->cfg.burst);
 	if (n <= 0)
 		return n;
