@@ -14,14 +14,23 @@ all: build
 deps:
 	@tests/install-deps.sh
 
+ASAN = $(BUILD)-asan
+
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dwerror=true -Dpeers=$(PEERS)
+
+# The same code under AddressSanitizer + UndefinedBehaviorSanitizer; any
+# report fails the test that triggered it.
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) -Dwerror=true -Dpeers=$(PEERS) -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-check: build
-	@tests/run-all.sh $(BUILD)
+check: build $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	@tests/run-all.sh $(BUILD) $(ASAN)
 
 demo: build
 	@tests/demo.sh $(BUILD)/pwire
@@ -33,4 +42,4 @@ fuzz: deps
 	@fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) build-fuzz build-asan
+	rm -rf $(BUILD) $(ASAN) build-fuzz
