@@ -198,8 +198,6 @@ static int cmd_up(int argc, char **argv)
 		.xport = x,
 		.tunnel = &tunnel,
 		.burst = c.xport.burst,
-		/* QEMU and UML guests default to 1500 even where our MTU is lower. */
-		.rx_frame_max = (c.tap.mtu > 1500 ? c.tap.mtu : 1500) + PW_ETH_VLAN_HLEN,
 	};
 	e = pw_engine_new(&ecfg);
 	if (!e) {

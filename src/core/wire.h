@@ -40,6 +40,18 @@ enum pw_wire {
 	PW_IPPROTO_L2TP = 115,
 };
 
+/*
+ * The longest Ethernet frame a pseudowire with this MTU carries, in either
+ * direction: MTU + Ethernet header + one VLAN tag, and never less than for
+ * MTU 1500, because QEMU and UML guests (and admins running `ip link set mtu
+ * 1500` over a jumbo underlay) send 1500-byte packets where pwire's derived
+ * MTU is lower.
+ */
+static inline uint32_t pw_frame_max(uint32_t mtu)
+{
+	return (mtu > 1500 ? mtu : 1500) + PW_ETH_VLAN_HLEN;
+}
+
 static inline uint32_t load_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -193,7 +193,7 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	 * valid datagram (IPv4 header with options, our header, a frame);
 	 * anything longer is MSG_TRUNC and dropped. */
 	uint32_t up_cap = cfg->vnic->frame_max + 1;
-	uint32_t down_cap = PW_IPV4_HLEN_MAX + cfg->tunnel->sessions[0].rx.len + cfg->rx_frame_max;
+	uint32_t down_cap = PW_IPV4_HLEN_MAX + cfg->tunnel->sessions[0].rx.len + cfg->vnic->frame_max;
 	struct epoll_event ev = { 0 };
 	int err = ENOMEM;
 

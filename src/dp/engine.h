@@ -21,7 +21,6 @@ struct pw_engine_cfg {
 	struct pw_xport *xport;   /* borrowed */
 	struct pw_tunnel *tunnel; /* borrowed; sessions[0] is the vNIC's session */
 	unsigned burst;
-	uint32_t rx_frame_max;    /* longest frame taken from the peer */
 };
 
 /* NULL and errno on failure. */

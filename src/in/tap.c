@@ -142,7 +142,7 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
 
 	if (!t)
 		return NULL;
-	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = cfg->mtu + PW_ETH_VLAN_HLEN };
+	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = pw_frame_max(cfg->mtu) };
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->fd < 0)
 		goto fail;

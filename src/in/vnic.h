@@ -45,7 +45,7 @@ struct pw_vnic_ops {
 
 struct pw_vnic {
 	const struct pw_vnic_ops *ops;
-	uint32_t frame_max; /* longest frame: MTU + Ethernet header + one VLAN tag */
+	uint32_t frame_max; /* longest frame, both directions: pw_frame_max(mtu) */
 	struct pw_vnic_stats stats;
 };
 
