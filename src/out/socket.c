@@ -199,7 +199,9 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 			sx->udp ? IPPROTO_UDP : PW_IPPROTO_L2TP);
 	if (sx->fd < 0)
 		goto fail;
-	if (cfg->family == AF_INET6 &&
+	/* Raw sockets are bound to a protocol, and the kernel refuses V6ONLY
+	 * on them (they never see IPv4 anyway). */
+	if (sx->udp && cfg->family == AF_INET6 &&
 	    setsockopt(sx->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
 		goto fail;
 	if (sx->udp && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
