@@ -20,11 +20,6 @@
 
 #include "in/vnic.h"
 
-#define PW_VNIC_ENTRY(name) { #name, offsetof(struct pw_vnic_stats, name) },
-const struct pw_counter_name pw_vnic_counter_names[] = { PW_VNIC_COUNTERS(PW_VNIC_ENTRY) };
-const size_t pw_vnic_counter_count =
-	sizeof(pw_vnic_counter_names) / sizeof(pw_vnic_counter_names[0]);
-
 struct tap {
 	struct pw_vnic v;
 	int fd;
