@@ -15,8 +15,6 @@
 
 #include "cli/parse.h"
 
-enum { PW_SPEC_MAX = 4096 };
-
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "pwire: %s", prefix);
@@ -191,12 +189,12 @@ bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6])
 	return true;
 }
 
-bool pw_kv_each(const char *what, const char *spec, pw_kv_fn fn, void *ctx)
+bool pw_kv_each(const char *what, const char *spec, char buf[static PW_SPEC_MAX], pw_kv_fn fn,
+		void *ctx)
 {
-	char buf[PW_SPEC_MAX];
 	char *rest = buf, *kv;
 
-	if (strlen(spec) >= sizeof(buf)) {
+	if (strlen(spec) >= PW_SPEC_MAX) {
 		pw_error("%s: option list longer than %d characters", what, PW_SPEC_MAX - 1);
 		return false;
 	}

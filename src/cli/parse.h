@@ -35,10 +35,14 @@ bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss
 bool pw_parse_bool(const char *opt, const char *val, bool *out);
 bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6]);
 
-/* Split "k=v,k=v" and call fn for each pair (val is NULL for a bare key).
- * `what` names the option list in messages (--qemu, --uml). */
+enum { PW_SPEC_MAX = 4096 };
+
+/* Split "k=v,k=v" into buf (the caller's, so the key and value pointers
+ * handed to fn stay valid after this returns) and call fn for each pair (val
+ * is NULL for a bare key). `what` names the list in messages (--qemu, --uml). */
 typedef bool (*pw_kv_fn)(void *ctx, const char *key, const char *val);
-bool pw_kv_each(const char *what, const char *spec, pw_kv_fn fn, void *ctx);
+bool pw_kv_each(const char *what, const char *spec, char buf[static PW_SPEC_MAX], pw_kv_fn fn,
+		void *ctx);
 
 /* Set the port of an address. */
 void pw_addr_set_port(struct sockaddr_storage *ss, uint16_t port);

@@ -13,6 +13,7 @@
 
 struct qemu_opts {
 	struct pw_config *c;
+	char buf[PW_SPEC_MAX]; /* the split list: the pointers below point into it */
 	const char *txcookie, *rxcookie, *srcport, *dstport;
 	bool has_udp, udp, has_ipv6, ipv6, has_cookie64, cookie64, counter, pincounter;
 	bool has_txsession, has_rxsession;
@@ -108,7 +109,7 @@ bool pw_qemu_parse(struct pw_config *c, const char *spec)
 	struct pw_session_cfg *s = &c->session;
 	unsigned cookie_len;
 
-	if (!pw_kv_each("--qemu", spec, qemu_opt, &q))
+	if (!pw_kv_each("--qemu", spec, q.buf, qemu_opt, &q))
 		return false;
 	if (!(c->set & PW_SET_LOCAL) || !(c->set & PW_SET_REMOTE)) {
 		pw_error("--qemu: missing %s (QEMU requires src and dst)",

@@ -12,6 +12,7 @@
 
 struct uml_opts {
 	struct pw_config *c;
+	char buf[PW_SPEC_MAX]; /* the split list: the pointers below point into it */
 	const char *tx_cookie, *rx_cookie, *srcport, *dstport;
 	bool udp, v6, cookie64, counter, pin_counter, has_tx, has_rx;
 };
@@ -111,7 +112,7 @@ bool pw_uml_parse(struct pw_config *c, const char *spec)
 	/* Accept a whole `vec0:transport=...` as pasted from a UML command line. */
 	if (!strncmp(spec, "vec", 3) && colon && (!eq || colon < eq))
 		spec = colon + 1;
-	if (!pw_kv_each("--uml", spec, uml_opt, &u))
+	if (!pw_kv_each("--uml", spec, u.buf, uml_opt, &u))
 		return false;
 	if (!(c->set & PW_SET_LOCAL) || !(c->set & PW_SET_REMOTE)) {
 		pw_error("--uml: missing %s", c->set & PW_SET_LOCAL ? "dst" : "src");
