@@ -10,6 +10,7 @@ seconds=${1:-60}
 shift || true
 targets=${*:-decap roundtrip words qemu uml}
 build=build-fuzz
+mkdir -p fuzz/corpus-run
 if ! command -v clang >/dev/null ||
 	! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
 	clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
@@ -17,10 +18,10 @@ if ! command -v clang >/dev/null ||
 	exit 77
 fi
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" -Dfuzz=true -Db_lundef=false >"$build.log" 2>&1 ||
-		{ cat "$build.log"; exit 2; }
+	CC=clang meson setup "$build" -Dfuzz=true -Db_lundef=false >fuzz/corpus-run/build.log 2>&1 ||
+		{ cat fuzz/corpus-run/build.log; exit 2; }
 fi
-ninja -C "$build" >"$build.log" 2>&1 || { cat "$build.log"; exit 2; }
+ninja -C "$build" >fuzz/corpus-run/build.log 2>&1 || { cat fuzz/corpus-run/build.log; exit 2; }
 crashed=0
 for t in $targets; do
 	run=fuzz/corpus-run/$t
@@ -33,7 +34,7 @@ for t in $targets; do
 	mask=0
 	case $t in words | qemu | uml) mask=2 ;; esac
 	"$build/fuzz/fuzz-$t" "$run" -dict="fuzz/dict/$t.dict" -max_total_time="$seconds" \
-		-print_final_stats=1 -close_fd_mask=$mask -artifact_prefix="$art/" -jobs=1 -workers=1 \
+		-print_final_stats=1 -close_fd_mask=$mask -artifact_prefix="$art/" \
 		>"$art/log" 2>&1
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$art/log" | tail -n 1)
 	crashes=$(find "$art" -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
