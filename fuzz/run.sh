@@ -3,14 +3,15 @@
 # for SECONDS on a scratch copy of its seed corpus, with its dictionary.
 # Prints one line per target: "fuzz TARGET: N execs, M crashes"; exits 1 if
 # any target crashed (the crash input's path is printed).
-# usage: fuzz/run.sh [SECONDS [TARGET...]]   (exit 77 when clang's fuzzer runtime is missing)
+# usage: fuzz/run.sh [SECONDS [TARGET...]]   (env: FUZZ_BUILD, FUZZ_WORK dirs)   (exit 77 when clang's fuzzer runtime is missing)
 set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=${*:-decap roundtrip words qemu uml}
-build=build-fuzz
-mkdir -p fuzz/corpus-run
+build=${FUZZ_BUILD:-build-fuzz}
+work=${FUZZ_WORK:-fuzz/corpus-run}
+mkdir -p "$work"
 if ! command -v clang >/dev/null ||
 	! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
 	clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
@@ -18,14 +19,14 @@ if ! command -v clang >/dev/null ||
 	exit 77
 fi
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" -Dfuzz=true -Db_lundef=false >fuzz/corpus-run/build.log 2>&1 ||
-		{ cat fuzz/corpus-run/build.log; exit 2; }
+	CC=clang meson setup "$build" -Dfuzz=true -Db_lundef=false >"$work/build.log" 2>&1 ||
+		{ cat "$work/build.log"; exit 2; }
 fi
-ninja -C "$build" >fuzz/corpus-run/build.log 2>&1 || { cat fuzz/corpus-run/build.log; exit 2; }
+ninja -C "$build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 2; }
 crashed=0
 for t in $targets; do
-	run=fuzz/corpus-run/$t
-	art=fuzz/corpus-run/artifacts-$t
+	run=$work/$t
+	art=$work/artifacts-$t
 	rm -rf "$art"
 	mkdir -p "$run" "$art"
 	cp -n fuzz/corpus/$t/* "$run/" 2>/dev/null
