@@ -4,6 +4,7 @@
  * pseudowire's configuration, run after every spelling was parsed and before
  * anything is created.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "cli/config.h"
@@ -63,6 +64,18 @@ static bool require(const struct pw_config *c, unsigned bit, const char *word)
 		return true;
 	pw_error("missing %s", word);
 	return false;
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+bool pw_config_unprotected(const struct pw_config *c)
+{
+	return !is_loopback(&c->xport.remote) && c->session.peer_cookie.len != 8;
 }
 
 bool pw_config_finish(struct pw_config *c)

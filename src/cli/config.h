@@ -69,6 +69,11 @@ bool pw_config_finish(struct pw_config *c);
 /* The bytes of outer IP + UDP + L2TPv3 + inner Ethernet headers one frame costs. */
 unsigned pw_config_overhead(const struct pw_config *c);
 
+/* RFC 3931 §8.2: on anything but loopback, a 64-bit cookie is the only thing
+ * that keeps a blind attacker from injecting frames. True when the
+ * configuration lacks that protection. */
+bool pw_config_unprotected(const struct pw_config *c);
+
 /* Print what each preset sets (for --help). */
 void pw_presets_help(FILE *f);
 

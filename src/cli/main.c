@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -90,6 +91,7 @@ static void print_usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  up DEV ...   run one L2TPv3 pseudowire between a TAP device and a peer\n"
+	      "  genkey       print a random 64-bit cookie (16 hex digits)\n"
 	      "  help         this text (pwire up --help: the words of up)\n"
 	      "  version      print the version\n",
 	      f);
@@ -169,6 +171,11 @@ static int cmd_up(int argc, char **argv)
 	if (!up_parse(&c, argc, argv))
 		return PW_EXIT_USAGE;
 
+	if (pw_config_unprotected(&c))
+		pw_warn("%s: no 64-bit peer_cookie on a pseudowire to %s: anyone who can send "
+			"to this host can inject frames into it (RFC 3931 section 8.2). "
+			"`pwire genkey` makes a cookie",
+			c.tap.name, pw_addr_str(&c.xport.remote, a, sizeof(a)));
 	pw_session_init(&session, &c.session);
 	tunnel = (struct pw_tunnel){ .encap = c.session.encap, .sessions = &session, .n_sessions = 1 };
 
@@ -245,6 +252,26 @@ static int cmd_help(int argc, char **argv)
 	return PW_EXIT_OK;
 }
 
+/* A random 64-bit cookie for `cookie`/`peer_cookie` (RFC 3931 §8.2). */
+static int cmd_genkey(int argc, char **argv)
+{
+	uint8_t key[8];
+
+	(void)argv;
+	if (argc > 1) {
+		pw_error("genkey takes no arguments");
+		return PW_EXIT_USAGE;
+	}
+	if (getrandom(key, sizeof(key), 0) != sizeof(key)) {
+		pw_error("getrandom: %s", strerror(errno));
+		return PW_EXIT_FAIL;
+	}
+	for (unsigned i = 0; i < sizeof(key); i++)
+		printf("%02x", key[i]);
+	putchar('\n');
+	return PW_EXIT_OK;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -259,6 +286,7 @@ static const struct {
 } commands[] = {
 	{ "up", cmd_up },
 	{ "help", cmd_help },
+	{ "genkey", cmd_genkey },
 	{ "version", cmd_version },
 };
 

@@ -40,5 +40,23 @@ if [ "$rc" != 1 ] || [ "$got" != "$want" ]; then
 	echo "  want: $want"
 	fail=$((fail + 1))
 fi
+
+# RFC 3931 section 8.2: a warning when a pseudowire beyond loopback has no
+# 64-bit peer_cookie, none with one.
+warn_of() { # peer_cookie words...
+	ip netns exec "$ns" timeout -s INT 0.5 "$PWIRE" up pwwarn0 remote 192.0.2.2 \
+		udp_sport 17999 udp_dport 17998 session_id 1 peer_session_id 2 "$@" 2>&1 >/dev/null |
+		grep -c 'no 64-bit peer_cookie on a pseudowire to 192.0.2.2'
+}
+n=$((n + 2))
+[ "$(warn_of)" = 1 ] || { echo "FAIL: no warning without a cookie"; fail=$((fail + 1)); }
+[ "$(warn_of peer_cookie 0011223344556677)" = 0 ] ||
+	{ echo "FAIL: warning despite a 64-bit peer_cookie"; fail=$((fail + 1)); }
+k1=$("$PWIRE" genkey) k2=$("$PWIRE" genkey)
+n=$((n + 1))
+if ! [[ $k1 =~ ^[0-9a-f]{16}$ ]] || [ "$k1" = "$k2" ]; then
+	echo "FAIL: genkey gave '$k1' then '$k2'"
+	fail=$((fail + 1))
+fi
 echo "$n bad command lines, $fail failed"
 [ "$n" -gt 50 ] && [ "$fail" = 0 ]
