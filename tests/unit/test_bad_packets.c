@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_bad_packets.c: runs the packet half of the bad-input catalog
+ * (tests/bad/packets.txt): every datagram must end as the catalog says, and
+ * a drop must move its one named counter and nothing else.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/codec.h"
+
+static const char *const reasons[] = {
+	[PW_RX_OK] = "ok",
+	[PW_RX_TRUNCATED] = "rx_truncated",
+	[PW_RX_SHORT] = "rx_short",
+	[PW_RX_BAD_VERSION] = "rx_bad_version",
+	[PW_RX_CONTROL] = "rx_control",
+	[PW_RX_BAD_SESSION] = "rx_bad_session",
+	[PW_RX_BAD_COOKIE] = "rx_cookie_discards",
+	[PW_RX_NO_SEQ] = "rx_seq_discards",
+	[PW_RX_OOS] = "rx_oos_packets",
+};
+
+static uint64_t counter(const struct pw_session *s, const struct pw_tunnel *t, const char *name)
+{
+	for (size_t i = 0; i < pw_session_counter_count; i++)
+		if (!strcmp(pw_session_counter_names[i].name, name))
+			return *(const uint64_t *)((const char *)&s->stats +
+						   pw_session_counter_names[i].offset);
+	for (size_t i = 0; i < pw_tunnel_counter_count; i++)
+		if (!strcmp(pw_tunnel_counter_names[i].name, name))
+			return *(const uint64_t *)((const char *)&t->stats +
+						   pw_tunnel_counter_names[i].offset);
+	fail_msg("no counter named %s", name);
+	return 0;
+}
+
+static uint64_t all_drops(const struct pw_session *s, const struct pw_tunnel *t)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 1; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		sum += counter(s, t, reasons[i]);
+	return sum;
+}
+
+static void parse_config(char *cfg, struct pw_session_cfg *c)
+{
+	static const uint8_t cookie[8] = { 0xc0, 0xff, 0xee, 0x01, 0xc0, 0xff, 0xee, 0x02 };
+
+	*c = (struct pw_session_cfg){ .session_id = 0x1001, .peer_session_id = 1 };
+	memcpy(c->peer_cookie.bytes, cookie, 8);
+	for (char *w = strtok(cfg, " "); w; w = strtok(NULL, " ")) {
+		if (!strcmp(w, "ip"))
+			c->encap = PW_ENCAP_IP;
+		else if (w[0] == 'c' && (w[1] == '0' || w[1] == '4' || w[1] == '8'))
+			c->peer_cookie.len = (uint8_t)(w[1] - '0');
+		else if (!strcmp(w, "default"))
+			c->l2spec = PW_L2SPEC_DEFAULT;
+		else if (!strcmp(w, "counter32"))
+			c->l2spec = PW_L2SPEC_COUNTER32;
+		else if (!strcmp(w, "seq-recv"))
+			c->seq = PW_SEQ_RECV;
+		else if (!strncmp(w, "poff=", 5))
+			c->peer_offset = (uint16_t)atoi(w + 5);
+		else if (strcmp(w, "udp") && strcmp(w, "none") && strcmp(w, "seq-none"))
+			fail_msg("unknown config word %s", w);
+	}
+}
+
+/* Hex (spaces ignored), F = a 60-byte frame, TRUNC = MSG_TRUNC. */
+static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated)
+{
+	size_t n = 0;
+
+	*truncated = false;
+	for (const char *p = text; *p;) {
+		unsigned b;
+
+		if (*p == ' ') {
+			p++;
+		} else if (!strncmp(p, "TRUNC", 5)) {
+			*truncated = true;
+			p += 5;
+		} else if (*p == 'F') {
+			for (unsigned i = 0; i < 60; i++)
+				out[n++] = (uint8_t)(i < 6 ? 0xff : i);
+			p++;
+		} else if (sscanf(p, "%2x", &b) == 1 && p[1] && p[1] != ' ') {
+			out[n++] = (uint8_t)b;
+			p += 2;
+		} else {
+			fail_msg("bad datagram text at '%s'", p);
+		}
+	}
+	return n;
+}
+
+static void test_catalog(void **state)
+{
+	FILE *f = fopen("bad/packets.txt", "r");
+	char line[4096];
+	unsigned cases = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *cfg = line, *grams, *results, *save_g = NULL, *save_r = NULL;
+		struct pw_session_cfg c;
+		struct pw_session s;
+		struct pw_tunnel t;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || !line[0])
+			continue;
+		grams = strstr(cfg, " | ");
+		assert_non_null(grams);
+		*grams = '\0';
+		grams += 3;
+		results = strstr(grams, "| ");
+		assert_non_null(results);
+		results[0] = '\0';
+		results += 2;
+		print_message("%s | %s| %s\n", cfg, grams, results);
+		parse_config(cfg, &c);
+		pw_session_init(&s, &c);
+		t = (struct pw_tunnel){ .encap = c.encap, .sessions = &s, .n_sessions = 1 };
+
+		char *g = strtok_r(grams, ";", &save_g);
+		char *r = strtok_r(results, " ", &save_r);
+		for (; r; g = strtok_r(NULL, ";", &save_g), r = strtok_r(NULL, " ", &save_r)) {
+			assert_true(g || !grams[0]); /* only the empty datagram has no text */
+			uint8_t buf[512];
+			struct pw_pkt p = { .buf = buf, .cap = sizeof(buf), .data = buf };
+			struct pw_session *found = NULL;
+			uint64_t drops = all_drops(&s, &t), rx = s.stats.rx_packets;
+			bool truncated;
+			enum pw_rx_verdict v;
+
+			p.len = (uint32_t)parse_datagram(g ? g : "", buf, &truncated);
+			p.truncated = truncated;
+			v = pw_decap(&t, &p, &found);
+			assert_string_equal(reasons[v], r);
+			if (v == PW_RX_OK) {
+				assert_int_equal(s.stats.rx_packets, rx + 1);
+				assert_int_equal(all_drops(&s, &t), drops);
+			} else {
+				assert_int_equal(all_drops(&s, &t), drops + 1);
+				assert_int_equal(s.stats.rx_packets, rx);
+			}
+			cases++;
+		}
+		assert_null(g); /* a result for every datagram, a datagram for every result */
+	}
+	fclose(f);
+	assert_true(cases >= 60);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_catalog),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
