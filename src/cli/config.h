@@ -14,6 +14,7 @@
 
 #include "core/session.h"
 #include "in/vnic.h"
+#include "out/impair.h"
 #include "out/xport.h"
 
 /* Fields a user set explicitly; a `peer` preset fills only the others, and
@@ -47,6 +48,8 @@ struct pw_config {
 	struct pw_xport_cfg xport;     /* encap, family, local, remote (ports: finish) */
 	uint16_t sport, dport;         /* UDP ports, put into xport by finish */
 	enum pw_peer peer;
+	struct pw_impair_cfg impair;   /* --impair, a test aid */
+	bool has_impair;
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 };
@@ -61,6 +64,9 @@ bool pw_words_parse(struct pw_config *c, int argc, char *const *argv);
 bool pw_qemu_parse(struct pw_config *c, const char *spec);
 /* UML vector options: "transport=l2tpv3,src=...,rx_session=...,...". */
 bool pw_uml_parse(struct pw_config *c, const char *spec);
+
+/* --impair: "seed=N,drop=P,dup=P,reorder=P,corrupt=P,truncate=P" (percent). */
+bool pw_impair_parse(struct pw_config *c, const char *spec);
 
 /* After all parsers ran: apply the peer preset, check what is missing or
  * inconsistent, derive the MTU. Prints one line and returns false on error. */

@@ -21,7 +21,7 @@
 enum { PW_EXIT_OK = 0, PW_EXIT_FAIL = 1, PW_EXIT_USAGE = 2 };
 
 static const char up_usage[] =
-	"usage: pwire up DEV [WORD VALUE]... [--qemu OPTS] [--uml OPTS] [--json]\n"
+	"usage: pwire up DEV [WORD VALUE]... [--qemu OPTS] [--uml OPTS] [--json] [--impair OPTS]\n"
 	"\n"
 	"Run one static L2TPv3 Ethernet pseudowire (RFC 3931, RFC 4719) between the TAP\n"
 	"device DEV and a remote peer, in the foreground, until SIGINT or SIGTERM.\n"
@@ -66,6 +66,9 @@ static const char up_usage[] =
 	"          rx_session=..,cookie64=1,tx_cookie=..,rx_cookie=..,counter=1,pin_counter=1,v6=1'\n"
 	"                          UML vector driver; session ids take the full 32-bit range\n"
 	"  --json                  print counters as JSON\n"
+	"  --impair 'seed=N,drop=P,dup=P,reorder=P,corrupt=P,truncate=P'\n"
+	"                          test aid: impair what is received, deterministically\n"
+	"                          from the seed, at P percent each (like netem)\n"
 	"\n"
 	"Numbers are decimal or 0x hex. Usage errors exit 2, other failures 1.\n"
 	"Example:\n"
@@ -113,13 +116,18 @@ static bool up_parse(struct pw_config *c, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			c->json = true;
-		} else if (!strcmp(argv[i], "--qemu") || !strcmp(argv[i], "--uml")) {
+		} else if (!strcmp(argv[i], "--qemu") || !strcmp(argv[i], "--uml") ||
+			   !strcmp(argv[i], "--impair")) {
+			bool ok;
+
 			if (i + 1 >= argc) {
 				pw_error("%s needs an option list", argv[i]);
 				return false;
 			}
-			if (!(argv[i][2] == 'q' ? pw_qemu_parse(c, argv[i + 1]) :
-						  pw_uml_parse(c, argv[i + 1])))
+			ok = argv[i][2] == 'q'	 ? pw_qemu_parse(c, argv[i + 1]) :
+			     argv[i][2] == 'u'	 ? pw_uml_parse(c, argv[i + 1]) :
+						   pw_impair_parse(c, argv[i + 1]);
+			if (!ok)
 				return false;
 			i++;
 		} else if (argv[i][0] == '-') {
@@ -155,6 +163,7 @@ static int cmd_up(int argc, char **argv)
 	struct pw_config c;
 	struct pw_session session;
 	struct pw_tunnel tunnel = { 0 };
+	struct pw_impair_stats impair = { 0 };
 	struct pw_xport *x = NULL;
 	struct pw_vnic *v = NULL;
 	struct pw_engine *e = NULL;
@@ -193,6 +202,15 @@ static int cmd_up(int argc, char **argv)
 			 err == EPERM || err == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
 		goto out;
 	}
+	if (c.has_impair) {
+		struct pw_xport *w = pw_impair_wrap(x, &c.impair, &impair);
+
+		if (!w) {
+			pw_error("--impair: %s", strerror(errno));
+			goto out;
+		}
+		x = w;
+	}
 	v = pw_tap_open(&c.tap);
 	if (!v) {
 		err = errno;
@@ -216,7 +234,8 @@ static int cmd_up(int argc, char **argv)
 		pw_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
 		c.session.peer_session_id);
 
-	struct pw_report report = { c.tap.name, &session, &tunnel.stats, &v->stats };
+	struct pw_report report = { c.tap.name, &session, &tunnel.stats, &v->stats,
+				    c.has_impair ? &impair : NULL };
 	for (;;) {
 		struct signalfd_siginfo si;
 

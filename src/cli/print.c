@@ -55,6 +55,12 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 	if (json)
 		fputc(',', f);
 	group(f, json, "vnic", pw_vnic_counter_names, pw_vnic_counter_count, r->vnic, NULL, 0);
+	if (r->impair) {
+		if (json)
+			fputc(',', f);
+		group(f, json, "impair", pw_impair_counter_names, pw_impair_counter_count,
+		      r->impair, NULL, 0);
+	}
 	if (json)
 		fputs("}\n", f);
 	fflush(f);

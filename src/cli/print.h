@@ -10,12 +10,14 @@
 
 #include "core/codec.h"
 #include "in/vnic.h"
+#include "out/impair.h"
 
 struct pw_report {
 	const char *ifname;
 	const struct pw_session *session;
 	const struct pw_tunnel_stats *tunnel;
 	const struct pw_vnic_stats *vnic;
+	const struct pw_impair_stats *impair; /* NULL without --impair */
 };
 
 /* Text: one line per group. JSON: one object on one line. */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * impair.h: a transport wrapper that impairs what it receives, the way a
+ * bad network would: drops, duplicates, reorders, corrupts and truncates
+ * datagrams at given rates, deterministically from a seed. The kernel here
+ * has no netem; this is how pwire's tests and soak create faults.
+ */
+#ifndef PWIRE_OUT_IMPAIR_H
+#define PWIRE_OUT_IMPAIR_H
+
+#include "out/xport.h"
+
+#define PW_IMPAIR_COUNTERS(X)                                                                      \
+	X(impair_dropped)                                                                          \
+	X(impair_duplicated)                                                                       \
+	X(impair_reordered)                                                                        \
+	X(impair_corrupted)                                                                        \
+	X(impair_truncated)
+
+struct pw_impair_stats {
+	PW_IMPAIR_COUNTERS(PW_COUNTER_FIELD)
+};
+extern const struct pw_counter_name pw_impair_counter_names[];
+extern const size_t pw_impair_counter_count;
+
+/* Rates in parts per million of received datagrams. */
+struct pw_impair_cfg {
+	uint64_t seed;
+	uint32_t drop, dup, reorder, corrupt, truncate;
+};
+
+/* Wrap `inner` (owned from now on: closing the wrapper closes it). Its
+ * counters are in *stats. NULL and errno on failure. */
+struct pw_xport *pw_impair_wrap(struct pw_xport *inner, const struct pw_impair_cfg *cfg,
+				struct pw_impair_stats *stats);
+
+#endif
