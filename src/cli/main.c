@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/timerfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -145,6 +147,42 @@ static bool up_parse(struct pw_config *c, int argc, char **argv)
 	return pw_config_finish(c);
 }
 
+enum { PW_DROP_LOG_SECONDS = 1 };
+
+/* One fd for the engine to wake on: an epoll set of the signalfd and a
+ * timer that paces the drop log. */
+static int wake_open(int sfd, int tfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -1;
+	ev.data.fd = sfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev))
+		goto fail;
+	ev.data.fd = tfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev))
+		goto fail;
+	return ep;
+fail:
+	close(ep);
+	return -1;
+}
+
+static int timer_open(unsigned seconds)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
+				  .it_value = { .tv_sec = seconds } };
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
+		close(tfd);
+		return -1;
+	}
+	return tfd;
+}
+
 static int signals_open(void)
 {
 	sigset_t set;
@@ -167,7 +205,8 @@ static int cmd_up(int argc, char **argv)
 	struct pw_xport *x = NULL;
 	struct pw_vnic *v = NULL;
 	struct pw_engine *e = NULL;
-	int sfd = -1, err, rc = PW_EXIT_FAIL;
+	int sfd = -1, tfd = -1, wake = -1, err, rc = PW_EXIT_FAIL;
+	struct pw_drop_marks marks = { 0 };
 	char a[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -189,8 +228,10 @@ static int cmd_up(int argc, char **argv)
 	tunnel = (struct pw_tunnel){ .encap = c.session.encap, .sessions = &session, .n_sessions = 1 };
 
 	sfd = signals_open();
-	if (sfd < 0) {
-		pw_error("signalfd: %s", strerror(errno));
+	tfd = timer_open(PW_DROP_LOG_SECONDS);
+	wake = sfd < 0 || tfd < 0 ? -1 : wake_open(sfd, tfd);
+	if (wake < 0) {
+		pw_error("signalfd/timerfd/epoll: %s", strerror(errno));
 		goto out;
 	}
 	x = pw_socket_open(&c.xport, &tunnel.stats);
@@ -236,28 +277,35 @@ static int cmd_up(int argc, char **argv)
 
 	struct pw_report report = { c.tap.name, &session, &tunnel.stats, &v->stats,
 				    c.has_impair ? &impair : NULL };
-	for (;;) {
+	for (bool stop = false; !stop;) {
 		struct signalfd_siginfo si;
+		uint64_t ticks;
 
-		err = pw_engine_run(e, sfd);
+		err = pw_engine_run(e, wake);
 		if (err) {
-			pw_error("%s: data path stopped: %s", c.tap.name, strerror(-err));
+			pw_error("%s: data path stopped: %s%s", c.tap.name, strerror(-err),
+				 err == -EBADFD ? " (the device was deleted)" : "");
 			break;
 		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGUSR1) {
-			pw_print_counters(stdout, &report, c.json);
-			continue;
+		if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			pw_print_drops(stderr, &report, &marks, PW_DROP_LOG_SECONDS);
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1)
+				pw_print_counters(stdout, &report, c.json);
+			else
+				stop = true;
 		}
-		rc = PW_EXIT_OK;
-		break;
+		rc = stop ? PW_EXIT_OK : rc;
 	}
 	pw_print_counters(stdout, &report, c.json);
 out:
 	pw_engine_free(e);
 	pw_vnic_close(v);
 	pw_xport_close(x);
+	if (wake >= 0)
+		close(wake);
+	if (tfd >= 0)
+		close(tfd);
 	if (sfd >= 0)
 		close(sfd);
 	return rc;

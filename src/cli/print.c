@@ -34,6 +34,60 @@ static void group(FILE *f, bool json, const char *name, const struct pw_counter_
 	fputs(json ? "}" : "\n", f);
 }
 
+/* Counters that are not drops: traffic, and a full socket (nothing lost). */
+static bool is_drop(const char *name)
+{
+	static const char *const not_drops[] = { "tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+						 "tx_eagain" };
+
+	for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++)
+		if (!strcmp(name, not_drops[i]))
+			return false;
+	return true;
+}
+
+static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
+		  const struct pw_counter_name *names, size_t n, const void *stats, uint64_t *marks)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = at(stats, names[i].offset);
+
+		if (!is_drop(names[i].name) || v == marks[i])
+			continue;
+		if (!*any)
+			fprintf(f, "pwire: %s: dropped in the last %u s:", ifname, seconds);
+		fprintf(f, " %s +%" PRIu64, names[i].name, v - marks[i]);
+		marks[i] = v;
+		*any = true;
+	}
+}
+
+void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
+		    unsigned seconds)
+{
+	bool any = false;
+
+	_Static_assert(sizeof(marks->session) / sizeof(uint64_t) >=
+			       sizeof(struct pw_session_stats) / sizeof(uint64_t),
+		       "room for every session counter");
+	_Static_assert(sizeof(marks->tunnel) / sizeof(uint64_t) >=
+			       sizeof(struct pw_tunnel_stats) / sizeof(uint64_t),
+		       "room for every tunnel counter");
+	_Static_assert(sizeof(marks->vnic) / sizeof(uint64_t) >=
+			       sizeof(struct pw_vnic_stats) / sizeof(uint64_t),
+		       "room for every vnic counter");
+	moved(f, &any, r->ifname, seconds, pw_session_counter_names, pw_session_counter_count,
+	      &r->session->stats, marks->session);
+	moved(f, &any, r->ifname, seconds, pw_tunnel_counter_names, pw_tunnel_counter_count,
+	      r->tunnel, marks->tunnel);
+	moved(f, &any, r->ifname, seconds, pw_vnic_counter_names, pw_vnic_counter_count, r->vnic,
+	      marks->vnic);
+	if (any) {
+		fputc('\n', f);
+		fflush(f);
+	}
+}
+
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 {
 	const struct pw_session *s = r->session;

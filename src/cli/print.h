@@ -23,4 +23,15 @@ struct pw_report {
 /* Text: one line per group. JSON: one object on one line. */
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json);
 
+/* The drop counters as last reported, to tell what moved since. */
+struct pw_drop_marks {
+	uint64_t session[8], tunnel[16], vnic[8];
+};
+
+/* One line naming every drop counter that moved since *marks (nothing when
+ * none did), then remember the new values: a rate-limited log, called once a
+ * period, never a log-once flag. */
+void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
+		    unsigned seconds);
+
 #endif
