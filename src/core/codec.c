@@ -60,7 +60,9 @@ struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id)
 
 /* The sequence check of `seq recv` (RFC 4719 §4.2 leaves the policy to us):
  * numbers behind the expected one are dropped, numbers ahead of it are
- * accepted (the frames between were lost) and resynchronise. */
+ * accepted (the frames between were lost). A run of PW_SEQ_RESYNC
+ * consecutive numbers behind resynchronises: one corrupted number far ahead,
+ * or a peer that restarted its count, costs a few frames, not millions. */
 static enum pw_rx_verdict seq_check(struct pw_session *s, const uint8_t *h)
 {
 	uint32_t word, ns, mask = seq_mask(s->cfg.l2spec);
@@ -74,9 +76,14 @@ static enum pw_rx_verdict seq_check(struct pw_session *s, const uint8_t *h)
 	}
 	ns = word & mask;
 	if (s->rx_seq_valid && ((ns - s->rx_seq) & mask) > mask / 2) {
-		s->stats.rx_oos_packets++;
-		return PW_RX_OOS;
+		s->rx_oos_run = s->rx_oos_run && ns == s->rx_oos_next ? s->rx_oos_run + 1 : 1;
+		s->rx_oos_next = (ns + 1) & mask;
+		if (s->rx_oos_run < PW_SEQ_RESYNC) {
+			s->stats.rx_oos_packets++;
+			return PW_RX_OOS;
+		}
 	}
+	s->rx_oos_run = 0;
 	s->rx_seq = (ns + 1) & mask;
 	s->rx_seq_valid = true;
 	return PW_RX_OK;

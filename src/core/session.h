@@ -122,6 +122,8 @@ struct pw_session {
 	uint32_t tx_seq;      /* next number to send */
 	uint32_t rx_seq;      /* next number expected */
 	bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
+	uint32_t rx_oos_next; /* the number that would continue the run of... */
+	uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
 	struct pw_session_stats stats;
 };
 

@@ -29,6 +29,10 @@ enum pw_wire {
 	PW_SUBLAYER_S_BIT = 0x40000000u,
 	PW_SEQ24_MASK = 0x00ffffffu,
 	PW_OFFSET_MAX = 256, /* QEMU's limit for its `offset` pad */
+	/* This many consecutive numbers "behind" mean our expectation is wrong
+	 * (a peer restarted, or one corrupted number threw it far ahead):
+	 * resynchronise, like the kernel's nr_oos_count_max. */
+	PW_SEQ_RESYNC = 4,
 	PW_HDR_MAX = PW_UDP_WORD_LEN + PW_SESSION_LEN + PW_COOKIE_MAX + PW_SUBLAYER_LEN +
 		     PW_OFFSET_MAX,
 	PW_ETH_HLEN = 14,
