@@ -106,6 +106,7 @@ static int do_send(const char *ifname, uint64_t count, double pps)
 		sent += (unsigned)k;
 	}
 	printf("{\"sent\": %llu, \"seconds\": %.2f}\n", (unsigned long long)sent, now() - start);
+	close(fd);
 	return 0;
 }
 
@@ -154,6 +155,8 @@ static int do_recv(const char *ifname, double idle, uint64_t expect_max)
 	       "\"kernel_drops\": %u}\n",
 	       (unsigned long long)unique, (unsigned long long)dups, (unsigned long long)corrupt,
 	       (unsigned long long)beyond, st.tp_drops);
+	free(seen);
+	close(fd);
 	return 0;
 }
 
