@@ -19,7 +19,7 @@ if ! command -v clang >/dev/null ||
 	exit 77
 fi
 if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" -Dfuzz=true -Db_lundef=false >"$work/build.log" 2>&1 ||
+	CC=clang meson setup "$build" -Dfuzz=true -Dwerror=true -Db_lundef=false >"$work/build.log" 2>&1 ||
 		{ cat "$work/build.log"; exit 2; }
 fi
 ninja -C "$build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 2; }
