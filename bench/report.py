@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Turn one overlay-bench.sh results.tsv into the bench report: a table of
+every figure (min / median / max over the reps) with the median as a ratio to
+kernel VXLAN and to OpenVPN, a JSON file of the raw and summarized figures,
+and an SVG chart (gnuplot) of the ratios to VXLAN.
+
+usage: report.py RESULTS.tsv OUT_PREFIX     (writes OUT_PREFIX.json and .svg)
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+# test name -> (label, unit, higher is better)
+FIGURES = {
+    "tcp": ("TCP", "Gbit/s", True),
+    "udp64": ("UDP-64 rx", "kpps", True),
+    "ping": ("ping RTT", "us", False),
+    "cpu_per_gb": ("tunnel CPU per GB", "s/GB", False),
+}
+
+
+def load(path):
+    header, rows = "", []
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith("#"):
+            header, rows = line.lstrip("# ").replace("\t", " "), []
+            continue
+        f = line.split("\t")
+        if len(f) < 9 or f[2] == "FAILED":
+            continue
+        rows.append({"overlay": f[0], "rep": int(f[1]), "test": f[2], "value": float(f[3]),
+                     "unit": f[4], "tunnel_cpu_s": float(f[5]), "seconds": float(f[8]),
+                     **dict(x.split("=", 1) for x in f[9:] if "=" in x)})
+    return header, rows
+
+
+def summarize(rows):
+    out = {}
+    for r in rows:
+        o = out.setdefault(r["overlay"], {})
+        o.setdefault(r["test"], []).append(r["value"])
+        if r["test"] == "tcp" and r["value"] > 0 and r["tunnel_cpu_s"] > 0:
+            gb = r["value"] * r["seconds"] / 8
+            o.setdefault("cpu_per_gb", []).append(r["tunnel_cpu_s"] / gb)
+    return {o: {t: {"min": min(v), "median": statistics.median(v), "max": max(v), "n": len(v)}
+                for t, v in tests.items()} for o, tests in out.items()}
+
+
+def ratio(summary, overlay, test, base):
+    a = summary.get(overlay, {}).get(test)
+    b = summary.get(base, {}).get(test)
+    if not a or not b or not b["median"]:
+        return None
+    return a["median"] / b["median"]
+
+
+def main():
+    tsv, prefix = sys.argv[1], sys.argv[2]
+    header, rows = load(tsv)
+    s = summarize(rows)
+    overlays = list(dict.fromkeys(r["overlay"] for r in rows))
+    print(f"run: {header}")
+    head = "| overlay |" + "".join(f" {FIGURES[t][0]} {FIGURES[t][1]} min/med/max | ÷ vxlan | ÷ openvpn |"
+                                  for t in FIGURES)
+    print(head)
+    print("|---|" + "---|---|---|" * len(FIGURES))
+    ratios = {}
+    for o in overlays:
+        cells = []
+        for t in FIGURES:
+            f = s[o].get(t)
+            if not f:
+                cells += ["-", "-", "-"]
+                continue
+            rv, ro = ratio(s, o, t, "vxlan"), ratio(s, o, t, "openvpn")
+            ratios.setdefault(o, {})[t] = {"vxlan": rv, "openvpn": ro}
+            cells += [f"{f['min']:.3g} / **{f['median']:.3g}** / {f['max']:.3g}",
+                      f"{rv:.2f}" if rv is not None else "-",
+                      f"{ro:.2f}" if ro is not None else "-"]
+        print(f"| {o} | " + " | ".join(cells) + " |")
+    json.dump({"run": header, "rows": rows, "summary": s, "ratios": ratios},
+              open(prefix + ".json", "w"), indent=1)
+
+    # Chart: the median of each figure as a ratio to kernel VXLAN (log
+    # scale); figures VXLAN has no value for (tunnel CPU: it is the kernel)
+    # are left out of the chart, not out of the table.
+    charted = [t for t in FIGURES if any((ratios.get(o, {}).get(t, {}).get("vxlan") or 0) > 0
+                                         for o in overlays)]
+    dat = prefix + ".dat"
+    with open(dat, "w") as f:
+        f.write("overlay " + " ".join(FIGURES[t][0].replace(" ", "_") for t in charted) + "\n")
+        for o in overlays:
+            vals = [ratios.get(o, {}).get(t, {}).get("vxlan") for t in charted]
+            f.write(o + " " + " ".join("%.4f" % v if v else "NaN" for v in vals) + "\n")
+    plot = f"""
+set terminal svg size 900,480 dynamic font ",11" background rgb "white"
+set output "{prefix}.svg"
+set title "median / kernel VXLAN in the same run (ping: lower is better)" noenhanced
+set style data histograms
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "ratio to kernel VXLAN (log)"
+set key top right
+set grid ytics
+set xtics noenhanced
+set key noenhanced
+plot for [i=2:{len(charted) + 1}] "{dat}" using i:xtic(1) title columnheader(i)
+"""
+    subprocess.run(["gnuplot"], input=plot, text=True, check=True)
+    os.unlink(dat)
+
+
+if __name__ == "__main__":
+    main()
