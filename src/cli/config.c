@@ -46,7 +46,7 @@ void pw_config_init(struct pw_config *c)
 void pw_presets_help(FILE *f)
 {
 	for (unsigned i = PW_PEER_LINUX; i <= PW_PEER_CISCO; i++)
-		fprintf(f, "  peer %-6s %s\n", presets[i].name, presets[i].help);
+		fprintf(f, "%28s%-6s %s\n", "", presets[i].name, presets[i].help);
 }
 
 unsigned pw_config_overhead(const struct pw_config *c)
