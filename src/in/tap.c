@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tap.c: a TAP device (/dev/net/tun, IFF_TAP | IFF_NO_PI) as a vNIC.
+ * tap.c: a TAP device (/dev/net/tun, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) as
+ * a vNIC.
  *
  * The device is created if absent (it then disappears when pwire closes it),
- * given its MTU (and MAC), and brought up. Without vnet headers a TAP moves
- * one frame per read() or write(): the burst is a loop until EAGAIN.
+ * given its MTU (and MAC), and brought up. With TSO offload the kernel hands
+ * over TCP super-frames of up to 64 KiB in one read(); they are cut here into
+ * ordinary frames (core/gso.c) straight into the caller's buffers, so the
+ * rest of pwire only ever sees frames. A super-frame that yields more frames
+ * than the caller has room for is finished on the next call. Where the
+ * kernel refuses the offloads, frames come one per read(). Frames written
+ * carry a vnet header that asks for nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdio.h>
@@ -16,43 +23,119 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/gso.h"
 #include "in/vnic.h"
+
+enum { PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN };
 
 struct tap {
 	struct pw_vnic v;
 	int fd;
+	struct pw_tso tso;  /* the super-frame being cut */
+	uint32_t next_seg;  /* its next segment; tso.segments when none is left */
+	uint8_t *super;     /* [frame_max + 1 | the rest of a super-frame] */
 };
+
+static void gso_of(const struct virtio_net_hdr *vh, struct pw_gso *g)
+{
+	*g = (struct pw_gso){
+		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_size = vh->gso_size,
+		.csum_start = vh->csum_start,
+		.csum_offset = vh->csum_offset,
+	};
+	switch (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		g->type = PW_GSO_TCPV4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		g->type = PW_GSO_TCPV6;
+		break;
+	default:
+		g->type = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE ? PW_GSO_NONE : (enum pw_gso_type)-1;
+	}
+}
+
+/* Cut what is left of the current super-frame into pkts[got..n). */
+static unsigned cut(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned n)
+{
+	while (got < n && t->next_seg < t->tso.segments) {
+		struct pw_pkt *p = pkts[got++];
+
+		p->data = p->buf;
+		p->len = pw_tso_segment(&t->tso, t->next_seg++, p->buf);
+	}
+	return got;
+}
+
+/* One read(): a frame lands in the caller's buffer; a super-frame spills
+ * into t->super and is cut from there. Returns frames added, or -errno. */
+static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned n)
+{
+	struct pw_vnic *v = &t->v;
+	struct pw_pkt *p = pkts[got];
+	struct virtio_net_hdr vh;
+	struct iovec iov[3] = {
+		{ &vh, sizeof(vh) },
+		{ p->buf, v->frame_max + 1 }, /* one byte more tells a long frame apart */
+		{ t->super + v->frame_max + 1, PW_SUPER_MAX - v->frame_max - 1 },
+	};
+	struct pw_gso g;
+	ssize_t r = readv(t->fd, iov, 3);
+	uint32_t len;
+
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	if ((size_t)r < sizeof(vh) + PW_ETH_HLEN) {
+		v->stats.rx_short++;
+		return 0;
+	}
+	len = (uint32_t)((size_t)r - sizeof(vh));
+	gso_of(&vh, &g);
+	if (g.type == PW_GSO_NONE) {
+		if (len > v->frame_max) {
+			v->stats.rx_too_big++;
+			return 0;
+		}
+		if (g.needs_csum && !pw_csum_complete(p->buf, len, g.csum_start, g.csum_offset)) {
+			v->stats.rx_bad_offload++;
+			return 0;
+		}
+		p->data = p->buf;
+		p->len = len;
+		return 1;
+	}
+	/* A super-frame: make it contiguous, check it, cut it. */
+	memcpy(t->super, p->buf, len < v->frame_max + 1 ? len : v->frame_max + 1);
+	if (!pw_tso_parse(&t->tso, t->super, len, &g)) {
+		v->stats.rx_bad_offload++;
+		return 0;
+	}
+	if ((uint32_t)t->tso.hdr_len + t->tso.mss > v->frame_max) {
+		v->stats.rx_too_big++;
+		return 0;
+	}
+	t->next_seg = 0;
+	return (int)(cut(t, pkts, got, n) - got);
+}
 
 static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
 {
 	struct tap *t = (struct tap *)v;
-	unsigned got = 0;
+	unsigned got = cut(t, pkts, 0, n);
 
 	while (got < n) {
-		struct pw_pkt *p = pkts[got];
-		/* Buffers hold frame_max + 1: a longer frame shows as too big. */
-		ssize_t r = read(t->fd, p->buf, v->frame_max + 1);
+		int k = read_one(t, pkts, got, n);
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || got)
+		if (k < 0) {
+			if (k == -EAGAIN || got)
 				break;
-			return -errno; /* the device went away */
+			return k; /* the device went away */
 		}
-		if ((size_t)r > v->frame_max) {
-			v->stats.rx_too_big++;
-			continue;
-		}
-		if (r < PW_ETH_HLEN) {
-			v->stats.rx_short++;
-			continue;
-		}
-		p->data = p->buf;
-		p->len = (uint32_t)r;
-		got++;
+		got += (unsigned)k;
 	}
 	return (int)got;
 }
@@ -60,10 +143,13 @@ static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
 static int tap_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct tap *t = (struct tap *)v;
+	static const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
 	unsigned done = 0;
 
 	while (done < n) {
-		ssize_t r = write(t->fd, pkts[done]->data, pkts[done]->len);
+		struct iovec iov[2] = { { (void *)&none, sizeof(none) },
+					{ pkts[done]->data, pkts[done]->len } };
+		ssize_t r = writev(t->fd, iov, 2);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -87,6 +173,7 @@ static void tap_close(struct pw_vnic *v)
 
 	if (t->fd >= 0)
 		close(t->fd);
+	free(t->super);
 	free(t);
 }
 
@@ -132,7 +219,8 @@ fail:
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
 {
 	struct tap *t = calloc(1, sizeof(*t));
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	int hdr = sizeof(struct virtio_net_hdr);
 	int err;
 
 	if (!t)
@@ -143,6 +231,15 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
 		goto fail;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->name);
 	if (ioctl(t->fd, TUNSETIFF, &ifr))
+		goto fail;
+	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr))
+		goto fail;
+	/* Offloads where the kernel takes them; where it does not, every
+	 * frame arrives whole with a header that says so. */
+	if (ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
+		ioctl(t->fd, TUNSETOFFLOAD, 0);
+	t->super = malloc(PW_SUPER_MAX);
+	if (!t->super)
 		goto fail;
 	err = tap_configure(cfg, ifr.ifr_name);
 	if (err) {

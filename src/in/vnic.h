@@ -17,6 +17,7 @@
 #define PW_VNIC_COUNTERS(X)                                                                        \
 	X(rx_too_big) /* guest frames dropped: longer than frame_max (MTU) */                    \
 	X(rx_short)   /* guest frames dropped: shorter than an Ethernet header */                \
+	X(rx_bad_offload) /* guest frames dropped: offload metadata that does not fit the frame */ \
 	X(tx_errors)  /* frames the backend refused */
 
 struct pw_vnic_stats {

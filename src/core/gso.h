@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gso.h: cutting a TCP super-frame (what a TAP with TSO offload hands over:
+ * up to 64 KiB with one set of headers) into ordinary frames, and completing
+ * partial checksums. Pure: no system calls, no allocation. The vnet header
+ * is only a hint: the headers are parsed and checked from the frame itself.
+ */
+#ifndef PWIRE_CORE_GSO_H
+#define PWIRE_CORE_GSO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum pw_gso_type {
+	PW_GSO_NONE,
+	PW_GSO_TCPV4,
+	PW_GSO_TCPV6,
+};
+
+/* What a virtio_net_hdr says about a frame, in host order. */
+struct pw_gso {
+	bool needs_csum;      /* checksum at csum_start + csum_offset is partial */
+	enum pw_gso_type type;
+	uint16_t gso_size;    /* TCP payload bytes per segment */
+	uint16_t csum_start, csum_offset;
+};
+
+/* A checked TCP super-frame, ready to be cut. */
+struct pw_tso {
+	const uint8_t *frame;
+	uint32_t len;
+	uint16_t l3, l4, hdr_len; /* offsets of IP and TCP, and of the payload */
+	bool v6;
+	uint16_t mss;
+	uint32_t segments;
+};
+
+/* Check a super-frame: Ethernet + IPv4/IPv6 + TCP headers that fit, no IP
+ * options trouble, a payload to cut. false when it is malformed. */
+bool pw_tso_parse(struct pw_tso *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g);
+
+/* Write segment k (0 <= k < t->segments) into out, which must hold
+ * t->hdr_len + t->mss bytes; returns its length. IP length, id and
+ * checksum, TCP sequence, flags (FIN and PSH on the last segment only, CWR on
+ * the first only) and checksum are those the kernel's GSO would give. */
+uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
+
+/* Complete a partial checksum (virtio NEEDS_CSUM): the ones' complement sum
+ * from csum_start to the end, folded into the 16 bits at csum_start +
+ * csum_offset. false when those offsets do not fit the frame. */
+bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_t csum_offset);
+
+/* The ones' complement sum of len bytes, added to sum (not folded). */
+uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len);
+/* Fold a sum to 16 bits and complement it. */
+uint16_t pw_csum_fold(uint64_t sum);
+
+#endif
