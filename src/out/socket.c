@@ -10,25 +10,43 @@
  * address arrays are allocated here at open time; buffers are the caller's.
  */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "out/xport.h"
 
-enum { PW_SOCKBUF = 4 << 20 };
+enum {
+	PW_SOCKBUF = 4 << 20,
+	/* One UDP GSO message: at most UDP_MAX_SEGMENTS of older kernels, and
+	 * well inside one IP datagram. */
+	PW_GSO_SEGS_MAX = 64,
+	PW_GSO_BYTES_MAX = 65000,
+};
+
+union gso_cmsg {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
 
 struct sock_xport {
 	struct pw_xport x;
 	int fd;
 	bool raw_v4;  /* IP encap over IPv4: datagrams start with the IP header */
 	bool udp;
+	/* Runs of equal datagrams up to this size go as one UDP_SEGMENT
+	 * message; 0 without GSO. Lowered when the kernel refuses a size (a
+	 * segment that would need IP fragmentation). */
+	uint32_t gso_max;
 	struct sockaddr_storage remote;
 	socklen_t remote_len;
 	unsigned burst;
 	struct mmsghdr *rx_msgs, *tx_msgs;
 	struct iovec *rx_iov, *tx_iov; /* 1 per rx datagram, 2 per tx datagram */
 	struct sockaddr_storage *rx_names;
+	union gso_cmsg *tx_cmsg; /* one per tx message */
+	unsigned *tx_run;        /* datagrams in each tx message */
 };
 
 static bool same_source(const struct sock_xport *sx, const struct sockaddr_storage *from)
@@ -106,10 +124,53 @@ static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 	return (int)kept;
 }
 
+/* Put pkts[from..n) into messages from tx_msgs[m] on: with GSO, a run of
+ * datagrams of one size (the last of a run may be shorter) is one message
+ * with UDP_SEGMENT, which the kernel walks through its stack once; a peer
+ * still receives ordinary datagrams. Returns the index after the last. */
+static unsigned build_msgs(struct sock_xport *sx, struct pw_pkt *const *pkts, unsigned from,
+			   unsigned n, unsigned m)
+{
+	for (unsigned i = from; i < n; m++) {
+		uint32_t size = pkts[i]->hdr_len + pkts[i]->len;
+		struct msghdr *h = &sx->tx_msgs[m].msg_hdr;
+		unsigned j = i + 1;
+
+		while (size <= sx->gso_max && j < n && j - i < PW_GSO_SEGS_MAX &&
+		       (j - i + 1) * size <= PW_GSO_BYTES_MAX) {
+			uint32_t next = pkts[j]->hdr_len + pkts[j]->len;
+
+			if (next > size)
+				break;
+			j++;
+			if (next < size)
+				break; /* a shorter one ends the run */
+		}
+		h->msg_iov = &sx->tx_iov[2 * i];
+		h->msg_iovlen = 2 * (j - i);
+		h->msg_control = NULL;
+		h->msg_controllen = 0;
+		if (j - i > 1) {
+			struct cmsghdr *c = &sx->tx_cmsg[m].align;
+			uint16_t seg = (uint16_t)size;
+
+			h->msg_control = sx->tx_cmsg[m].buf;
+			h->msg_controllen = sizeof(sx->tx_cmsg[m].buf);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		sx->tx_run[m] = j - i;
+		i = j;
+	}
+	return m;
+}
+
 static int sock_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct sock_xport *sx = (struct sock_xport *)x;
-	unsigned done = 0;
+	unsigned done = 0, msg = 0, msgs;
 
 	if (n > sx->burst)
 		n = sx->burst;
@@ -117,23 +178,33 @@ static int sock_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigne
 		sx->tx_iov[2 * i] = (struct iovec){ (void *)pkts[i]->hdr, pkts[i]->hdr_len };
 		sx->tx_iov[2 * i + 1] = (struct iovec){ pkts[i]->data, pkts[i]->len };
 	}
-	while (done < n) {
-		int sent = sendmmsg(sx->fd, sx->tx_msgs + done, n - done, MSG_DONTWAIT);
+	msgs = build_msgs(sx, pkts, 0, n, 0);
+	while (msg < msgs) {
+		int sent = sendmmsg(sx->fd, sx->tx_msgs + msg, msgs - msg, MSG_DONTWAIT);
 
-		if (sent > 0) {
-			done += (unsigned)sent;
+		for (int k = 0; k < sent; k++)
+			done += sx->tx_run[msg++];
+		if (sent > 0)
 			continue;
-		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == ENOBUFS) {
 			x->stats->tx_eagain++;
 			break;
 		}
-		/* The first datagram was refused (ICMP error, no route, too big):
-		 * it is dropped and counted, the rest go on. */
-		x->stats->tx_errors++;
-		done++;
+		if (sx->tx_run[msg] > 1) {
+			/* The kernel refused GSO for this size (EINVAL: a segment
+			 * beyond the route MTU; EIO: no checksum offload): such
+			 * datagrams go one by one from now on, and may fragment. */
+			sx->gso_max = pkts[done]->hdr_len + pkts[done]->len - 1;
+			msgs = build_msgs(sx, pkts, done, n, msg);
+			continue;
+		}
+		/* The message was refused (no route, too big; ICMP errors are
+		 * not reported on this unconnected socket): its datagrams are
+		 * dropped and counted, the rest go on. */
+		x->stats->tx_errors += sx->tx_run[msg];
+		done += sx->tx_run[msg++];
 	}
 	return (int)done;
 }
@@ -154,6 +225,8 @@ static void sock_close(struct pw_xport *x)
 	free(sx->rx_iov);
 	free(sx->tx_iov);
 	free(sx->rx_names);
+	free(sx->tx_cmsg);
+	free(sx->tx_run);
 	free(sx);
 }
 
@@ -207,6 +280,9 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 	if (sx->udp && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto fail;
 	grow_buffers(sx->fd);
+	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
+	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
+		sx->gso_max = UINT16_MAX;
 	if (bind(sx->fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
 		goto fail;
 
@@ -215,7 +291,10 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 	sx->rx_iov = calloc(b, sizeof(*sx->rx_iov));
 	sx->tx_iov = calloc(2 * (size_t)b, sizeof(*sx->tx_iov));
 	sx->rx_names = calloc(b, sizeof(*sx->rx_names));
-	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names)
+	sx->tx_cmsg = calloc(b, sizeof(*sx->tx_cmsg));
+	sx->tx_run = calloc(b, sizeof(*sx->tx_run));
+	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names ||
+	    !sx->tx_cmsg || !sx->tx_run)
 		goto fail;
 	for (unsigned i = 0; i < b; i++) {
 		sx->rx_msgs[i].msg_hdr = (struct msghdr){
