@@ -19,6 +19,7 @@ enum {
 	TCP_HLEN_MIN = 20,
 	TCP_FIN = 0x01,
 	TCP_PSH = 0x08,
+	TCP_ACK_BIT = 0x10,
 	TCP_CWR = 0x80,
 };
 
@@ -64,21 +65,24 @@ bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_
 	return true;
 }
 
-bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct pw_gso *g)
+/* Offsets of a TCP frame's headers; false unless Ethernet + IPv4 (no
+ * fragment) or IPv6 (no extension header) + TCP, all inside len. */
+static bool parse_tcp(const uint8_t *f, uint32_t len, enum pw_gso_type want, uint16_t *l4_out,
+		      uint16_t *hdr_out, bool *v6)
 {
 	uint32_t l3 = PW_ETH_HLEN, l4, hdr;
 	uint16_t type;
 
-	if (g->type == PW_GSO_NONE || !g->gso_size || len < PW_ETH_HLEN)
+	if (len < PW_ETH_HLEN)
 		return false;
 	type = load_be16(f + 12);
-	if (type == ETH_TYPE_IPV4 && g->type == PW_GSO_TCPV4) {
+	if (type == ETH_TYPE_IPV4 && want != PW_GSO_TCPV6) {
 		if (len < l3 + 20 || (f[l3] >> 4) != 4 || f[l3 + 9] != PROTO_TCP)
 			return false;
 		l4 = l3 + (f[l3] & 0x0f) * 4u;
 		if (l4 < l3 + 20 || (load_be16(f + l3 + 6) & 0x3fff)) /* no fragments */
 			return false;
-	} else if (type == ETH_TYPE_IPV6 && g->type == PW_GSO_TCPV6) {
+	} else if (type == ETH_TYPE_IPV6 && want != PW_GSO_TCPV4) {
 		/* Extension headers are not cut here: the kernel does not offer
 		 * TSO for them to a TAP either. */
 		if (len < l3 + 40 || (f[l3] >> 4) != 6 || f[l3 + 6] != PROTO_TCP)
@@ -90,11 +94,24 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct
 	if (len < l4 + TCP_HLEN_MIN)
 		return false;
 	hdr = l4 + (f[l4 + 12] >> 4) * 4u;
-	if (hdr < l4 + TCP_HLEN_MIN || hdr >= len)
+	if (hdr < l4 + TCP_HLEN_MIN || hdr > len)
 		return false;
-	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = (uint16_t)l3, .l4 = (uint16_t)l4,
-			      .hdr_len = (uint16_t)hdr, .v6 = type == ETH_TYPE_IPV6,
-			      .mss = g->gso_size };
+	*l4_out = (uint16_t)l4;
+	*hdr_out = (uint16_t)hdr;
+	*v6 = type == ETH_TYPE_IPV6;
+	return true;
+}
+
+bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct pw_gso *g)
+{
+	uint16_t l4, hdr;
+	bool v6;
+
+	if (g->type == PW_GSO_NONE || !g->gso_size || !parse_tcp(f, len, g->type, &l4, &hdr, &v6) ||
+	    hdr >= len)
+		return false;
+	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = PW_ETH_HLEN, .l4 = l4, .hdr_len = hdr,
+			      .v6 = v6, .mss = g->gso_size };
 	t->segments = (len - hdr + t->mss - 1) / t->mss;
 	return true;
 }
@@ -129,4 +146,130 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 	sum += PROTO_TCP + tcp_len; /* the rest of the pseudo-header */
 	store_be16(tcp + 16, pw_csum_fold(pw_csum_add(sum, tcp, tcp_len)));
 	return t->hdr_len + pay;
+}
+
+/* Where the IP datagram ends (the frame may carry Ethernet padding after
+ * it); 0 when it claims more than the frame holds. */
+static uint32_t ip_end(const uint8_t *f, uint32_t len, bool v6)
+{
+	uint32_t end = PW_ETH_HLEN + (v6 ? 40u + load_be16(f + PW_ETH_HLEN + 4) :
+					   load_be16(f + PW_ETH_HLEN + 2));
+
+	return end <= len ? end : 0;
+}
+
+/* The folded (not complemented) pseudo-header sum of a TCP segment of
+ * tcp_len bytes: what a NEEDS_CSUM checksum field holds. */
+static uint16_t pseudo_sum(const uint8_t *f, uint16_t l3, bool v6, uint32_t tcp_len)
+{
+	uint64_t sum = v6 ? pw_csum_add(0, f + l3 + 8, 32) : pw_csum_add(0, f + l3 + 12, 8);
+
+	return (uint16_t)~pw_csum_fold(sum + PROTO_TCP + tcp_len);
+}
+
+static bool tcp_csum_ok(const uint8_t *f, uint16_t l3, uint16_t l4, bool v6, uint32_t len)
+{
+	uint16_t p = pseudo_sum(f, l3, v6, len - l4);
+
+	return pw_csum_fold(pw_csum_add(p, f + l4, len - l4)) == 0;
+}
+
+/* Header bytes that differ between segments of one super-frame. */
+static bool same_headers(const struct pw_gro *g, const uint8_t *f)
+{
+	const uint8_t *h = g->buf;
+	uint16_t l3 = PW_ETH_HLEN, l4 = g->l4;
+
+	if (g->v6) {
+		/* all of IPv6 but the payload length */
+		if (memcmp(h, f, l3 + 4) || memcmp(h + l3 + 6, f + l3 + 6, 34))
+			return false;
+	} else {
+		/* all of IPv4 but total length, id and checksum */
+		if (memcmp(h, f, l3 + 2) || memcmp(h + l3 + 6, f + l3 + 6, 4) ||
+		    memcmp(h + l3 + 12, f + l3 + 12, l4 - l3 - 12))
+			return false;
+	}
+	/* TCP: ports, ack, offset, window, urgent, options; not seq, flags, checksum */
+	return !memcmp(h + l4, f + l4, 4) && !memcmp(h + l4 + 8, f + l4 + 8, 5) &&
+	       !memcmp(h + l4 + 14, f + l4 + 14, 2) && !memcmp(h + l4 + 18, f + l4 + 18, g->hdr_len - l4 - 18);
+}
+
+bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
+{
+	uint16_t l4, hdr;
+	bool v6;
+
+	g->segs = 0;
+	if (!parse_tcp(f, len, PW_GSO_NONE, &l4, &hdr, &v6) ||
+	    (!v6 && (f[PW_ETH_HLEN] & 0x0f) != 5))
+		return false;
+	len = ip_end(f, len, v6);
+	if (len <= hdr || len > g->cap)
+		return false;
+	/* Only plain data segments, with a checksum that holds: the merged
+	 * frame's checksum is computed anew, which would launder corruption. */
+	if ((f[l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) || !tcp_csum_ok(f, PW_ETH_HLEN, l4, v6, len))
+		return false;
+	memcpy(g->buf, f, len);
+	g->len = len;
+	g->l4 = l4;
+	g->hdr_len = hdr;
+	g->v6 = v6;
+	g->mss = (uint16_t)(len - hdr);
+	g->next_seq = load_be32(f + l4 + 4) + g->mss;
+	g->next_id = (uint16_t)(load_be16(f + PW_ETH_HLEN + 4) + 1);
+	g->closed = f[l4 + 13] & TCP_PSH;
+	g->segs = 1;
+	return true;
+}
+
+bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
+{
+	uint32_t pay;
+
+	if (!g->segs || g->closed || len <= g->hdr_len)
+		return false;
+	len = ip_end(f, len, g->v6);
+	pay = len - g->hdr_len;
+	if (len <= g->hdr_len || pay > g->mss ||
+	    g->len + pay > g->cap || g->len + pay - PW_ETH_HLEN > 65535 || g->segs >= 64)
+		return false;
+	if (!same_headers(g, f) || load_be32(f + g->l4 + 4) != g->next_seq ||
+	    (f[g->l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) != 0 || (f[g->l4 + 13] & TCP_ACK_BIT) !=
+		    (g->buf[g->l4 + 13] & TCP_ACK_BIT))
+		return false;
+	if (!g->v6 && load_be16(f + PW_ETH_HLEN + 4) != g->next_id)
+		return false;
+	if (!tcp_csum_ok(f, PW_ETH_HLEN, g->l4, g->v6, len))
+		return false;
+	memcpy(g->buf + g->len, f + g->hdr_len, pay);
+	g->len += pay;
+	g->next_seq += pay;
+	g->next_id++;
+	g->segs++;
+	/* A short segment or a push ends the super-frame. */
+	g->closed = pay < g->mss || (f[g->l4 + 13] & TCP_PSH);
+	g->buf[g->l4 + 13] |= f[g->l4 + 13] & TCP_PSH;
+	return true;
+}
+
+bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out)
+{
+	uint8_t *ip = g->buf + PW_ETH_HLEN, *tcp = g->buf + g->l4;
+	uint32_t tcp_len = g->len - g->l4;
+
+	if (g->segs < 2)
+		return false; /* the frame as it came, checksum and all */
+	if (g->v6) {
+		store_be16(ip + 4, (uint16_t)tcp_len);
+	} else {
+		store_be16(ip + 2, (uint16_t)(g->len - PW_ETH_HLEN));
+		store_be16(ip + 10, 0);
+		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, g->l4 - PW_ETH_HLEN)));
+	}
+	store_be16(tcp + 16, pseudo_sum(g->buf, PW_ETH_HLEN, g->v6, tcp_len));
+	*out = (struct pw_gso){ .needs_csum = true, .type = g->v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4,
+				.gso_size = g->mss, .csum_start = g->l4, .csum_offset = 16 };
+	return true;
 }

@@ -45,6 +45,34 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *frame, uint32_t len, const st
  * the first only) and checksum are those the kernel's GSO would give. */
 uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
 
+/*
+ * Coalescing (the receive side): consecutive TCP segments of one flow, as a
+ * pwire peer cut them, are joined back into one super-frame for one TAP
+ * write, under the kernel's GRO rules: identical headers but for lengths,
+ * IPv4 id (consecutive), sequence (contiguous), checksums and PSH; plain
+ * data segments only (ACK, PSH); every segment but the last exactly mss
+ * bytes of payload; a short segment or PSH ends it; each segment's own TCP
+ * checksum must hold (the joined frame's is computed anew).
+ */
+struct pw_gro {
+	uint8_t *buf;   /* the caller's, cap bytes (64 KiB and an Ethernet header) */
+	uint32_t cap;
+	uint32_t len;
+	uint16_t l4, hdr_len, mss;
+	bool v6, closed;
+	uint32_t next_seq;
+	uint16_t next_id;
+	unsigned segs;  /* 0: nothing started */
+};
+
+/* Start with this frame: false (and nothing started) if it cannot merge. */
+bool pw_gro_start(struct pw_gro *g, const uint8_t *frame, uint32_t len);
+/* Append the next frame of the flow: false if it does not continue it. */
+bool pw_gro_append(struct pw_gro *g, const uint8_t *frame, uint32_t len);
+/* Make g->buf[0..len) a super-frame and describe it in *out (for the vnet
+ * header): true; false when it holds one segment (write it as it is). */
+bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out);
+
 /* Complete a partial checksum (virtio NEEDS_CSUM): the ones' complement sum
  * from csum_start to the end, folded into the 16 bits at csum_start +
  * csum_offset. false when those offsets do not fit the frame. */

@@ -2,7 +2,9 @@
 /*
  * test_gso.c: TCP segmentation of super-frames (core/gso.c), checked against
  * the rules of the kernel's GSO with an independent checksum: IPv4 and IPv6,
- * with TCP options, odd lengths, FIN/PSH/CWR, and malformed super-frames.
+ * with TCP options, odd lengths, FIN/PSH/CWR, and malformed super-frames;
+ * and coalescing: segments join back into a frame that cuts into the very
+ * same segments, and what must not merge does not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +176,86 @@ static void test_partial_checksum_completed(void **state)
 	assert_false(pw_csum_complete(f, len, 34, (uint16_t)(len - 34 - 1)));
 }
 
+/* Cut a super-frame, join the segments back, and cut the joined frame
+ * again: the segments must be the very same bytes. */
+static void check_rejoin(bool v6, unsigned opts, uint32_t pay, uint16_t mss)
+{
+	static uint8_t f[BIG], segs[64][2000], joined[BIG], seg2[2000];
+	uint32_t lens[64], len = build(f, v6, opts, pay, 0x18);
+	struct pw_gso g = { .type = v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4, .gso_size = mss }, out;
+	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_tso t, t2;
+
+	assert_true(pw_tso_parse(&t, f, len, &g));
+	for (uint32_t k = 0; k < t.segments; k++)
+		lens[k] = pw_tso_segment(&t, k, segs[k]);
+	assert_true(pw_gro_start(&gro, segs[0], lens[0]));
+	for (uint32_t k = 1; k < t.segments; k++)
+		assert_true(pw_gro_append(&gro, segs[k], lens[k]));
+	assert_int_equal(gro.segs, t.segments);
+	assert_true(pw_gro_finish(&gro, &out));
+	assert_int_equal(out.type, g.type);
+	assert_int_equal(out.gso_size, mss);
+	assert_true(out.needs_csum);
+	assert_int_equal(gro.len, len);
+	assert_memory_equal(joined + t.hdr_len, f + t.hdr_len, pay);
+	assert_true(pw_tso_parse(&t2, joined, gro.len, &out));
+	assert_int_equal(t2.segments, t.segments);
+	for (uint32_t k = 0; k < t.segments; k++) {
+		assert_int_equal(pw_tso_segment(&t2, k, seg2), lens[k]);
+		assert_memory_equal(seg2, segs[k], lens[k]);
+	}
+}
+
+static void test_rejoin(void **state)
+{
+	(void)state;
+	check_rejoin(false, 0, 65000, 1448);
+	check_rejoin(false, 12, 20001, 1436);
+	check_rejoin(true, 12, 30000, 1416);
+	check_rejoin(true, 0, 2000, 1428);
+}
+
+static void test_what_does_not_merge(void **state)
+{
+	static uint8_t f[BIG], a[2000], b[2000], joined[BIG];
+	uint32_t len = build(f, false, 0, 4000, 0x10);
+	struct pw_gso g = { .type = PW_GSO_TCPV4, .gso_size = 1000 }, out;
+	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_tso t;
+	uint32_t la, lb;
+
+	(void)state;
+	assert_true(pw_tso_parse(&t, f, len, &g));
+	la = pw_tso_segment(&t, 0, a);
+	lb = pw_tso_segment(&t, 2, b);
+	assert_true(pw_gro_start(&gro, a, la));
+	assert_false(pw_gro_append(&gro, b, lb)); /* a gap in the sequence */
+	assert_false(pw_gro_finish(&gro, &out));  /* one segment: write it as it is */
+	lb = pw_tso_segment(&t, 1, b);
+	b[lb - 1] ^= 1;
+	assert_false(pw_gro_append(&gro, b, lb)); /* its checksum does not hold */
+	b[lb - 1] ^= 1;
+	b[14 + 12 + 3] ^= 1;
+	assert_false(pw_gro_append(&gro, b, lb)); /* another source address */
+	b[14 + 12 + 3] ^= 1;
+	assert_true(pw_gro_append(&gro, b, lb));
+	a[34 + 13] |= 0x02; /* SYN */
+	assert_false(pw_gro_start(&gro, a, la));
+	a[34 + 13] &= (uint8_t)~0x02;
+	a[34 + 13] |= 0x08; /* PSH ends it: nothing may follow */
+	a[34 + 16] = 0, a[34 + 17] = 0;
+	{
+		uint16_t c = 0;
+		uint64_t sum = pw_csum_add(pw_csum_add(0, a + 26, 8) + 6 + la - 34, a + 34, la - 34);
+
+		c = pw_csum_fold(sum);
+		a[34 + 16] = (uint8_t)(c >> 8), a[34 + 17] = (uint8_t)c;
+	}
+	assert_true(pw_gro_start(&gro, a, la));
+	assert_false(pw_gro_append(&gro, b, lb));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +263,8 @@ int main(void)
 		cmocka_unit_test(test_tcpv6),
 		cmocka_unit_test(test_malformed_super_frames_are_refused),
 		cmocka_unit_test(test_partial_checksum_completed),
+		cmocka_unit_test(test_rejoin),
+		cmocka_unit_test(test_what_does_not_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
