@@ -234,6 +234,8 @@ static int cmd_up(int argc, char **argv)
 		pw_error("signalfd/timerfd/epoll: %s", strerror(errno));
 		goto out;
 	}
+	/* The largest datagram that can carry a valid frame. */
+	c.xport.datagram_max = session.rx.len + pw_frame_max(c.tap.mtu);
 	x = pw_socket_open(&c.xport, &tunnel.stats);
 	if (!x) {
 		err = errno;

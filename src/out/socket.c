@@ -23,10 +23,14 @@ enum {
 	 * well inside one IP datagram. */
 	PW_GSO_SEGS_MAX = 64,
 	PW_GSO_BYTES_MAX = 65000,
+	/* UDP GRO: messages of up to 64 KiB received per recvmmsg, each split
+	 * back into its datagrams. */
+	PW_GRO_MSGS = 8,
+	PW_GRO_BUF = 65536,
 };
 
 union gso_cmsg {
-	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	char buf[CMSG_SPACE(sizeof(int))]; /* UDP_SEGMENT: u16; UDP_GRO: int */
 	struct cmsghdr align;
 };
 
@@ -47,6 +51,16 @@ struct sock_xport {
 	struct sockaddr_storage *rx_names;
 	union gso_cmsg *tx_cmsg; /* one per tx message */
 	unsigned *tx_run;        /* datagrams in each tx message */
+	uint32_t datagram_max;
+	/* UDP GRO (NULL without): the kernel joins a peer's datagrams of one
+	 * size into one message; they are split here and lent to the caller. */
+	uint8_t *gro_mem;
+	struct mmsghdr gro_msgs[PW_GRO_MSGS];
+	struct iovec gro_iov[PW_GRO_MSGS];
+	struct sockaddr_storage gro_names[PW_GRO_MSGS];
+	union gso_cmsg gro_cmsg[PW_GRO_MSGS];
+	unsigned gro_got, gro_cur; /* messages received, the one being split */
+	uint32_t gro_off;          /* where in it the next datagram starts */
 };
 
 static bool same_source(const struct sock_xport *sx, const struct sockaddr_storage *from)
@@ -80,12 +94,96 @@ static bool strip_ipv4(struct pw_pkt *p)
 	return true;
 }
 
+/* Longer than any datagram that carries a valid frame: dropped like one cut
+ * by MSG_TRUNC, whatever buffer it happened to fit. */
+static bool too_long(const struct sock_xport *sx, uint32_t len)
+{
+	return sx->datagram_max && len > sx->datagram_max;
+}
+
+/* The datagram size the kernel joined a GRO message from (its length when
+ * it holds one datagram). */
+static uint32_t gro_size(const struct msghdr *h, uint32_t len)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			return size > 0 ? (uint32_t)size : len;
+		}
+	}
+	return len;
+}
+
+/* UDP GRO: lend the datagrams of received messages, one by one; receive
+ * again only once every datagram lent before has been handed out (the
+ * caller is done with the previous burst when it asks for the next). */
+static int gro_rx_burst(struct sock_xport *sx, struct pw_pkt **pkts, unsigned n)
+{
+	struct pw_xport *x = &sx->x;
+	unsigned filled = 0;
+
+	while (filled < n) {
+		const struct msghdr *h;
+		uint32_t len, size, seg;
+		uint8_t *base;
+
+		if (sx->gro_cur == sx->gro_got) {
+			int got;
+
+			if (filled)
+				break;
+			for (unsigned i = 0; i < PW_GRO_MSGS; i++) {
+				struct msghdr *m = &sx->gro_msgs[i].msg_hdr;
+
+				m->msg_namelen = sizeof(sx->gro_names[i]);
+				m->msg_control = sx->gro_cmsg[i].buf;
+				m->msg_controllen = sizeof(sx->gro_cmsg[i].buf);
+				m->msg_flags = 0;
+			}
+			got = recvmmsg(sx->fd, sx->gro_msgs, PW_GRO_MSGS, MSG_DONTWAIT, NULL);
+			if (got <= 0) {
+				if (got < 0 && errno != EAGAIN && errno != EINTR)
+					x->stats->rx_socket_errors++;
+				break;
+			}
+			sx->gro_got = (unsigned)got;
+			sx->gro_cur = 0;
+			sx->gro_off = 0;
+		}
+		h = &sx->gro_msgs[sx->gro_cur].msg_hdr;
+		len = sx->gro_msgs[sx->gro_cur].msg_len;
+		size = gro_size(h, len);
+		base = sx->gro_mem + (size_t)sx->gro_cur * PW_GRO_BUF;
+		seg = len - sx->gro_off < size ? len - sx->gro_off : size;
+		if (!len || !same_source(sx, &sx->gro_names[sx->gro_cur])) {
+			x->stats->rx_bad_source += len ? (len + size - 1) / size : 1;
+			sx->gro_cur++;
+			sx->gro_off = 0;
+			continue;
+		}
+		pkts[filled]->data = base + sx->gro_off;
+		pkts[filled]->len = seg;
+		pkts[filled]->truncated = (h->msg_flags & MSG_TRUNC) || too_long(sx, seg);
+		filled++;
+		sx->gro_off += seg;
+		if (sx->gro_off >= len) {
+			sx->gro_cur++;
+			sx->gro_off = 0;
+		}
+	}
+	return (int)filled;
+}
+
 static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 {
 	struct sock_xport *sx = (struct sock_xport *)x;
 	unsigned kept = 0;
 	int got;
 
+	if (sx->gro_mem)
+		return gro_rx_burst(sx, pkts, n);
 	if (n > sx->burst)
 		n = sx->burst;
 	for (unsigned i = 0; i < n; i++) {
@@ -118,6 +216,7 @@ static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 			x->stats->rx_short++;
 			continue;
 		}
+		p->truncated |= too_long(sx, p->len);
 		pkts[i] = pkts[kept];
 		pkts[kept++] = p;
 	}
@@ -227,6 +326,7 @@ static void sock_close(struct pw_xport *x)
 	free(sx->rx_names);
 	free(sx->tx_cmsg);
 	free(sx->tx_run);
+	free(sx->gro_mem);
 	free(sx);
 }
 
@@ -283,6 +383,20 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
 	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
 		sx->gso_max = UINT16_MAX;
+	sx->datagram_max = cfg->datagram_max;
+	/* UDP_GRO (Linux 5.0): where it exists, receive joined messages. */
+	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_GRO, &one, sizeof(one))) {
+		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_BUF);
+		if (!sx->gro_mem)
+			goto fail;
+		for (unsigned i = 0; i < PW_GRO_MSGS; i++) {
+			sx->gro_iov[i] = (struct iovec){ sx->gro_mem + (size_t)i * PW_GRO_BUF,
+							 PW_GRO_BUF };
+			sx->gro_msgs[i].msg_hdr = (struct msghdr){ .msg_name = &sx->gro_names[i],
+								   .msg_iov = &sx->gro_iov[i],
+								   .msg_iovlen = 1 };
+		}
+	}
 	if (bind(sx->fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
 		goto fail;
 

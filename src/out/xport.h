@@ -19,10 +19,11 @@ struct pw_xport;
 
 struct pw_xport_ops {
 	const char *name;
-	/* Receive up to n datagrams into pkts[i]->buf; set data/len/truncated.
-	 * Datagrams from a source other than the remote are dropped and counted
-	 * here. Returns how many packets were filled (0 when none is waiting),
-	 * or -errno. */
+	/* Receive up to n datagrams; set data/len/truncated of pkts[i]: into
+	 * pkts[i]->buf, or lent from the transport's own buffers (UDP GRO),
+	 * valid until the next rx_burst. Datagrams from a source other than the
+	 * remote are dropped and counted here. Returns how many packets were
+	 * filled (0 when none is waiting), or -errno. */
 	int (*rx_burst)(struct pw_xport *x, struct pw_pkt **pkts, unsigned n);
 	/* Send pkts[0..k) and return k (DPDK contract: the rest stay with the
 	 * caller); 0 when the socket is full; -errno on a hard error. */
@@ -42,6 +43,7 @@ struct pw_xport_cfg {
 	struct sockaddr_storage local;  /* with the UDP source port */
 	struct sockaddr_storage remote; /* with the UDP destination port */
 	unsigned burst; /* most datagrams per call */
+	uint32_t datagram_max; /* longer ones are dropped as rx_truncated; 0: no limit */
 };
 
 /* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */
