@@ -34,15 +34,52 @@ static void store_be16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* Add with the carry out of bit 63 folded back in (ones' complement). */
+static uint64_t add_carry(uint64_t acc, uint64_t w)
+{
+	acc += w;
+	return acc + (acc < w);
+}
+
 uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
 {
-	uint32_t i = 0;
+	uint64_t acc = 0;
+	uint16_t folded;
 
-	for (; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
+	/* RFC 1071 §2(B): the sum of native-order words is the byte-swapped
+	 * sum of network-order words, so sum 64 bits at a time and swap once. */
+	for (; len >= 32; p += 32, len -= 32) {
+		uint64_t w[4];
+
+		memcpy(w, p, sizeof(w));
+		acc = add_carry(acc, w[0]);
+		acc = add_carry(acc, w[1]);
+		acc = add_carry(acc, w[2]);
+		acc = add_carry(acc, w[3]);
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, sizeof(w));
+		acc = add_carry(acc, w);
+	}
+	for (; len >= 2; p += 2, len -= 2) {
+		uint16_t w;
+
+		memcpy(&w, p, sizeof(w));
+		acc = add_carry(acc, w);
+	}
+	if (len) /* the last byte is the first of a word in network order */
+		acc = add_carry(acc, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? p[0] :
+									   (uint64_t)p[0] << 8);
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffffffff) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	folded = (uint16_t)acc;
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		folded = (uint16_t)(folded >> 8 | folded << 8);
+	return sum + folded;
 }
 
 uint16_t pw_csum_fold(uint64_t sum)

@@ -78,7 +78,9 @@ bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out);
  * csum_offset. false when those offsets do not fit the frame. */
 bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_t csum_offset);
 
-/* The ones' complement sum of len bytes, added to sum (not folded). */
+/* The ones' complement sum of len bytes (as network-order 16-bit words,
+ * starting at an even offset of the checksummed region), added to sum (not
+ * folded). */
 uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len);
 /* Fold a sum to 16 bits and complement it. */
 uint16_t pw_csum_fold(uint64_t sum);

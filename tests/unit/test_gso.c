@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -256,6 +257,26 @@ static void test_what_does_not_merge(void **state)
 	assert_false(pw_gro_append(&gro, b, lb));
 }
 
+static void test_csum_matches_rfc1071_at_every_length(void **state)
+{
+	uint8_t buf[300];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int round = 0; round < 4; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = round == 3 ? 0xff : (uint8_t)rand_r(&seed);
+		for (uint32_t len = 0; len <= sizeof(buf); len++) {
+			uint16_t want = (uint16_t)~naive_csum(buf, len, 0);
+
+			assert_int_equal(pw_csum_fold(pw_csum_add(0, buf, len)), want);
+			/* and with a running sum carried in */
+			assert_int_equal(pw_csum_fold(pw_csum_add(0x1234, buf, len)),
+					 (uint16_t)~naive_csum(buf, len, 0x1234));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_tcpv6),
 		cmocka_unit_test(test_malformed_super_frames_are_refused),
 		cmocka_unit_test(test_partial_checksum_completed),
+		cmocka_unit_test(test_csum_matches_rfc1071_at_every_length),
 		cmocka_unit_test(test_rejoin),
 		cmocka_unit_test(test_what_does_not_merge),
 	};
