@@ -3,7 +3,7 @@
 # those missing. apt-get update runs once, and only if something is missing.
 set -eu
 pkgs="meson ninja-build gcc clang libclang-rt-14-dev pkg-config libcmocka-dev python3 iproute2
-iputils-ping netcat-openbsd socat coreutils procps kmod
+iputils-ping netcat-openbsd socat coreutils procps kmod ethtool
 qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio iperf3"
 missing=
 for p in $pkgs; do
