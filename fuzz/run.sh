@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-targets=${*:-decap roundtrip words qemu uml tso}
+targets=${*:-decap roundtrip words qemu uml tso gro}
 build=${FUZZ_BUILD:-build-fuzz}
 work=${FUZZ_WORK:-fuzz/corpus-run}
 mkdir -p "$work"
