@@ -5,18 +5,9 @@
 set -eu
 PWIRE=$(realpath "${1:-build/pwire}")
 a=pwdemoA$$ b=pwdemoB$$
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 say() { printf '\n== %s\n' "$*"; }
-run() { echo "\$ $*"; "$@"; }
 
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (namespaces, TAP devices)"; exit 1; }
 cat <<EOF2
@@ -30,30 +21,17 @@ sequence numbers) between two namespaces.
 EOF2
 
 say "underlay"
-run ip netns add "$a"
-run ip netns add "$b"
-run ip -n "$a" link add ul0 type veth peer name ul0 netns "$b"
-for ns in "$a" "$b"; do ip -n "$ns" link set lo up; ip -n "$ns" link set ul0 up; done
-run ip -n "$a" addr add 10.200.0.1/24 dev ul0
-run ip -n "$b" addr add 10.200.0.2/24 dev ul0
+pw_pair "$a" "$b" 10.200.0.1 10.200.0.2 24 2>&1
 
 say "one pwire in each namespace"
 wa=(local 10.200.0.1 remote 10.200.0.2 udp_sport 1701 udp_dport 1701 session_id 100
 	peer_session_id 200 cookie 0011223344556677 peer_cookie 8899aabbccddeeff seq both)
 wb=(local 10.200.0.2 remote 10.200.0.1 udp_sport 1701 udp_dport 1701 session_id 200
 	peer_session_id 100 cookie 8899aabbccddeeff peer_cookie 0011223344556677 seq both)
-echo "\$ ip netns exec $a pwire up pw0 ${wa[*]} &"
-ip netns exec "$a" "$PWIRE" up pw0 "${wa[@]}" >"$tmp/a.out" 2>&1 &
-pids+=($!)
-echo "\$ ip netns exec $b pwire up pw0 ${wb[*]} &"
-ip netns exec "$b" "$PWIRE" up pw0 "${wb[@]}" >"$tmp/b.out" 2>&1 &
-pids+=($!)
-for ns in "$a" "$b"; do
-	for _ in $(seq 50); do
-		ip -n "$ns" link show pw0 2>/dev/null | grep -q ',UP' && break
-		sleep 0.1
-	done
-done
+pw_start "$a" "$tmp/a.out" up pw0 "${wa[@]}" 2>&1
+pw_start "$b" "$tmp/b.out" up pw0 "${wb[@]}" 2>&1
+pw_wait_up "$a" pw0
+pw_wait_up "$b" pw0
 run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 ip -n "$a" -br link show pw0
@@ -82,10 +60,10 @@ for p in "${pids[@]}"; do kill -USR1 "$p"; done
 sleep 0.2
 for p in "${pids[@]}"; do kill -INT "$p"; wait "$p"; done
 pids=()
-echo "--- $a"; cat "$tmp/a.out"
-echo "--- $b"; cat "$tmp/b.out"
+echo "--- $a"; cat "$tmp/a.out.err" "$tmp/a.out"
+echo "--- $b"; cat "$tmp/b.out.err" "$tmp/b.out"
 
 say "removing the namespaces (the TAP devices went with their pwire)"
-cleanup
+pw_cleanup
 trap - EXIT
 echo "demo done"

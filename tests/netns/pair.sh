@@ -12,25 +12,12 @@ set -eu
 : "${PWIRE:?}"
 encap=${1:?} af=${2:?} cookie=${3:?} l2spec=${4:?}
 a=pwpa$$ b=pwpb$$
-out=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
-	rm -rf "$out"
-}
-trap cleanup EXIT
-run() { echo "+ $*" >&2; "$@"; }
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+out=$tmp
 
 if [ "$af" = 4 ]; then ua=10.200.0.1 ub=10.200.0.2 plen=24; else ua=fd00:200::1 ub=fd00:200::2 plen=64; fi
-run ip netns add "$a"
-run ip netns add "$b"
-run ip -n "$a" link add ul0 type veth peer name ul0 netns "$b"
-for ns in "$a" "$b"; do run ip -n "$ns" link set lo up; run ip -n "$ns" link set ul0 up; done
-run ip -n "$a" addr add "$ua/$plen" dev ul0 nodad
-run ip -n "$b" addr add "$ub/$plen" dev ul0 nodad
+pw_pair "$a" "$b" "$ua" "$ub" "$plen"
 
 # Words per side. Session ids use the full 32-bit range.
 common=(encap "$encap")
@@ -50,21 +37,10 @@ case $cookie in
 *) echo "bad COOKIE $cookie"; exit 2 ;;
 esac
 
-start() { # NS OUTFILE WORDS...
-	local ns=$1 o=$2
-	shift 2
-	echo "+ ip netns exec $ns $PWIRE up pw0 $* --json &" >&2
-	ip netns exec "$ns" "$PWIRE" up pw0 "$@" --json >"$o" 2>"$o.err" &
-	pids+=($!)
-}
-start "$a" "$out/a" "${common[@]}" "${wa[@]}"
-start "$b" "$out/b" "${common[@]}" "${wb[@]}"
-for ns in "$a" "$b"; do
-	for _ in $(seq 50); do
-		ip -n "$ns" link show pw0 2>/dev/null | grep -q ',UP' && break
-		sleep 0.1
-	done
-done
+pw_start "$a" "$out/a" up pw0 "${common[@]}" "${wa[@]}" --json
+pw_start "$b" "$out/b" up pw0 "${common[@]}" "${wb[@]}" --json
+pw_wait_up "$a" pw0
+pw_wait_up "$b" pw0
 run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 

@@ -17,47 +17,22 @@ set -eu
 : "${PWIRE:?}" "${FRAMER:?}"
 frames=${1:?} pps=${2:?} seed=${3:-7}
 a=pwsoakA$$ b=pwsoakB$$
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-run() { echo "+ $*" >&2; "$@"; }
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-run ip netns add "$a"
-run ip netns add "$b"
-run ip -n "$a" link add ul0 type veth peer name ul0 netns "$b"
+pw_pair "$a" "$b" 10.201.0.1 10.201.0.2 24
 for ns in "$a" "$b"; do
 	# Only the framer's frames on the TAPs: no IPv6 autoconf chatter.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set ul0 up
 done
-run ip -n "$a" addr add 10.201.0.1/24 dev ul0
-run ip -n "$b" addr add 10.201.0.2/24 dev ul0
 common=(udp_sport 1701 udp_dport 1701 l2spec_type default seq both mtu 1500)
 impair="seed=$seed,drop=0.5,dup=0.5,reorder=0.5,corrupt=0.5,truncate=0.5"
-start() { # NS OUT ARGS...
-	local ns=$1 o=$2
-	shift 2
-	echo "+ ip netns exec $ns pwire up pw0 $* --json &" >&2
-	ip netns exec "$ns" "$PWIRE" up pw0 "$@" --json >"$o" 2>"$o.err" &
-	pids+=($!)
-}
-start "$a" "$tmp/a" local 10.201.0.1 remote 10.201.0.2 session_id 1 peer_session_id 2 \
+pw_start "$a" "$tmp/a" up pw0 --json local 10.201.0.1 remote 10.201.0.2 session_id 1 peer_session_id 2 \
 	cookie 0011223344556677 peer_cookie 8899aabbccddeeff "${common[@]}"
-start "$b" "$tmp/b" local 10.201.0.2 remote 10.201.0.1 session_id 2 peer_session_id 1 \
+pw_start "$b" "$tmp/b" up pw0 --json local 10.201.0.2 remote 10.201.0.1 session_id 2 peer_session_id 1 \
 	cookie 8899aabbccddeeff peer_cookie 0011223344556677 "${common[@]}" --impair "$impair"
 for ns in "$a" "$b"; do
-	for _ in $(seq 50); do
-		ip -n "$ns" link show pw0 2>/dev/null | grep -q ',UP' && break
-		sleep 0.1
-	done
+	pw_wait_up "$ns" pw0
 	ip -n "$ns" link set pw0 txqueuelen 10000
 done
 
