@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * qemu.c: the --qemu option list. Input: the list as text. Parsing must not
- * crash, and a list that is accepted must hold fuzz_check_config().
+ * spelling.c: the --qemu and --uml option lists (built twice, as fuzz-qemu
+ * and fuzz-uml, with PW_FUZZ_PARSE naming the parser). Input: the list as
+ * text. Parsing must not crash, and a list that is accepted must hold
+ * fuzz_check_config().
  */
 #include <string.h>
 
@@ -18,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spec[size] = '\0';
 	pw_config_init(&c);
 	snprintf(c.tap.name, sizeof(c.tap.name), "pwfuzz0");
-	if (pw_qemu_parse(&c, spec) && pw_config_finish(&c))
+	if (PW_FUZZ_PARSE(&c, spec) && pw_config_finish(&c))
 		fuzz_check_config(&c);
 	return 0;
 }
