@@ -23,17 +23,6 @@ enum {
 	TCP_CWR = 0x80,
 };
 
-static uint16_t load_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void store_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* Add with the carry out of bit 63 folded back in (ones' complement). */
 static uint64_t add_carry(uint64_t acc, uint64_t w)
 {
