@@ -32,20 +32,24 @@ static uint64_t add_carry(uint64_t acc, uint64_t w)
 
 uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
 {
-	uint64_t acc = 0;
+	uint64_t acc, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 	uint16_t folded;
 
 	/* RFC 1071 §2(B): the sum of native-order words is the byte-swapped
-	 * sum of network-order words, so sum 64 bits at a time and swap once. */
+	 * sum of network-order words, so sum wide words and swap once. The
+	 * main loop adds 32-bit words into four 64-bit sums: no carry to
+	 * chain (even 4 GiB sums below 2^61), four independent chains, twice the
+	 * speed of one add-with-carry chain of 64-bit words. */
 	for (; len >= 32; p += 32, len -= 32) {
-		uint64_t w[4];
+		uint32_t w[8];
 
 		memcpy(w, p, sizeof(w));
-		acc = add_carry(acc, w[0]);
-		acc = add_carry(acc, w[1]);
-		acc = add_carry(acc, w[2]);
-		acc = add_carry(acc, w[3]);
+		a0 += (uint64_t)w[0] + w[4];
+		a1 += (uint64_t)w[1] + w[5];
+		a2 += (uint64_t)w[2] + w[6];
+		a3 += (uint64_t)w[3] + w[7];
 	}
+	acc = add_carry(add_carry(add_carry(a0, a1), a2), a3);
 	for (; len >= 8; p += 8, len -= 8) {
 		uint64_t w;
 
