@@ -41,6 +41,8 @@ void pw_config_init(struct pw_config *c)
 	c->session.l2spec = PW_L2SPEC_DEFAULT;
 	c->session.seq = PW_SEQ_NONE;
 	c->xport.burst = PW_BURST;
+	c->tap.queues = 1;
+	c->tap.steer_prog = c->xport.steer_prog = -1;
 }
 
 void pw_presets_help(FILE *f)
@@ -121,6 +123,20 @@ bool pw_config_finish(struct pw_config *c)
 			 s->seq == PW_SEQ_BOTH ? "both" : s->seq & PW_SEQ_RECV ? "recv" : "send");
 		return false;
 	}
+
+	/* Each queue numbers on its own and receives flows the others do not
+	 * see: one sequence space cannot be kept in order across them. */
+	if (c->tap.queues > 1 && s->seq != PW_SEQ_NONE) {
+		pw_error("queues %u needs seq none: one sequence space cannot be numbered and "
+			 "checked in order across queues", c->tap.queues);
+		return false;
+	}
+	if (c->tap.queues > 1 && s->encap != PW_ENCAP_UDP) {
+		pw_error("queues %u needs encap udp: the queues share the UDP port and the "
+			 "kernel steers datagrams to them by the inner flow", c->tap.queues);
+		return false;
+	}
+	c->xport.queues = c->tap.queues;
 
 	overhead = pw_config_overhead(c);
 	if (!(c->set & PW_SET_MTU)) {

@@ -17,10 +17,22 @@ static uint64_t at(const void *stats, size_t offset)
 	return v;
 }
 
+void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = at(sum, names[i].offset) + at(stats, names[i].offset);
+
+		memcpy((char *)sum + names[i].offset, &v, sizeof(v));
+	}
+}
+
 static void group(FILE *f, bool json, const char *name, const struct pw_counter_name *names,
 		  size_t n, const void *stats, const char *extra, uint64_t extra_val)
 {
-	fprintf(f, json ? "\"%s\":{" : "  %s:", name);
+	if (json)
+		fprintf(f, name ? "\"%s\":{" : "{", name);
+	else
+		fprintf(f, "  %s:", name);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = at(stats, names[i].offset);
 
@@ -114,6 +126,18 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 			fputc(',', f);
 		group(f, json, "impair", pw_impair_counter_names, pw_impair_counter_count,
 		      r->impair, NULL, 0);
+	}
+	for (unsigned q = 0; r->queues && q < r->n_queues; q++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "queue %u", q);
+		if (json)
+			fputs(q ? "," : ",\"queues\":[", f);
+		group(f, json, json ? NULL : name, pw_session_counter_names,
+		      pw_session_counter_count, &r->queues[q], "rx_sockbuf_drops",
+		      r->queue_sockbuf_drops[q]);
+		if (json && q + 1 == r->n_queues)
+			fputc(']', f);
 	}
 	if (json)
 		fputs("}\n", f);

@@ -18,7 +18,13 @@ struct pw_report {
 	const struct pw_tunnel_stats *tunnel;
 	const struct pw_vnic_stats *vnic;
 	const struct pw_impair_stats *impair; /* NULL without --impair */
+	const struct pw_session_stats *queues; /* each queue's share; NULL with one queue */
+	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
+	unsigned n_queues;
 };
+
+/* sum += stats, counter by counter (the queues' counters added up). */
+void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n);
 
 /* Text: one line per group. JSON: one object on one line. */
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json);

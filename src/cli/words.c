@@ -134,6 +134,11 @@ static bool set_mtu(struct pw_config *c, const char *w, const char *v)
 	return pw_parse_u32(w, v, 1, 65535, &c->tap.mtu);
 }
 
+static bool set_queues(struct pw_config *c, const char *w, const char *v)
+{
+	return pw_parse_u32(w, v, 1, PW_QUEUES_MAX, &c->tap.queues);
+}
+
 static bool set_mac(struct pw_config *c, const char *w, const char *v)
 {
 	c->tap.has_mac = true;
@@ -183,6 +188,7 @@ static const struct word words[] = {
 	{ "peer_tunnel_id", "ptid", set_tunnel_id },
 	{ "mtu", NULL, set_mtu },
 	{ "mac", "address", set_mac },
+	{ "queues", NULL, set_queues },
 	{ "peer", NULL, set_peer },
 };
 

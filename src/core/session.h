@@ -95,6 +95,7 @@ struct pw_layout pw_layout_rx(const struct pw_session_cfg *cfg);
 	X(rx_control)       /* T bit set, or IP session id 0: control message */                   \
 	X(rx_bad_session)   /* no session with this id */                                          \
 	X(rx_socket_errors) /* recv reported an error (ICMP) */                                    \
+	X(rx_sockbuf_drops) /* dropped by the kernel, our receive buffer full (a GSO train: 1) */ \
 	X(tx_errors)        /* send refused by the kernel (ICMP, no route): packet dropped */     \
 	X(tx_eagain)        /* socket full: batch kept, waited for POLLOUT */
 

@@ -4,7 +4,8 @@
  * a vNIC.
  *
  * The device is created if absent (it then disappears when pwire closes it),
- * given its MTU (and MAC), and brought up. With TSO offload the kernel hands
+ * given its MTU (and MAC), and brought up. With IFF_MULTI_QUEUE each queue is
+ * its own fd and its own struct tap, run by its own burst loop. With TSO offload the kernel hands
  * over TCP super-frames of up to 64 KiB in one read(); they are cut here into
  * ordinary frames (core/gso.c) straight into the caller's buffers, so the
  * rest of pwire only ever sees frames. A super-frame that yields more frames
@@ -262,7 +263,7 @@ fail:
 	return err;
 }
 
-struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 {
 	struct tap *t = calloc(1, sizeof(*t));
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
@@ -276,6 +277,8 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
 	if (t->fd < 0)
 		goto fail;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->name);
+	if (cfg->queues > 1)
+		ifr.ifr_flags |= IFF_MULTI_QUEUE;
 	if (ioctl(t->fd, TUNSETIFF, &ifr))
 		goto fail;
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr))
@@ -288,7 +291,10 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg)
 	t->gro = (struct pw_gro){ .buf = malloc(PW_SUPER_MAX), .cap = PW_SUPER_MAX };
 	if (!t->super || !t->gro.buf)
 		goto fail;
-	err = tap_configure(cfg, ifr.ifr_name);
+	if (cfg->queues > 1 && queue == 0 &&
+	    ioctl(t->fd, TUNSETSTEERINGEBPF, &cfg->steer_prog) < 0)
+		goto fail;
+	err = queue ? 0 : tap_configure(cfg, ifr.ifr_name);
 	if (err) {
 		errno = -err;
 		goto fail;

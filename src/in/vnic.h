@@ -55,10 +55,16 @@ struct pw_tap_cfg {
 	unsigned mtu;
 	uint8_t mac[6];
 	bool has_mac;
+	unsigned queues;    /* 1, or IFF_MULTI_QUEUE with this many */
+	int steer_prog;     /* queues > 1: picks the queue of the host's frames */
 };
 
-/* Open (or create) a TAP device, set its MTU, bring it up. NULL and errno. */
-struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg);
+enum { PW_QUEUES_MAX = 16 };
+
+/* Open queue `queue` (0..cfg->queues-1) of a TAP device. Queue 0 creates the
+ * device if absent, gives it steer_prog, sets its MTU (and MAC) and brings it
+ * up. NULL and errno. */
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
 /* A vNIC with no device: rx yields nothing, tx counts and discards. */
 struct pw_vnic *pw_null_open(unsigned mtu);

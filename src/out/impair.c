@@ -133,11 +133,20 @@ static void impair_close(struct pw_xport *x)
 	free(im);
 }
 
+static void impair_sync_stats(struct pw_xport *x)
+{
+	struct impair *im = (struct impair *)x;
+
+	if (im->inner->ops->sync_stats)
+		im->inner->ops->sync_stats(im->inner);
+}
+
 static const struct pw_xport_ops impair_ops = {
 	.name = "impair",
 	.rx_burst = impair_rx_burst,
 	.tx_burst = impair_tx_burst,
 	.fd = impair_fd,
+	.sync_stats = impair_sync_stats,
 	.close = impair_close,
 };
 

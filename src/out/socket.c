@@ -10,6 +10,7 @@
  * address arrays are allocated here at open time; buffers are the caller's.
  */
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,11 +331,24 @@ static void sock_close(struct pw_xport *x)
 	free(sx);
 }
 
+/* Datagrams the kernel dropped for want of room in our receive buffer
+ * (the socket's drop count, as /proc/net/udp shows it). */
+static void sock_sync_stats(struct pw_xport *x)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (!getsockopt(sock_fd(x), SOL_SOCKET, SO_MEMINFO, mem, &len) &&
+	    len > SK_MEMINFO_DROPS * sizeof(mem[0]))
+		x->stats->rx_sockbuf_drops = mem[SK_MEMINFO_DROPS];
+}
+
 static const struct pw_xport_ops sock_ops = {
 	.name = "socket",
 	.rx_burst = sock_rx_burst,
 	.tx_burst = sock_tx_burst,
 	.fd = sock_fd,
+	.sync_stats = sock_sync_stats,
 	.close = sock_close,
 };
 
@@ -379,6 +393,8 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 		goto fail;
 	if (sx->udp && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		goto fail;
+	if (cfg->queues > 1 && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		goto fail;
 	grow_buffers(sx->fd);
 	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
 	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
@@ -398,6 +414,11 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 		}
 	}
 	if (bind(sx->fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
+		goto fail;
+	/* The group's steering program, attached once all sockets share it. */
+	if (cfg->queues > 1 && cfg->queue == 0 &&
+	    setsockopt(sx->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &cfg->steer_prog,
+		       sizeof(cfg->steer_prog)))
 		goto fail;
 
 	sx->rx_msgs = calloc(b, sizeof(*sx->rx_msgs));

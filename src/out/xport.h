@@ -29,6 +29,9 @@ struct pw_xport_ops {
 	 * caller); 0 when the socket is full; -errno on a hard error. */
 	int (*tx_burst)(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n);
 	int (*fd)(const struct pw_xport *x);
+	/* Refresh stats->rx_sockbuf_drops from the kernel (a system call: for
+	 * the reports, never on the data path); NULL where nothing can drop. */
+	void (*sync_stats)(struct pw_xport *x);
 	void (*close)(struct pw_xport *x);
 };
 
@@ -44,6 +47,11 @@ struct pw_xport_cfg {
 	struct sockaddr_storage remote; /* with the UDP destination port */
 	unsigned burst; /* most datagrams per call */
 	uint32_t datagram_max; /* longer ones are dropped as rx_truncated; 0: no limit */
+	/* UDP only: `queues` sockets share the port (SO_REUSEPORT), opened in
+	 * order (queue: this one's index); the kernel picks one for each
+	 * datagram by running steer_prog (out/steer.h), attached by queue 0. */
+	unsigned queues, queue;
+	int steer_prog;
 };
 
 /* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h: what the subcommands of pwire share.
+ */
+#ifndef PWIRE_CLI_CMD_H
+#define PWIRE_CLI_CMD_H
+
+enum { PW_EXIT_OK = 0, PW_EXIT_FAIL = 1, PW_EXIT_USAGE = 2 };
+
+/* pwire up DEV [WORD VALUE]... (up.c) */
+int pw_cmd_up(int argc, char **argv);
+
+#endif

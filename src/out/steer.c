@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * steer.c: which queue a frame belongs to, as a BPF program the kernel runs.
+ *
+ * With several queues, two choices must agree for a flow to stay on one
+ * queue end to end: the TAP's (which queue the host's frame is handed to,
+ * TUNSETSTEERINGEBPF) and the socket's (which of the queues' sockets sharing
+ * the UDP port receives a datagram, SO_ATTACH_REUSEPORT_EBPF; the kernel's
+ * own choice hashes the outer 4-tuple, which one peer never varies). Both
+ * run this program: the XOR of the inner IPv4/IPv6 addresses and, for TCP
+ * and UDP (not in a later fragment), of the two ports, mixed, modulo the
+ * number of queues. XOR gives both directions of a flow the same queue, and
+ * a train of frames read from one queue leaves as one UDP GSO message that
+ * the peer steers by its first frame: to the same queue number. Other frames
+ * (ARP, VLAN tags) go to queue 0. The frame starts frame_offset bytes into
+ * what the program sees: 0 on the TAP, the L2TPv3 header's length in a
+ * UDP payload.
+ *
+ * Written as instructions here (a handful, fixed) rather than compiled: no
+ * BPF toolchain or loader library is needed at build or run time.
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "out/steer.h"
+
+enum {
+	ETH_TYPE = 12,
+	IP = 14, /* the inner IP header, from the frame's start */
+	PROG_MAX = 64,
+	/* Registers: the loads leave their result in R0 and need the context
+	 * in R6; R7 and R8 survive them. */
+	R0 = 0, R1 = 1, R6 = 6, R7 = 7, R8 = 8,
+};
+
+/* Jump targets, resolved once the program is laid out. */
+enum label { NONE, V6, P4, P6, PORTS, ADDR, RET0, LABELS };
+
+struct prog {
+	struct bpf_insn f[PROG_MAX];
+	enum label target[PROG_MAX];
+	unsigned n;
+	unsigned at[LABELS];
+};
+
+static void insn(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int32_t imm,
+		 enum label to)
+{
+	p->f[p->n] = (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .imm = imm };
+	p->target[p->n++] = to;
+}
+
+/* R0 = the big-endian B/H/W at offset k (X-relative: at R7 + k). */
+static void load(struct prog *p, uint8_t size, int32_t k)
+{
+	insn(p, BPF_LD | BPF_ABS | size, 0, 0, k, NONE);
+}
+
+static void alu(struct prog *p, uint8_t op, uint8_t dst, int32_t imm)
+{
+	insn(p, BPF_ALU | op | BPF_K, dst, 0, imm, NONE);
+}
+
+static void alu_reg(struct prog *p, uint8_t op, uint8_t dst, uint8_t src)
+{
+	insn(p, BPF_ALU | op | BPF_X, dst, src, 0, NONE);
+}
+
+static void jump(struct prog *p, uint8_t op, int32_t imm, enum label to)
+{
+	insn(p, BPF_JMP | op | BPF_K, R0, 0, imm, to);
+}
+
+static void mark(struct prog *p, enum label l)
+{
+	p->at[l] = p->n;
+}
+
+static void build(struct prog *p, int32_t h, unsigned queues)
+{
+	int32_t ip = h + IP;
+
+	insn(p, BPF_ALU64 | BPF_MOV | BPF_X, R6, R1, 0, NONE); /* the skb, a pointer */
+	load(p, BPF_H, h + ETH_TYPE);
+	jump(p, BPF_JNE, 0x0800, V6);
+	/* IPv4: R8 = source ^ destination; ports unless a later fragment. */
+	load(p, BPF_W, ip + 12);
+	alu_reg(p, BPF_MOV, R8, R0);
+	load(p, BPF_W, ip + 16);
+	alu_reg(p, BPF_XOR, R8, R0);
+	load(p, BPF_H, ip + 6);
+	jump(p, BPF_JSET, 0x1fff, ADDR);
+	load(p, BPF_B, ip + 9);
+	jump(p, BPF_JEQ, 6, P4);
+	jump(p, BPF_JNE, 17, ADDR);
+	mark(p, P4);
+	load(p, BPF_B, ip); /* R7 = the IPv4 header's length */
+	alu(p, BPF_AND, R0, 0x0f);
+	alu(p, BPF_LSH, R0, 2);
+	alu_reg(p, BPF_MOV, R7, R0);
+	insn(p, BPF_LD | BPF_IND | BPF_W, 0, R7, ip, NONE);
+	insn(p, BPF_JMP | BPF_JA, 0, 0, 0, PORTS);
+	/* IPv6 (no extension header): the eight address words. */
+	mark(p, V6);
+	jump(p, BPF_JNE, 0x86dd, RET0);
+	load(p, BPF_W, ip + 8);
+	alu_reg(p, BPF_MOV, R8, R0);
+	for (int32_t k = 12; k <= 36; k += 4) {
+		load(p, BPF_W, ip + k);
+		alu_reg(p, BPF_XOR, R8, R0);
+	}
+	load(p, BPF_B, ip + 6);
+	jump(p, BPF_JEQ, 6, P6);
+	jump(p, BPF_JNE, 17, ADDR);
+	mark(p, P6);
+	load(p, BPF_W, ip + 40);
+	/* R0 = the port word: R8 ^= source port ^ destination port. */
+	mark(p, PORTS);
+	alu_reg(p, BPF_MOV, R7, R0);
+	alu(p, BPF_RSH, R0, 16);
+	alu_reg(p, BPF_XOR, R0, R7);
+	alu(p, BPF_AND, R0, 0xffff);
+	alu_reg(p, BPF_XOR, R8, R0);
+	mark(p, ADDR);
+	alu_reg(p, BPF_MOV, R0, R8);
+	/* Mix every bit into the high half (Knuth's multiplicative hash: the
+	 * low bits alone would follow the ports' parity, and Linux gives
+	 * connecting sockets even ports), then return it % queues. */
+	alu(p, BPF_MUL, R0, (int32_t)0x9e3779b1u);
+	alu(p, BPF_RSH, R0, 16);
+	alu(p, BPF_MOD, R0, (int32_t)queues);
+	insn(p, BPF_JMP | BPF_EXIT, 0, 0, 0, NONE);
+	mark(p, RET0);
+	alu(p, BPF_MOV, R0, 0);
+	insn(p, BPF_JMP | BPF_EXIT, 0, 0, 0, NONE);
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->target[i] != NONE)
+			p->f[i].off = (int16_t)(p->at[p->target[i]] - (i + 1));
+}
+
+int pw_steer_load(uint16_t frame_offset, unsigned queues)
+{
+	struct prog p = { .n = 0 };
+	union bpf_attr attr;
+	int fd;
+
+	build(&p, frame_offset, queues);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (uint64_t)(uintptr_t)p.f;
+	attr.insn_cnt = p.n;
+	attr.license = (uint64_t)(uintptr_t) "MIT";
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
