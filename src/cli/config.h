@@ -50,9 +50,12 @@ struct pw_config {
 	enum pw_peer peer;
 	struct pw_impair_cfg impair;   /* --impair, a test aid */
 	bool has_impair;
+	unsigned busy_poll_us;         /* busy_poll: 0 (off) .. PW_BUSY_POLL_MAX */
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 };
+
+enum { PW_BUSY_POLL_MAX = 10000 };
 
 /* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
 void pw_config_init(struct pw_config *c);

@@ -63,6 +63,9 @@ static const char up_usage[] =
 	"                          UDP socket each on the shared port, one thread each;\n"
 	"                          flows are steered by their inner addresses and ports\n"
 	"                          and stay on one queue (needs encap udp, seq none)\n"
+	"  busy_poll USEC          after traffic, poll for up to USEC microseconds (0..10000,\n"
+	"                          default 0: off) before sleeping: replies that come back\n"
+	"                          meanwhile need no wake-up (lower latency, more CPU)\n"
 	"  peer linux|qemu|uml|cisco\n"
 	"                          fill in what that peer expects, where not given:\n"
 	"%s"
@@ -275,6 +278,7 @@ static bool queue_open(struct queue *q, const struct pw_config *c, unsigned i)
 		.xport = q->x,
 		.tunnel = &q->tunnel,
 		.burst = c->xport.burst,
+		.busy_poll_us = c->busy_poll_us,
 	};
 	q->e = pw_engine_new(&ecfg);
 	if (!q->e) {

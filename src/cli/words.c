@@ -139,6 +139,11 @@ static bool set_queues(struct pw_config *c, const char *w, const char *v)
 	return pw_parse_u32(w, v, 1, PW_QUEUES_MAX, &c->tap.queues);
 }
 
+static bool set_busy_poll(struct pw_config *c, const char *w, const char *v)
+{
+	return pw_parse_u32(w, v, 0, PW_BUSY_POLL_MAX, &c->busy_poll_us);
+}
+
 static bool set_mac(struct pw_config *c, const char *w, const char *v)
 {
 	c->tap.has_mac = true;
@@ -189,6 +194,7 @@ static const struct word words[] = {
 	{ "mtu", NULL, set_mtu },
 	{ "mac", "address", set_mac },
 	{ "queues", NULL, set_queues },
+	{ "busy_poll", NULL, set_busy_poll },
 	{ "peer", NULL, set_peer },
 };
 

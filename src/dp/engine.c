@@ -7,10 +7,18 @@
  * and waits for its output to become writable (EPOLLOUT) instead of
  * spinning. Nothing on this path allocates; epoll_ctl runs only when a
  * direction changes between flowing and staged.
+ *
+ * Busy polling (busy_poll_us): after a round that moved frames, epoll is
+ * asked without a timeout until busy_poll_us pass with nothing to do, and
+ * only then does the loop sleep. A reply that comes back within that time
+ * (a ping, a request/response) costs no wake-up on either side; an idle
+ * link costs nothing once the time is up.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dp/engine.h"
@@ -123,9 +131,18 @@ static int update_interest(struct pw_engine *e)
 				 &e->xport_events, x);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the vDSO: no system call */
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int pw_engine_run(struct pw_engine *e, int wake_fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = PW_TAG_WAKE };
+	uint64_t spin_until = 0; /* busy polling until then; 0: sleep */
 	int err = 0;
 
 	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, wake_fd, &ev) && errno != EEXIST)
@@ -137,12 +154,22 @@ int pw_engine_run(struct pw_engine *e, int wake_fd)
 		err = update_interest(e);
 		if (err)
 			break;
-		n = epoll_wait(e->ep, evs, 3, -1);
+		n = epoll_wait(e->ep, evs, 3, spin_until ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			err = -errno;
 			break;
+		}
+		if (e->cfg.busy_poll_us) {
+			uint64_t t = now_us();
+
+			if (n > 0)
+				spin_until = t + e->cfg.busy_poll_us;
+			else if (t >= spin_until)
+				spin_until = 0;
+			else
+				sched_yield(); /* whoever shares the core goes first */
 		}
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == PW_TAG_WAKE)

@@ -21,6 +21,9 @@ struct pw_engine_cfg {
 	struct pw_xport *xport;   /* borrowed */
 	struct pw_tunnel *tunnel; /* borrowed; sessions[0] is the vNIC's session */
 	unsigned burst;
+	/* After traffic, poll without sleeping for up to this many µs before
+	 * sleeping again: a frame that comes meanwhile needs no wake-up. 0: off. */
+	unsigned busy_poll_us;
 };
 
 /* NULL and errno on failure. */

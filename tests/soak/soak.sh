@@ -59,7 +59,7 @@ B = json.loads(open(f"{d}/b").read().splitlines()[-1])
 im = B["impair"]
 gate_drops = sum(v for k, v in {**B["tunnel"], **B["session"]}.items()
                  if k.startswith("rx_") and k not in ("rx_packets", "rx_bytes", "rx_errors",
-                                                     "rx_socket_errors"))
+                                                     "rx_socket_errors", "rx_sockbuf_drops"))
 gate_in = A["session"]["tx_packets"] - A["tunnel"]["tx_errors"] - udp_errors \
     - im["impair_dropped"] + im["impair_duplicated"]
 delivered = B["session"]["rx_packets"] - B["vnic"]["tx_errors"]
