@@ -63,6 +63,8 @@ static const char up_usage[] =
 	"                          UDP socket each on the shared port, one thread each;\n"
 	"                          flows are steered by their inner addresses and ports\n"
 	"                          and stay on one queue (needs encap udp, seq none)\n"
+	"  io_uring on|off         write each burst to DEV through an io_uring, one system\n"
+	"                          call per burst instead of one per frame (default off)\n"
 	"  busy_poll USEC          after traffic, poll for up to USEC microseconds (0..10000,\n"
 	"                          default 0: off) before sleeping: replies that come back\n"
 	"                          meanwhile need no wake-up (lower latency, more CPU)\n"

@@ -144,6 +144,16 @@ static bool set_busy_poll(struct pw_config *c, const char *w, const char *v)
 	return pw_parse_u32(w, v, 0, PW_BUSY_POLL_MAX, &c->busy_poll_us);
 }
 
+static bool set_io_uring(struct pw_config *c, const char *w, const char *v)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "off")) {
+		c->tap.io_uring = v[1] == 'n';
+		return true;
+	}
+	pw_error("bad value for %s: '%s' (expected on or off)", w, v);
+	return false;
+}
+
 static bool set_mac(struct pw_config *c, const char *w, const char *v)
 {
 	c->tap.has_mac = true;
@@ -195,6 +205,7 @@ static const struct word words[] = {
 	{ "mac", "address", set_mac },
 	{ "queues", NULL, set_queues },
 	{ "busy_poll", NULL, set_busy_poll },
+	{ "io_uring", NULL, set_io_uring },
 	{ "peer", NULL, set_peer },
 };
 

@@ -12,10 +12,13 @@
  * than the caller has room for is finished on the next call. Where the
  * kernel refuses the offloads, frames come one per read(). On the way to
  * the guest, consecutive TCP segments of one flow are joined back into a
- * super-frame (core/gso.c) for one write().
+ * super-frame (core/gso.c) for one write(); with io_uring, the writes of a
+ * burst are linked SQEs submitted in one system call.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <liburing.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
@@ -31,7 +34,17 @@
 #include "core/gso.h"
 #include "in/vnic.h"
 
-enum { PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN };
+enum {
+	PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN,
+	PW_TX_SLOTS = 256, /* most writes one tx_burst call makes */
+};
+
+/* One write towards the guest: its vnet header, iovecs and packets. */
+struct tx_slot {
+	struct virtio_net_hdr vh;
+	struct iovec iov[2];
+	unsigned first, frames; /* pkts[first..first+frames) */
+};
 
 struct tap {
 	struct pw_vnic v;
@@ -40,6 +53,12 @@ struct tap {
 	uint32_t next_seg;  /* its next segment; tso.segments when none is left */
 	uint8_t *super;     /* [frame_max + 1 | the rest of a super-frame] */
 	struct pw_gro gro;  /* frames being joined for one write */
+	unsigned gro_first; /* the packet the join started with */
+	struct tx_slot *slots;
+	bool uring;         /* writes go through the ring, a burst per system call */
+	struct io_uring ring;
+	struct io_uring_sqe *last; /* the last write queued, unlinked at submit */
+	unsigned queued;
 };
 
 static void gso_of(const struct virtio_net_hdr *vh, struct pw_gso *g)
@@ -143,69 +162,144 @@ static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
 	return (int)got;
 }
 
-/* Write one frame, or a joined super-frame described by g. False when the
- * device is full (EAGAIN); refusals are counted, per frame they held. */
-static bool write_frame(struct tap *t, const uint8_t *frame, uint32_t len,
-			const struct pw_gso *g, unsigned frames)
+/* The vnet header of a frame (g NULL) or of a joined super-frame. */
+static void vnet_hdr_of(const struct tap *t, const struct pw_gso *g, struct virtio_net_hdr *vh)
 {
-	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-	struct iovec iov[2] = { { &vh, sizeof(vh) }, { (void *)frame, len } };
+	*vh = (struct virtio_net_hdr){ .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	if (!g)
+		return;
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = g->type == PW_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+	vh->gso_size = g->gso_size;
+	vh->hdr_len = t->gro.hdr_len;
+	vh->csum_start = g->csum_start;
+	vh->csum_offset = g->csum_offset;
+}
 
-	if (g) {
-		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		vh.gso_type = g->type == PW_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
-							VIRTIO_NET_HDR_GSO_TCPV4;
-		vh.gso_size = g->gso_size;
-		vh.hdr_len = t->gro.hdr_len;
-		vh.csum_start = g->csum_start;
-		vh.csum_offset = g->csum_offset;
+/* The outcome of one write: true when done with (written, or refused and
+ * counted per frame it held), false when the device is full (EAGAIN). */
+static bool written(struct tap *t, long res, unsigned frames)
+{
+	if (res >= 0)
+		return true;
+	if (res == -EAGAIN)
+		return false;
+	t->v.stats.tx_errors += frames; /* EIO while the link is down, EINVAL */
+	return true;
+}
+
+/* Write pkts[first..first+frames) as one frame or super-frame now, or, with
+ * io_uring, queue the write for submit(). False when the device is full. */
+static bool emit(struct tap *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g,
+		 unsigned first, unsigned frames)
+{
+	struct tx_slot *s = &t->slots[t->queued];
+	struct iovec iov[2] = { { &s->vh, sizeof(s->vh) }, { (void *)frame, len } };
+
+	vnet_hdr_of(t, g, &s->vh);
+	if (t->uring) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+
+		memcpy(s->iov, iov, sizeof(iov));
+		s->first = first;
+		s->frames = frames;
+		/* Linked: a write that fails cancels the ones after it, which
+		 * stay with the caller, in order. */
+		io_uring_prep_writev(sqe, t->fd, s->iov, 2, (uint64_t)-1);
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe->user_data = t->queued++;
+		t->last = sqe;
+		return true;
 	}
 	for (;;) {
-		if (writev(t->fd, iov, 2) >= 0)
-			return true;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN)
-			return false;
-		t->v.stats.tx_errors += frames; /* EIO while the link is down, EINVAL */
-		return true;
+		ssize_t r = writev(t->fd, iov, 2);
+
+		if (r >= 0 || errno != EINTR)
+			return written(t, r < 0 ? -errno : r, frames);
 	}
 }
 
-/* Write what has been joined so far. */
-static void flush(struct tap *t)
+/* Submit the queued writes in one system call and wait for them. Returns
+ * the index of the first packet not written (UINT_MAX when all were). */
+static unsigned submit(struct tap *t)
 {
-	struct pw_gso g;
+	unsigned stop = UINT_MAX, n = t->queued;
+	int r;
 
-	if (!t->gro.segs)
-		return;
-	if (pw_gro_finish(&t->gro, &g))
-		write_frame(t, t->gro.buf, t->gro.len, &g, t->gro.segs);
-	else
-		write_frame(t, t->gro.buf, t->gro.len, NULL, 1);
+	if (!n)
+		return stop;
+	t->queued = 0;
+	t->last->flags &= (uint8_t)~IOSQE_IO_LINK; /* the chain ends here */
+	do
+		r = io_uring_submit_and_wait(&t->ring, n);
+	while (r == -EINTR);
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_cqe *cqe;
+		struct tx_slot *s;
+
+		if (io_uring_wait_cqe(&t->ring, &cqe))
+			break;
+		s = &t->slots[cqe->user_data];
+		if ((cqe->res == -ECANCELED || !written(t, cqe->res, s->frames)) && s->first < stop)
+			stop = s->first;
+		io_uring_cqe_seen(&t->ring, cqe);
+	}
+	return stop;
+}
+
+/* Write what has been joined so far (from pkts[t->gro_first] on); with
+ * io_uring, submit it and all queued before at once, since the next join
+ * reuses the buffer. Returns the index of the first packet not written. */
+static unsigned flush(struct tap *t)
+{
+	unsigned segs = t->gro.segs;
+	struct pw_gso g;
+	bool joined;
+
+	if (!segs)
+		return UINT_MAX;
+	joined = pw_gro_finish(&t->gro, &g);
 	t->gro.segs = 0;
+	if (!emit(t, t->gro.buf, t->gro.len, joined ? &g : NULL, t->gro_first, joined ? segs : 1))
+		return t->gro_first;
+	return t->uring ? submit(t) : UINT_MAX;
 }
 
 /* Consecutive TCP segments of one flow are joined (core/gso.c) and written
- * as one super-frame: one write() per run instead of one per frame. */
+ * as one super-frame: one write() per run instead of one per frame. With
+ * io_uring, the writes of a burst go in one system call. */
 static int tap_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct tap *t = (struct tap *)v;
-	unsigned done = 0;
+	unsigned stop = UINT_MAX, i;
 
-	for (; done < n; done++) {
-		const struct pw_pkt *p = pkts[done];
+	if (n > PW_TX_SLOTS)
+		n = PW_TX_SLOTS;
+	for (i = 0; i < n && stop == UINT_MAX; i++) {
+		const struct pw_pkt *p = pkts[i];
 
 		if (t->gro.segs && pw_gro_append(&t->gro, p->data, p->len))
 			continue;
-		flush(t);
-		if (pw_gro_start(&t->gro, p->data, p->len))
-			continue;
-		if (!write_frame(t, p->data, p->len, NULL, 1))
+		stop = flush(t);
+		if (stop != UINT_MAX)
 			break;
+		if (pw_gro_start(&t->gro, p->data, p->len)) {
+			t->gro_first = i;
+			continue;
+		}
+		if (!emit(t, p->data, p->len, NULL, i, 1))
+			stop = i;
 	}
-	flush(t);
-	return (int)done;
+	if (stop == UINT_MAX)
+		stop = flush(t);
+	else
+		t->gro.segs = 0; /* what was joined stays with the caller */
+	if (t->uring) {
+		unsigned s = submit(t);
+
+		stop = s < stop ? s : stop;
+	}
+	return (int)(stop < n ? stop : n);
 }
 
 static int tap_fd(const struct pw_vnic *v)
@@ -219,6 +313,9 @@ static void tap_close(struct pw_vnic *v)
 
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->uring)
+		io_uring_queue_exit(&t->ring);
+	free(t->slots);
 	free(t->super);
 	free(t->gro.buf);
 	free(t);
@@ -289,8 +386,17 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 		ioctl(t->fd, TUNSETOFFLOAD, 0);
 	t->super = malloc(PW_SUPER_MAX);
 	t->gro = (struct pw_gro){ .buf = malloc(PW_SUPER_MAX), .cap = PW_SUPER_MAX };
-	if (!t->super || !t->gro.buf)
+	t->slots = calloc(PW_TX_SLOTS, sizeof(*t->slots));
+	if (!t->super || !t->gro.buf || !t->slots)
 		goto fail;
+	if (cfg->io_uring) {
+		err = io_uring_queue_init(PW_TX_SLOTS, &t->ring, 0);
+		if (err) {
+			errno = -err;
+			goto fail;
+		}
+		t->uring = true;
+	}
 	if (cfg->queues > 1 && queue == 0 &&
 	    ioctl(t->fd, TUNSETSTEERINGEBPF, &cfg->steer_prog) < 0)
 		goto fail;

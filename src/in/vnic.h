@@ -57,6 +57,7 @@ struct pw_tap_cfg {
 	bool has_mac;
 	unsigned queues;    /* 1, or IFF_MULTI_QUEUE with this many */
 	int steer_prog;     /* queues > 1: picks the queue of the host's frames */
+	bool io_uring;      /* write bursts through an io_uring: one system call each */
 };
 
 enum { PW_QUEUES_MAX = 16 };
