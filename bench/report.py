@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Turn one overlay-bench.sh results.tsv into the bench report: a table of
-every figure (min / median / max over the reps) with the median as a ratio to
-kernel VXLAN and to OpenVPN, a JSON file of the raw and summarized figures,
-and an SVG chart (gnuplot) of the ratios to VXLAN.
+"""Turn the bench's results.tsv into the bench report: a table of every
+figure (min / median / max over the reps) with the median as a ratio to
+kernel VXLAN and to OpenVPN, the floors of the performance issue checked
+from the medians, a JSON file of the raw and summarized figures, and an SVG
+chart (gnuplot) of the ratios to VXLAN.
 
 usage: report.py RESULTS.tsv OUT_PREFIX     (writes OUT_PREFIX.json and .svg)
 """
@@ -15,8 +16,10 @@ import sys
 # test name -> (label, unit, higher is better)
 FIGURES = {
     "tcp": ("TCP", "Gbit/s", True),
+    "tcp4": ("TCP 4 streams", "Gbit/s", True),
     "udp64": ("UDP-64 rx", "kpps", True),
     "ping": ("ping RTT", "us", False),
+    "ping_cpu": ("tunnel CPU in ping test", "s", False),
     "cpu_per_gb": ("tunnel CPU per GB", "s/GB", False),
 }
 
@@ -45,6 +48,8 @@ def summarize(rows):
         if r["test"] == "tcp" and r["value"] > 0 and r["tunnel_cpu_s"] > 0:
             gb = r["value"] * r["seconds"] / 8
             o.setdefault("cpu_per_gb", []).append(r["tunnel_cpu_s"] / gb)
+        if r["test"] == "ping":
+            o.setdefault("ping_cpu", []).append(r["tunnel_cpu_s"])
     return {o: {t: {"min": min(v), "median": statistics.median(v), "max": max(v), "n": len(v)}
                 for t, v in tests.items()} for o, tests in out.items()}
 
@@ -55,6 +60,38 @@ def ratio(summary, overlay, test, base):
     if not a or not b or not b["median"]:
         return None
     return a["median"] / b["median"]
+
+
+def med(summary, overlay, test):
+    f = summary.get(overlay, {}).get(test)
+    return f["median"] if f else None
+
+
+def floors(s):
+    """The performance issue's floors, from the medians of this run: (what,
+    value, floor, met). The best of pwire's variants counts where one is
+    meant for the figure (busy polling for ping)."""
+    out = []
+
+    def check(what, a, b, floor, higher):
+        if a is None or b is None or not b:
+            out.append((what, None, floor, None))
+            return
+        v = a / b
+        out.append((what, v, floor, v >= floor if higher else v <= floor))
+
+    check("TCP: pwire / vxlan", med(s, "pwire", "tcp"), med(s, "vxlan", "tcp"), 1.0, True)
+    check("TCP: pwire / openvpn", med(s, "pwire", "tcp"), med(s, "openvpn", "tcp"), 5.0, True)
+    check("UDP-64 pps: pwire / naive", med(s, "pwire", "udp64"), med(s, "naive", "udp64"), 2.0,
+          True)
+    check("TCP 4 streams: 2 queues / 1 queue", med(s, "pwire-q2", "tcp4"),
+          med(s, "pwire", "tcp4"), 1.7, True)
+    pings = [p for p in (med(s, "pwire", "ping"), med(s, "pwire-bp50", "ping")) if p]
+    check("ping RTT: best pwire / vxlan", min(pings) if pings else None, med(s, "vxlan", "ping"),
+          1.5, False)
+    cpu = med(s, "pwire", "cpu_per_gb")
+    out.append(("tunnel CPU s per GB (pwire)", cpu, 1.0, cpu <= 1.0 if cpu else None))
+    return out
 
 
 def main():
@@ -81,7 +118,15 @@ def main():
                       f"{rv:.2f}" if rv is not None else "-",
                       f"{ro:.2f}" if ro is not None else "-"]
         print(f"| {o} | " + " | ".join(cells) + " |")
-    json.dump({"run": header, "rows": rows, "summary": s, "ratios": ratios},
+    fl = floors(s)
+    print()
+    print("| floor (performance issue) | this run | floor | met |")
+    print("|---|---|---|---|")
+    for what, v, floor, met in fl:
+        print(f"| {what} | {'-' if v is None else f'{v:.2f}'} | {floor} | "
+              f"{'-' if met is None else 'yes' if met else 'NO'} |")
+    json.dump({"run": header, "rows": rows, "summary": s, "ratios": ratios,
+               "floors": [{"what": w, "value": v, "floor": f, "met": m} for w, v, f, m in fl]},
               open(prefix + ".json", "w"), indent=1)
 
     # Chart: the median of each figure as a ratio to kernel VXLAN (log
