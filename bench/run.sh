@@ -65,7 +65,8 @@ measure() { # rep name(or "") dir overlays...
 		esac
 	done
 	done_runs=$((done_runs + n))
-	[ -s "$tsv" ] || grep '^#' "$dir/raw/results.tsv" | head -n 1 >"$tsv"
+	[ -s "$tsv" ] || grep '^#' "$dir/raw/results.tsv" | head -n 1 |
+		sed "s/REPS=1/REPS=$reps/; s/\$/\tvariants=${variants//;/,}/" >"$tsv"
 	grep -v '^#' "$dir/raw/results.tsv" |
 		awk -F'\t' -v OFS='\t' -v rep="$rep" -v name="$name" \
 			'{ $2 = rep; if (name != "") $1 = name; print }' >>"$tsv"
