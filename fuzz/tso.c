@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tso.c: TCP segmentation and coalescing of super-frames (core/gso.c).
- * Input: two bytes of gso_size, one byte picking TCPv4/TCPv6, then the
- * super-frame. A frame the parser accepts must be cut into segments that each
- * fit hdr_len + mss, carry valid IPv4 header and TCP checksums, and rejoin to
- * the original payload byte for byte; and whatever run of segments the
- * coalescer joins must cut back into exactly those segments.
+ * tso.c: TCP/UDP segmentation and TCP coalescing of super-frames
+ * (core/gso.c). Input: two bytes of gso_size, one byte picking TCPv4, TCPv6
+ * or UDP, then the super-frame. A frame the parser accepts must be cut into
+ * segments that each fit hdr_len + mss, carry valid IPv4 header and TCP/UDP
+ * checksums, and rejoin to the original payload byte for byte; and whatever
+ * run of TCP segments the coalescer joins must cut back into exactly those
+ * segments.
  */
 #include <string.h>
 
@@ -49,8 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3 || size > 65536 + 3)
 		return 0;
+	static const enum pw_gso_type types[] = { PW_GSO_TCPV4, PW_GSO_TCPV6, PW_GSO_UDP };
+
 	g = (struct pw_gso){ .gso_size = (uint16_t)(data[0] << 8 | data[1]),
-			     .type = data[2] & 1 ? PW_GSO_TCPV6 : PW_GSO_TCPV4 };
+			     .type = types[data[2] % 3] };
 	data += 3, size -= 3;
 	if (!pw_tso_parse(&t, data, (uint32_t)size, &g))
 		return 0;
@@ -58,15 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(t.segments == (size - t.hdr_len + t.mss - 1) / t.mss);
 	for (uint32_t k = 0; k < t.segments; k++) {
 		uint32_t n = pw_tso_segment(&t, k, seg), tcp_len = n - t.l4;
+		uint32_t proto = t.udp ? 17 : 6;
 		uint64_t pseudo;
 
 		FUZZ_CHECK(n > t.hdr_len && n <= (uint32_t)t.hdr_len + t.mss);
 		FUZZ_CHECK(!memcmp(seg, data, t.l3)); /* the Ethernet header */
 		if (t.v6) {
-			pseudo = pw_csum_add(6 + tcp_len, seg + t.l3 + 8, 32);
+			pseudo = pw_csum_add(proto + tcp_len, seg + t.l3 + 8, 32);
 		} else {
 			FUZZ_CHECK(pw_csum_fold(pw_csum_add(0, seg + t.l3, t.l4 - t.l3)) == 0);
-			pseudo = pw_csum_add(6 + tcp_len, seg + t.l3 + 12, 8);
+			pseudo = pw_csum_add(proto + tcp_len, seg + t.l3 + 12, 8);
 		}
 		FUZZ_CHECK(pw_csum_fold(pw_csum_add(pseudo, seg + t.l4, tcp_len)) == 0);
 		memcpy(joined + at, seg + t.hdr_len, n - t.hdr_len);
@@ -77,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	FUZZ_CHECK(at == size - t.hdr_len && !memcmp(joined, data + t.hdr_len, at));
-	if (t.segments <= SEGS && (uint32_t)t.hdr_len + t.mss <= sizeof(segs[0]))
+	if (!t.udp && t.segments <= SEGS && (uint32_t)t.hdr_len + t.mss <= sizeof(segs[0]))
 		for (uint32_t k = 0; k < t.segments;)
 			k = join(segs, lens, k, t.segments);
 	return 0;

@@ -16,6 +16,8 @@ enum {
 	ETH_TYPE_IPV4 = 0x0800,
 	ETH_TYPE_IPV6 = 0x86dd,
 	PROTO_TCP = 6,
+	PROTO_UDP = 17,
+	UDP_HLEN = 8,
 	TCP_HLEN_MIN = 20,
 	TCP_FIN = 0x01,
 	TCP_PSH = 0x08,
@@ -95,19 +97,21 @@ bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_
 	return true;
 }
 
-/* Offsets of a TCP frame's headers; false unless Ethernet + IPv4 (no
- * fragment) or IPv6 (no extension header) + TCP, all inside len. */
-static bool parse_tcp(const uint8_t *f, uint32_t len, enum pw_gso_type want, uint16_t *l4_out,
-		      uint16_t *hdr_out, bool *v6)
+/* Offsets of a TCP (or, want PW_GSO_UDP, UDP) frame's headers; false unless
+ * Ethernet + IPv4 (no fragment) or IPv6 (no extension header) + TCP/UDP,
+ * all inside len. */
+static bool parse_l4(const uint8_t *f, uint32_t len, enum pw_gso_type want, uint16_t *l4_out,
+		     uint16_t *hdr_out, bool *v6)
 {
 	uint32_t l3 = PW_ETH_HLEN, l4, hdr;
+	uint8_t proto = want == PW_GSO_UDP ? PROTO_UDP : PROTO_TCP;
 	uint16_t type;
 
 	if (len < PW_ETH_HLEN)
 		return false;
 	type = load_be16(f + 12);
 	if (type == ETH_TYPE_IPV4 && want != PW_GSO_TCPV6) {
-		if (len < l3 + 20 || (f[l3] >> 4) != 4 || f[l3 + 9] != PROTO_TCP)
+		if (len < l3 + 20 || (f[l3] >> 4) != 4 || f[l3 + 9] != proto)
 			return false;
 		l4 = l3 + (f[l3] & 0x0f) * 4u;
 		if (l4 < l3 + 20 || (load_be16(f + l3 + 6) & 0x3fff)) /* no fragments */
@@ -115,17 +119,24 @@ static bool parse_tcp(const uint8_t *f, uint32_t len, enum pw_gso_type want, uin
 	} else if (type == ETH_TYPE_IPV6 && want != PW_GSO_TCPV4) {
 		/* Extension headers are not cut here: the kernel does not offer
 		 * TSO for them to a TAP either. */
-		if (len < l3 + 40 || (f[l3] >> 4) != 6 || f[l3 + 6] != PROTO_TCP)
+		if (len < l3 + 40 || (f[l3] >> 4) != 6 || f[l3 + 6] != proto)
 			return false;
 		l4 = l3 + 40;
 	} else {
 		return false;
+	}
+	if (proto == PROTO_UDP) {
+		hdr = l4 + UDP_HLEN;
+		if (hdr > len)
+			return false;
+		goto out;
 	}
 	if (len < l4 + TCP_HLEN_MIN)
 		return false;
 	hdr = l4 + (f[l4 + 12] >> 4) * 4u;
 	if (hdr < l4 + TCP_HLEN_MIN || hdr > len)
 		return false;
+out:
 	*l4_out = (uint16_t)l4;
 	*hdr_out = (uint16_t)hdr;
 	*v6 = type == ETH_TYPE_IPV6;
@@ -137,11 +148,11 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct
 	uint16_t l4, hdr;
 	bool v6;
 
-	if (g->type == PW_GSO_NONE || !g->gso_size || !parse_tcp(f, len, g->type, &l4, &hdr, &v6) ||
+	if (g->type == PW_GSO_NONE || !g->gso_size || !parse_l4(f, len, g->type, &l4, &hdr, &v6) ||
 	    hdr >= len)
 		return false;
 	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = PW_ETH_HLEN, .l4 = l4, .hdr_len = hdr,
-			      .v6 = v6, .mss = g->gso_size };
+			      .v6 = v6, .udp = g->type == PW_GSO_UDP, .mss = g->gso_size };
 	t->segments = (len - hdr + t->mss - 1) / t->mss;
 	return true;
 }
@@ -150,7 +161,7 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 {
 	uint32_t off = k * t->mss;
 	uint32_t pay = t->len - t->hdr_len - off < t->mss ? t->len - t->hdr_len - off : t->mss;
-	uint32_t tcp_len = t->hdr_len - t->l4 + pay;
+	uint32_t tcp_len = t->hdr_len - t->l4 + pay; /* or UDP length */
 	uint8_t *ip = out + t->l3, *tcp = out + t->l4;
 	bool last = k + 1 == t->segments;
 	uint64_t sum;
@@ -166,6 +177,17 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 		store_be16(ip + 10, 0);
 		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, t->l4 - t->l3)));
 		sum = pw_csum_add(0, ip + 12, 8);
+	}
+	if (t->udp) {
+		/* A datagram of its own: length and checksum (0 is sent as
+		 * 0xffff, RFC 768), as the kernel's UDP GSO makes them. */
+		uint16_t c;
+
+		store_be16(tcp + 4, (uint16_t)tcp_len);
+		store_be16(tcp + 6, 0);
+		c = pw_csum_fold(pw_csum_add(sum + PROTO_UDP + tcp_len, tcp, tcp_len));
+		store_be16(tcp + 6, c ? c : 0xffff);
+		return t->hdr_len + pay;
 	}
 	store_be32(tcp + 4, load_be32(t->frame + t->l4 + 4) + off);
 	if (!last)
@@ -231,7 +253,7 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	bool v6;
 
 	g->segs = 0;
-	if (!parse_tcp(f, len, PW_GSO_NONE, &l4, &hdr, &v6) ||
+	if (!parse_l4(f, len, PW_GSO_NONE, &l4, &hdr, &v6) ||
 	    (!v6 && (f[PW_ETH_HLEN] & 0x0f) != 5))
 		return false;
 	len = ip_end(f, len, v6);

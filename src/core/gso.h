@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gso.h: cutting a TCP super-frame (what a TAP with TSO offload hands over:
- * up to 64 KiB with one set of headers) into ordinary frames, and completing
- * partial checksums. Pure: no system calls, no allocation. The vnet header
+ * gso.h: cutting a TCP or UDP super-frame (what a TAP with TSO/USO offload
+ * hands over: up to 64 KiB with one set of headers) into ordinary frames,
+ * joining TCP segments back, and completing partial checksums. Pure: no system calls, no allocation. The vnet header
  * is only a hint: the headers are parsed and checked from the frame itself.
  */
 #ifndef PWIRE_CORE_GSO_H
@@ -15,13 +15,14 @@ enum pw_gso_type {
 	PW_GSO_NONE,
 	PW_GSO_TCPV4,
 	PW_GSO_TCPV6,
+	PW_GSO_UDP, /* UDP over IPv4 or IPv6 (USO) */
 };
 
 /* What a virtio_net_hdr says about a frame, in host order. */
 struct pw_gso {
 	bool needs_csum;      /* checksum at csum_start + csum_offset is partial */
 	enum pw_gso_type type;
-	uint16_t gso_size;    /* TCP payload bytes per segment */
+	uint16_t gso_size;    /* TCP (UDP) payload bytes per segment */
 	uint16_t csum_start, csum_offset;
 };
 
@@ -31,18 +32,21 @@ struct pw_tso {
 	uint32_t len;
 	uint16_t l3, l4, hdr_len; /* offsets of IP and TCP, and of the payload */
 	bool v6;
+	bool udp;     /* each segment a UDP datagram (USO) */
 	uint16_t mss;
 	uint32_t segments;
 };
 
-/* Check a super-frame: Ethernet + IPv4/IPv6 + TCP headers that fit, no IP
- * options trouble, a payload to cut. false when it is malformed. */
+/* Check a super-frame: Ethernet + IPv4/IPv6 + TCP (UDP) headers that fit, no
+ * IP fragment or IPv6 extension header, a payload to cut. false when it is
+ * malformed. */
 bool pw_tso_parse(struct pw_tso *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g);
 
 /* Write segment k (0 <= k < t->segments) into out, which must hold
  * t->hdr_len + t->mss bytes; returns its length. IP length, id and
  * checksum, TCP sequence, flags (FIN and PSH on the last segment only, CWR on
- * the first only) and checksum are those the kernel's GSO would give. */
+ * the first only) and checksum, or UDP length and checksum, are those the
+ * kernel's GSO would give. */
 uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
 
 /*

@@ -5,8 +5,9 @@
  *
  * The device is created if absent (it then disappears when pwire closes it),
  * given its MTU (and MAC), and brought up. With IFF_MULTI_QUEUE each queue is
- * its own fd and its own struct tap, run by its own burst loop. With TSO offload the kernel hands
- * over TCP super-frames of up to 64 KiB in one read(); they are cut here into
+ * its own fd and its own struct tap, run by its own burst loop. With TSO (and
+ * USO) offload the kernel hands over TCP (and UDP) super-frames of up to
+ * 64 KiB in one read(); they are cut here into
  * ordinary frames (core/gso.c) straight into the caller's buffers, so the
  * rest of pwire only ever sees frames. A super-frame that yields more frames
  * than the caller has room for is finished on the next call. Where the
@@ -33,6 +34,11 @@
 
 #include "core/gso.h"
 #include "in/vnic.h"
+
+/* TUN_F_USO4 | TUN_F_USO6 and VIRTIO_NET_HDR_GSO_UDP_L4 (Linux 6.2; Debian
+ * 12's headers predate them). */
+#define PW_TUN_F_USO (0x20 | 0x40)
+#define PW_VIRTIO_NET_HDR_GSO_UDP_L4 5
 
 enum {
 	PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN,
@@ -75,6 +81,9 @@ static void gso_of(const struct virtio_net_hdr *vh, struct pw_gso *g)
 		break;
 	case VIRTIO_NET_HDR_GSO_TCPV6:
 		g->type = PW_GSO_TCPV6;
+		break;
+	case PW_VIRTIO_NET_HDR_GSO_UDP_L4:
+		g->type = PW_GSO_UDP;
 		break;
 	default:
 		g->type = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE ? PW_GSO_NONE : (enum pw_gso_type)-1;
@@ -380,9 +389,10 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 		goto fail;
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr))
 		goto fail;
-	/* Offloads where the kernel takes them; where it does not, every
-	 * frame arrives whole with a header that says so. */
-	if (ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
+	/* Offloads where the kernel takes them (USO since Linux 6.2); where
+	 * it does not, every frame arrives whole with a header that says so. */
+	if (ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | PW_TUN_F_USO) &&
+	    ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
 		ioctl(t->fd, TUNSETOFFLOAD, 0);
 	t->super = malloc(PW_SUPER_MAX);
 	t->gro = (struct pw_gro){ .buf = malloc(PW_SUPER_MAX), .cap = PW_SUPER_MAX };

@@ -1,5 +1,5 @@
 #!/bin/bash
-# pwire's TCP segmentation (core/gso.c) against the kernel's own GSO: the
+# pwire's TCP and UDP segmentation (core/gso.c) against the kernel's own GSO: the
 # same super-frames are written into a TAP with a GSO vnet header, bridged out
 # a veth with TSO and GSO off (so the kernel segments them in software), and
 # captured on the veth's peer; every segment must be byte-identical.
@@ -17,6 +17,6 @@ ip -n "$ns" link add vA type veth peer name vB
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip -n "$ns" link set vA master br0
 for l in br0 vA vB; do ip -n "$ns" link set "$l" up; done
-ip netns exec "$ns" ethtool -K vA tso off gso off tx-checksumming off >/dev/null 2>&1
-ip netns exec "$ns" ethtool -K br0 tso off gso off >/dev/null 2>&1
+ip netns exec "$ns" ethtool -K vA tso off gso off tx-udp-segmentation off tx-checksumming off >/dev/null 2>&1
+ip netns exec "$ns" ethtool -K br0 tso off gso off tx-udp-segmentation off >/dev/null 2>&1
 ip netns exec "$ns" python3 "$TESTS/netns/gso_vs_kernel.py" pwgsotap vB "$TSO_CUT"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tso-cut.c: a test tool that cuts one TCP super-frame with pwire's
+ * tso-cut.c: a test tool that cuts one TCP or UDP super-frame with pwire's
  * segmenter (core/gso.c), for comparing with what the kernel's GSO makes of
  * the same super-frame (tests/netns/gso-vs-kernel.sh). Not part of pwire.
  *
- * usage: tso-cut 4|6 GSO_SIZE < super-frame.hex    (one hex line)
+ * usage: tso-cut 4|6|u GSO_SIZE < super-frame.hex    (one hex line; u: UDP, v4 or v6)
  * prints one hex line per segment.
  */
 #include <stdio.h>
@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 			return 2;
 		frame[i] = (uint8_t)b;
 	}
-	g = (struct pw_gso){ .type = argv[1][0] == '6' ? PW_GSO_TCPV6 : PW_GSO_TCPV4,
+	g = (struct pw_gso){ .type = argv[1][0] == 'u' ? PW_GSO_UDP :
+				     argv[1][0] == '6' ? PW_GSO_TCPV6 : PW_GSO_TCPV4,
 			     .gso_size = (uint16_t)atoi(argv[2]) };
 	if (!pw_tso_parse(&t, frame, (uint32_t)n, &g)) {
 		fprintf(stderr, "tso-cut: the super-frame does not parse\n");

@@ -126,6 +126,55 @@ static void test_tcpv6(void **state)
 	check_segments(true, 20, 63999, 1416, 0x10);
 }
 
+/* A UDP super-frame (USO): each segment a datagram with its own length and
+ * a full checksum; TCP rules (sequence, flags) do not apply; a UDP frame is
+ * not a TCP one and the other way round. */
+static void check_udp(bool v6, uint32_t pay, uint16_t mss)
+{
+	static uint8_t f[BIG], seg[2000], joined[BIG];
+	uint32_t len = build(f, v6, 0, pay, 0), l4 = 14 + (v6 ? 40 : 20), hdr = l4 + 8, at = 0;
+	struct pw_gso g = { .type = PW_GSO_UDP, .gso_size = mss };
+	struct pw_tso t;
+
+	/* build() laid out TCP: make it UDP, the payload right after 8 bytes. */
+	f[v6 ? 14 + 6 : 14 + 9] = 17;
+	memmove(f + hdr, f + l4 + 20, pay);
+	len -= 12;
+	assert_false(pw_tso_parse(&t, f, len, &(struct pw_gso){ .type = v6 ? PW_GSO_TCPV6 :
+									     PW_GSO_TCPV4,
+								.gso_size = mss }));
+	assert_true(pw_tso_parse(&t, f, len, &g));
+	assert_true(t.udp);
+	assert_int_equal(t.hdr_len, hdr);
+	for (uint32_t k = 0; k < t.segments; k++) {
+		uint32_t n = pw_tso_segment(&t, k, seg), udp_len = n - l4;
+		uint32_t pseudo = v6 ? naive_csum(seg + 14 + 8, 32, 17 + udp_len) :
+				       naive_csum(seg + 14 + 12, 8, 17 + udp_len);
+
+		assert_int_equal(n, hdr + (k + 1 == t.segments ? pay - k * mss : mss));
+		assert_int_equal(be16(seg + l4 + 4), udp_len);
+		assert_int_not_equal(be16(seg + l4 + 6), 0);
+		assert_int_equal(naive_csum(seg + l4, udp_len, pseudo), 0xffff);
+		if (!v6)
+			assert_int_equal(be16(seg + 14 + 4), 0x1234 + k);
+		memcpy(joined + at, seg + hdr, n - hdr);
+		at += n - hdr;
+	}
+	assert_int_equal(at, pay);
+	assert_memory_equal(joined, f + hdr, pay);
+	f[v6 ? 14 + 6 : 14 + 9] = 6;
+	assert_false(pw_tso_parse(&t, f, len, &g));
+}
+
+static void test_udp(void **state)
+{
+	(void)state;
+	check_udp(false, 65000, 1472);
+	check_udp(false, 4001, 999);
+	check_udp(true, 9000, 1452);
+	check_udp(true, 1, 1452);
+}
+
 static void test_malformed_super_frames_are_refused(void **state)
 {
 	static uint8_t f[BIG];
@@ -282,6 +331,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcpv4),
 		cmocka_unit_test(test_tcpv6),
+		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_malformed_super_frames_are_refused),
 		cmocka_unit_test(test_partial_checksum_completed),
 		cmocka_unit_test(test_csum_matches_rfc1071_at_every_length),
