@@ -32,7 +32,11 @@ static uint64_t add_carry(uint64_t acc, uint64_t w)
 	return acc + (acc < w);
 }
 
-uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
+/* The ones' complement sum of p[0..len), copied to dst on the way unless
+ * dst is NULL (inlined twice, the test folds away): a copy and a checksum
+ * in one pass over the data. */
+static inline __attribute__((always_inline)) uint64_t csum(uint64_t sum, uint8_t *dst,
+							   const uint8_t *p, uint32_t len)
 {
 	uint64_t acc, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 	uint16_t folded;
@@ -46,12 +50,18 @@ uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
 		uint32_t w[8];
 
 		memcpy(w, p, sizeof(w));
+		if (dst) {
+			memcpy(dst, w, sizeof(w));
+			dst += sizeof(w);
+		}
 		a0 += (uint64_t)w[0] + w[4];
 		a1 += (uint64_t)w[1] + w[5];
 		a2 += (uint64_t)w[2] + w[6];
 		a3 += (uint64_t)w[3] + w[7];
 	}
 	acc = add_carry(add_carry(add_carry(a0, a1), a2), a3);
+	if (dst)
+		memcpy(dst, p, len); /* the tail */
 	for (; len >= 8; p += 8, len -= 8) {
 		uint64_t w;
 
@@ -75,6 +85,16 @@ uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
 	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 		folded = (uint16_t)(folded >> 8 | folded << 8);
 	return sum + folded;
+}
+
+uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
+{
+	return csum(sum, NULL, p, len);
+}
+
+uint64_t pw_csum_copy(uint64_t sum, uint8_t *dst, const uint8_t *p, uint32_t len)
+{
+	return csum(sum, dst, p, len);
 }
 
 uint16_t pw_csum_fold(uint64_t sum)
@@ -164,10 +184,12 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 	uint32_t tcp_len = t->hdr_len - t->l4 + pay; /* or UDP length */
 	uint8_t *ip = out + t->l3, *tcp = out + t->l4;
 	bool last = k + 1 == t->segments;
-	uint64_t sum;
+	uint64_t sum, pay_sum;
 
 	memcpy(out, t->frame, t->hdr_len);
-	memcpy(out + t->hdr_len, t->frame + t->hdr_len + off, pay);
+	/* The payload is copied and summed in one pass; the L4 header (an
+	 * even length) is summed once its fields are final. */
+	pay_sum = pw_csum_copy(0, out + t->hdr_len, t->frame + t->hdr_len + off, pay);
 	if (t->v6) {
 		store_be16(ip + 4, (uint16_t)tcp_len);
 		sum = pw_csum_add(0, ip + 8, 32); /* source and destination */
@@ -185,7 +207,7 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 
 		store_be16(tcp + 4, (uint16_t)tcp_len);
 		store_be16(tcp + 6, 0);
-		c = pw_csum_fold(pw_csum_add(sum + PROTO_UDP + tcp_len, tcp, tcp_len));
+		c = pw_csum_fold(pw_csum_add(sum + pay_sum + PROTO_UDP + tcp_len, tcp, UDP_HLEN));
 		store_be16(tcp + 6, c ? c : 0xffff);
 		return t->hdr_len + pay;
 	}
@@ -195,8 +217,8 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 	if (k)
 		tcp[13] &= (uint8_t)~TCP_CWR;
 	store_be16(tcp + 16, 0);
-	sum += PROTO_TCP + tcp_len; /* the rest of the pseudo-header */
-	store_be16(tcp + 16, pw_csum_fold(pw_csum_add(sum, tcp, tcp_len)));
+	sum += PROTO_TCP + tcp_len + pay_sum; /* the rest of the pseudo-header */
+	store_be16(tcp + 16, pw_csum_fold(pw_csum_add(sum, tcp, t->hdr_len - t->l4)));
 	return t->hdr_len + pay;
 }
 
@@ -217,13 +239,6 @@ static uint16_t pseudo_sum(const uint8_t *f, uint16_t l3, bool v6, uint32_t tcp_
 	uint64_t sum = v6 ? pw_csum_add(0, f + l3 + 8, 32) : pw_csum_add(0, f + l3 + 12, 8);
 
 	return (uint16_t)~pw_csum_fold(sum + PROTO_TCP + tcp_len);
-}
-
-static bool tcp_csum_ok(const uint8_t *f, uint16_t l3, uint16_t l4, bool v6, uint32_t len)
-{
-	uint16_t p = pseudo_sum(f, l3, v6, len - l4);
-
-	return pw_csum_fold(pw_csum_add(p, f + l4, len - l4)) == 0;
 }
 
 /* Header bytes that differ between segments of one super-frame. */
@@ -261,9 +276,12 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
-	if ((f[l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) || !tcp_csum_ok(f, PW_ETH_HLEN, l4, v6, len))
+	if (f[l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT))
 		return false;
-	memcpy(g->buf, f, len);
+	memcpy(g->buf, f, l4);
+	if (pw_csum_fold(pw_csum_copy(pseudo_sum(f, PW_ETH_HLEN, v6, len - l4), g->buf + l4, f + l4,
+				      len - l4)))
+		return false;
 	g->len = len;
 	g->l4 = l4;
 	g->hdr_len = hdr;
@@ -293,9 +311,12 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 		return false;
 	if (!g->v6 && load_be16(f + PW_ETH_HLEN + 4) != g->next_id)
 		return false;
-	if (!tcp_csum_ok(f, PW_ETH_HLEN, g->l4, g->v6, len))
+	/* The payload is copied past the end while its checksum is verified
+	 * (one pass): a segment that fails leaves g->len where it was. */
+	if (pw_csum_fold(pw_csum_copy(pw_csum_add(pseudo_sum(f, PW_ETH_HLEN, g->v6, len - g->l4),
+						  f + g->l4, g->hdr_len - g->l4),
+				      g->buf + g->len, f + g->hdr_len, pay)))
 		return false;
-	memcpy(g->buf + g->len, f + g->hdr_len, pay);
 	g->len += pay;
 	g->next_seq += pay;
 	g->next_id++;

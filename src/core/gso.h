@@ -86,6 +86,8 @@ bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_
  * starting at an even offset of the checksummed region), added to sum (not
  * folded). */
 uint64_t pw_csum_add(uint64_t sum, const uint8_t *p, uint32_t len);
+/* The same, copying p[0..len) to dst in the same pass. */
+uint64_t pw_csum_copy(uint64_t sum, uint8_t *dst, const uint8_t *p, uint32_t len);
 /* Fold a sum to 16 bits and complement it. */
 uint16_t pw_csum_fold(uint64_t sum);
 

@@ -308,7 +308,7 @@ static void test_what_does_not_merge(void **state)
 
 static void test_csum_matches_rfc1071_at_every_length(void **state)
 {
-	uint8_t buf[300];
+	uint8_t buf[300], copy[sizeof(buf) + 1];
 	unsigned seed = 7;
 
 	(void)state;
@@ -322,6 +322,12 @@ static void test_csum_matches_rfc1071_at_every_length(void **state)
 			/* and with a running sum carried in */
 			assert_int_equal(pw_csum_fold(pw_csum_add(0x1234, buf, len)),
 					 (uint16_t)~naive_csum(buf, len, 0x1234));
+			/* copying on the way: the same sum, the bytes, nothing more */
+			memset(copy, 0xa5, sizeof(copy));
+			assert_int_equal(pw_csum_fold(pw_csum_copy(0x1234, copy, buf, len)),
+					 (uint16_t)~naive_csum(buf, len, 0x1234));
+			assert_memory_equal(copy, buf, len);
+			assert_int_equal(copy[len], 0xa5);
 		}
 	}
 }
