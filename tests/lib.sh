@@ -3,6 +3,8 @@
 #   pw_pair A B ADDR_A ADDR_B PLEN  two namespaces joined by a veth (ul0 in each)
 #   pw_start NS OUT ARGS...         a pwire in NS (stdout to OUT, stderr to OUT.err)
 #   pw_wait_up NS DEV               wait (bounded) until DEV is up in NS
+#   pw_stop                         SIGINT every pwire started; fail unless each exits 0
+#   pw_rcvbuf_errors NS             the UDP RcvbufErrors count of NS (/proc/net/snmp)
 #   run CMD...                      print the command, then run it
 # Everything created is removed on exit: the pwires started (by PID), the
 # namespaces, $tmp.
@@ -55,4 +57,17 @@ pw_wait_up() {
 	done
 	echo "$2 did not come up in $1" >&2
 	return 1
+}
+
+pw_stop() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -INT "$p"
+		wait "$p" || { echo "FAIL: pwire exited $?"; cat "$tmp"/*.err; exit 1; }
+	done
+	pids=()
+}
+
+pw_rcvbuf_errors() {
+	ip netns exec "$1" awk '/^Udp:/ { if (h) { print $6 + 0 } else { h = 1 } }' /proc/net/snmp
 }

@@ -45,11 +45,7 @@ sleep 0.3
 run ip netns exec "$a" timeout 20 socat -u "OPEN:$tmp/send" TCP:10.99.0.2:5001,retry=20,interval=0.1
 wait "$sink"
 sleep 0.5 # the last ACKs
-for i in 0 1; do
-	kill -INT "${pids[$i]}"
-	wait "${pids[$i]}" || { echo "FAIL: pwire exited $?"; cat "$tmp"/*.err; exit 1; }
-done
-pids=()
+pw_stop
 python3 - "$tmp" "$queues" "$(sha256sum <"$tmp/send")" "$(sha256sum <"$tmp/recv")" <<'PY'
 import json, sys
 d, n, sent, got = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]

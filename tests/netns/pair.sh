@@ -63,11 +63,7 @@ echo "sha256 sent $sent"
 echo "sha256 recv $got"
 [ "$sent" = "$got" ] || { echo "FAIL: the 10 MB arrived altered"; exit 1; }
 
-for i in 0 1; do
-	kill -INT "${pids[$i]}"
-	wait "${pids[$i]}" || { echo "FAIL: pwire exited $?"; cat "$out/a.err" "$out/b.err"; exit 1; }
-done
-pids=()
+pw_stop
 python3 - "$out/a" "$out/b" <<'PY'
 import json, sys
 bad = []

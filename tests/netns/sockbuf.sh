@@ -43,12 +43,8 @@ ticks=$(($(cpu_ticks "${pids[0]}") - before))
 backlog=$(ip netns exec "$a" tc -s qdisc show dev ul0 | sed -n 's/.*backlog \([0-9]*\)b.*/\1/p')
 wait "$recv"
 tap_dropped=$(ip netns exec "$a" cat /sys/class/net/pw0/statistics/tx_dropped)
-udp_errors=$(ip netns exec "$b" awk '/^Udp:/ { if (h) { print $6 + 0 } else { h = 1 } }' /proc/net/snmp)
-for i in 0 1; do
-	kill -INT "${pids[$i]}"
-	wait "${pids[$i]}" || { echo "FAIL: pwire exited $?"; cat "$tmp"/*.err; exit 1; }
-done
-pids=()
+udp_errors=$(pw_rcvbuf_errors "$b")
+pw_stop
 python3 - "$tmp" "$tap_dropped" "$udp_errors" "$ticks" "${backlog:-0}" <<'PY'
 import json, sys
 d = sys.argv[1]

@@ -42,12 +42,8 @@ until grep -q ready "$tmp/recv"; do sleep 0.05; done
 run ip netns exec "$a" "$FRAMER" send pw0 "$frames" "$pps" | tee "$tmp/send"
 wait "$recv"
 tap_dropped=$(ip netns exec "$a" cat /sys/class/net/pw0/statistics/tx_dropped)
-udp_errors=$(ip netns exec "$b" awk '/^Udp:/ { if (h) { print $6 + 0 } else { h = 1 } }' /proc/net/snmp)
-for i in 0 1; do
-	kill -INT "${pids[$i]}"
-	wait "${pids[$i]}" || { echo "FAIL: pwire exited $?"; cat "$tmp"/*.err; exit 1; }
-done
-pids=()
+udp_errors=$(pw_rcvbuf_errors "$b")
+pw_stop
 python3 - "$tmp" "$tap_dropped" "$udp_errors" <<'PY'
 import json, sys
 d = sys.argv[1]
