@@ -1,7 +1,7 @@
 #!/bin/bash
 # Multiqueue: two pwires with `queues N` (a multiqueue TAP, N UDP sockets on
-# one port, N burst loops), IPv4 or IPv6 underlay, 16 TCP flows over inner
-# IPv4 and 16 over inner IPv6 (100 Mbit/s each: a receive buffer that overflows
+# one port, N burst loops), IPv4 or IPv6 underlay, 32 TCP flows over inner
+# IPv4 and 32 over inner IPv6 (50 Mbit/s each: a receive buffer that overflows
 # loses datagrams no counter can number), a 10 MB transfer checked by sha256. Then, from
 # the exit counters:
 #  - every queue carried traffic both ways on both sides (flows are spread);
@@ -34,7 +34,7 @@ run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 fd00:99::2
 for dst in 10.99.0.2 fd00:99::2; do
 	ip netns exec "$b" timeout 20 iperf3 -s -1 >/dev/null &
 	sleep 0.3
-	run ip netns exec "$a" timeout 20 iperf3 -c "$dst" -P 16 -b 100M -t 2 | grep SUM | tail -n 1
+	run ip netns exec "$a" timeout 20 iperf3 -c "$dst" -P 32 -b 50M -t 2 | grep SUM | tail -n 1
 	wait $!
 done
 
@@ -61,8 +61,11 @@ drops = {f"{side}.{g}.{k}": v for side, X in (("A", A), ("B", B))
 checks = [
     ("the 10 MB arrived intact", sent == got),
     (f"{n} queues on each side", len(qa) == n and len(qb) == n),
-    ("every queue carried at least 1000 frames each way on both sides",
-     all(min(q["tx_packets"], q["rx_packets"]) >= 1000 for q in qa + qb)),
+    # 64 flows over N <= 4 queues: a queue with no flow at all is a
+    # 4 * (3/4)^64 chance; one flow carries thousands of frames one way and
+    # (ACKs joined by GRO) hundreds the other.
+    ("every queue carried at least 100 frames each way on both sides",
+     all(min(q["tx_packets"], q["rx_packets"]) >= 100 for q in qa + qb)),
     ("what each queue of A sent, the same queue of B received, and back",
      all(qa[q]["tx_packets"] == qb[q]["rx_packets"] and qb[q]["tx_packets"] == qa[q]["rx_packets"]
          for q in range(n))),
