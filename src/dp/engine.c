@@ -41,6 +41,13 @@ struct pw_engine {
 
 enum { PW_TAG_VNIC, PW_TAG_XPORT, PW_TAG_WAKE };
 
+/* Full bursts pumped per direction before the loop looks at its wake fd
+ * again: a link that never runs dry (a flood, even of frames that are all
+ * dropped) still lets a stop request, a signal or the drop log through
+ * after at most this many bursts (epoll is level-triggered, so the work
+ * left is found again at once). */
+enum { PW_ROUNDS_MAX = 64 };
+
 static bool staged(const struct dir *d)
 {
 	return d->off < d->n;
@@ -182,7 +189,7 @@ int pw_engine_run(struct pw_engine *e, int wake_fd)
 				up |= !!(evs[i].events & EPOLLOUT);
 			}
 		}
-		while (up > 0 || down > 0) {
+		for (unsigned round = 0; (up > 0 || down > 0) && round < PW_ROUNDS_MAX; round++) {
 			if (up > 0)
 				up = up_pump(e);
 			if (down > 0)
