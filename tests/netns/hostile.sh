@@ -1,7 +1,8 @@
 #!/bin/bash
 # A hostile peer against one pwire: every receive-gate reason arrives between
 # valid frames over a real socket (including a datagram longer than the
-# buffer, a wrong source, and for IP encap an IPv4 header with options).
+# buffer, a wrong source address or (UDP) port, and for IP encap an IPv4
+# header with options).
 # Each reason's counter must move by exactly one, every valid frame must
 # reach the TAP, nothing else may move.
 #

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A hostile L2TPv3 peer: sends one datagram per receive-gate reason to a
 running pwire, between valid frames, and prints the counters it expects.
+Wrong sources come from another address and, over UDP, from the peer's own
+address with another port (the gate must check both).
 
 Usage: hostile_peer.py udp|ip  (pwire listens on 127.0.0.1, UDP port 17001,
 session 0x1001, peer_cookie 1122334455667788, l2spec default, seq recv; this
@@ -44,8 +46,11 @@ def main():
         s.bind((PEER, SPORT))
         other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         other.bind((OTHER, SPORT))
+        other_port = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        other_port.bind((PEER, SPORT + 1))
         send = lambda b: s.sendto(b, (PWIRE, DPORT))
         send_other = lambda b: other.sendto(b, (PWIRE, DPORT))
+        send_other_port = lambda b: other_port.sendto(b, (PWIRE, DPORT))
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 115)
         s.bind((PEER, 0))
@@ -71,6 +76,8 @@ def main():
     case("rx_bad_source", l2tp(encap, seq=seq), sender=send_other)
     case("rx_short", l2tp(encap, seq=seq, frame=FRAME[:10]))
     if encap == "udp":
+        # The peer's address, another port: a stranger all the same.
+        case("rx_bad_source", l2tp(encap, seq=seq), sender=send_other_port)
         case("rx_bad_version", l2tp(encap, seq=seq, ver=2))
         t = bytearray(l2tp(encap, seq=seq)); t[0] |= 0x80
         case("rx_control", bytes(t))
