@@ -3,11 +3,52 @@
  * print.c: counters as text or JSON from the name tables of core/ and in/,
  * so a new counter appears in both forms without touching this file.
  * `rx_errors` is derived (the kernel's meaning: every session drop).
+ *
+ * Names come from users (Linux takes any byte but '/', ':' and white space
+ * in a device name, quotes and control characters included): JSON gets them
+ * through json_str(), text through pw_text_name(). A dozen lines of escaping
+ * for one kind of value do not justify a JSON library; every other JSON
+ * token printed here is a fixed name or a number.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "cli/print.h"
+
+/* A JSON string (RFC 8259 §7): quotes, backslash and control characters
+ * escaped; other bytes as they are (names are bytes, not text: a byte of
+ * 0x80 or more passes, as it does through the kernel). */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+const char *pw_text_name(const char *name, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; *name && n + 5 <= size; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
 
 static uint64_t at(const void *stats, size_t offset)
 {
@@ -66,8 +107,12 @@ static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
 
 		if (!is_drop(names[i].name) || v == marks[i])
 			continue;
-		if (!*any)
-			fprintf(f, "pwire: %s: dropped in the last %u s:", ifname, seconds);
+		if (!*any) {
+			char safe[PW_TEXT_NAME_MAX];
+
+			fprintf(f, "pwire: %s: dropped in the last %u s:",
+				pw_text_name(ifname, safe, sizeof(safe)), seconds);
+		}
 		fprintf(f, " %s +%" PRIu64, names[i].name, v - marks[i]);
 		marks[i] = v;
 		*any = true;
@@ -106,12 +151,18 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 	const struct pw_session_stats *ss = &s->stats;
 	uint64_t rx_errors = ss->rx_cookie_discards + ss->rx_seq_discards + ss->rx_oos_packets;
 
-	if (json)
-		fprintf(f, "{\"ifname\":\"%s\",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",",
-			r->ifname, s->cfg.session_id, s->cfg.peer_session_id);
-	else
-		fprintf(f, "%s: session_id %" PRIu32 " peer_session_id %" PRIu32 "\n", r->ifname,
+	if (json) {
+		fputs("{\"ifname\":", f);
+		json_str(f, r->ifname);
+		fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",",
 			s->cfg.session_id, s->cfg.peer_session_id);
+	} else {
+		char safe[PW_TEXT_NAME_MAX];
+
+		fprintf(f, "%s: session_id %" PRIu32 " peer_session_id %" PRIu32 "\n",
+			pw_text_name(r->ifname, safe, sizeof(safe)), s->cfg.session_id,
+			s->cfg.peer_session_id);
+	}
 	group(f, json, "session", pw_session_counter_names, pw_session_counter_count, ss,
 	      "rx_errors", rx_errors);
 	if (json)

@@ -23,6 +23,13 @@ struct pw_report {
 	unsigned n_queues;
 };
 
+/* A name for text output: control characters and backslash as \xNN, so a
+ * device name cannot write to the terminal or forge a log line. Returns
+ * buf; a name longer than fits is cut (PW_TEXT_NAME_MAX holds any device
+ * name: 15 bytes, 4 each). */
+enum { PW_TEXT_NAME_MAX = 16 * 4 + 1 };
+const char *pw_text_name(const char *name, char *buf, size_t size);
+
 /* sum += stats, counter by counter (the queues' counters added up). */
 void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n);
 
