@@ -2,7 +2,9 @@
 /*
  * test_bad_packets.c: runs the packet half of the bad-input catalog
  * (tests/bad/packets.txt): every datagram must end as the catalog says, and
- * a drop must move its one named counter and nothing else.
+ * a drop must move its one named counter and nothing else; an accepted one
+ * must leave data/len on exactly the frame, where the RFCs put it (computed
+ * here, not by pw_layout) and where the catalog's F frame was written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,12 +76,36 @@ static void parse_config(char *cfg, struct pw_session_cfg *c)
 	}
 }
 
-/* Hex (spaces ignored), F = a 60-byte frame, TRUNC = MSG_TRUNC. */
-static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated)
+/*
+ * Where the frame starts in a received datagram, from the RFCs rather than
+ * from pw_layout: over UDP a 32-bit word with the T bit and version (RFC 3931
+ * §4.1.2.2); the 32-bit session id (§4.1.1.1); the cookie, 0, 4 or 8 bytes
+ * (§4.1.1.1); a 4-byte sublayer word unless l2spec is none (RFC 4719 §3.1, or
+ * QEMU's 32-bit counter); then the peer_offset bytes we skip.
+ */
+static size_t frame_start(const struct pw_session_cfg *c)
+{
+	size_t n = c->encap == PW_ENCAP_UDP ? 4 : 0;
+
+	n += 4 + c->peer_cookie.len;
+	if (c->l2spec != PW_L2SPEC_NONE)
+		n += 4;
+	return n + c->peer_offset;
+}
+
+static uint8_t f_byte(unsigned i)
+{
+	return (uint8_t)(i < 6 ? 0xff : i);
+}
+
+/* Hex (spaces ignored), F = a 60-byte frame (*f_at: where it starts, or
+ * SIZE_MAX), TRUNC = MSG_TRUNC. */
+static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated, size_t *f_at)
 {
 	size_t n = 0;
 
 	*truncated = false;
+	*f_at = SIZE_MAX;
 	for (const char *p = text; *p;) {
 		unsigned b;
 
@@ -89,8 +115,9 @@ static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated)
 			*truncated = true;
 			p += 5;
 		} else if (*p == 'F') {
+			*f_at = n;
 			for (unsigned i = 0; i < 60; i++)
-				out[n++] = (uint8_t)(i < 6 ? 0xff : i);
+				out[n++] = f_byte(i);
 			p++;
 		} else if (sscanf(p, "%2x", &b) == 1 && p[1] && p[1] != ' ') {
 			out[n++] = (uint8_t)b;
@@ -106,7 +133,7 @@ static void test_catalog(void **state)
 {
 	FILE *f = fopen("bad/packets.txt", "r");
 	char line[4096];
-	unsigned cases = 0;
+	unsigned cases = 0, ok = 0;
 
 	(void)state;
 	assert_non_null(f);
@@ -141,15 +168,27 @@ static void test_catalog(void **state)
 			struct pw_session *found = NULL;
 			uint64_t drops = all_drops(&s, &t), rx = s.stats.rx_packets;
 			bool truncated;
+			size_t f_at, len;
 			enum pw_rx_verdict v;
 
-			p.len = (uint32_t)parse_datagram(g ? g : "", buf, &truncated);
+			len = parse_datagram(g ? g : "", buf, &truncated, &f_at);
+			p.len = (uint32_t)len;
 			p.truncated = truncated;
 			v = pw_decap(&t, &p, &found);
 			assert_string_equal(reasons[v], r);
 			if (v == PW_RX_OK) {
 				assert_int_equal(s.stats.rx_packets, rx + 1);
 				assert_int_equal(all_drops(&s, &t), drops);
+				assert_ptr_equal(found, &s);
+				assert_int_equal(p.data - buf, frame_start(&c));
+				assert_int_equal(p.len, len - frame_start(&c));
+				if (f_at != SIZE_MAX) { /* the F frame, whole, nothing around it */
+					assert_int_equal(p.data - buf, f_at);
+					assert_int_equal(p.len, 60);
+					for (unsigned i = 0; i < 60; i++)
+						assert_int_equal(p.data[i], f_byte(i));
+				}
+				ok++;
 			} else {
 				assert_int_equal(all_drops(&s, &t), drops + 1);
 				assert_int_equal(s.stats.rx_packets, rx);
@@ -160,6 +199,7 @@ static void test_catalog(void **state)
 	}
 	fclose(f);
 	assert_true(cases >= 60);
+	assert_true(ok >= 35);
 }
 
 int main(void)
