@@ -391,8 +391,10 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 	if (sx->udp && cfg->family == AF_INET6 &&
 	    setsockopt(sx->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
 		goto fail;
-	if (sx->udp && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		goto fail;
+	/* Never SO_REUSEADDR: any user's socket with it could bind our address
+	 * and port and take every datagram. The queues share the port with
+	 * SO_REUSEPORT, which the kernel grants only to sockets of the same
+	 * owner (the user that created them). */
 	if (cfg->queues > 1 && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
 		goto fail;
 	grow_buffers(sx->fd);
