@@ -134,6 +134,9 @@ def main():
     # are left out of the chart, not out of the table.
     charted = [t for t in FIGURES if any((ratios.get(o, {}).get(t, {}).get("vxlan") or 0) > 0
                                          for o in overlays)]
+    if not charted:
+        print(f"report: no {prefix}.svg: no figure has a kernel VXLAN value in this run")
+        return
     dat = prefix + ".dat"
     with open(dat, "w") as f:
         f.write("overlay " + " ".join(FIGURES[t][0].replace(" ", "_") for t in charted) + "\n")

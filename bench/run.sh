@@ -1,14 +1,17 @@
 #!/bin/bash
 # make bench: pwire beside the alternatives a user would pick instead, in one
-# run on one pair of namespaces joined by a veth underlay, interleaved and
-# repeated (../shared/bench/overlay-bench.sh does the measuring). Prints
-# progress with the time left, then one table of every figure as a ratio to
-# kernel VXLAN and to OpenVPN, and the floors of the performance issue;
-# writes bench/results/STAMP.{tsv,json,svg}.
+# run, interleaved and repeated. bench/harness.sh does the measuring (one
+# overlay at a time in a fresh pair of namespaces joined by a veth underlay;
+# its header says how each overlay is set up). This script installs what is
+# missing, prints progress with the time left, then one table of every
+# figure as a ratio to kernel VXLAN and to OpenVPN, and the floors of the
+# performance issue; writes RESULTS_DIR/STAMP.{tsv,json,svg} and points
+# RESULTS_DIR/latest.{json,svg} at them.
 #
-# Each repetition runs every overlay once, then each pwire variant (pwire
-# with other words, under its own name), so variants are interleaved with
-# the rest as the overlays are with each other.
+# Each repetition runs every overlay once (in an order rotated per
+# repetition), then each pwire variant (pwire with other words, under its own
+# name), so variants are interleaved with the rest as the overlays are with
+# each other.
 #
 # usage: bench/run.sh PWIRE_BINARY
 # env:   REPS (3)  T (10 s per test)  OVERLAYS ("none vxlan openvpn tinc naive gro3 pwire")
@@ -17,74 +20,100 @@
 #          pwire-uring:io_uring on:tcp udp64   the TAP writes through io_uring
 #          pwire-bp50:busy_poll 50:ping         busy polling, for latency
 #          pwire-q2:queues 2:tcp4               2 queues, 4 streams (against pwire's tcp4)
+#        RESULTS_DIR (bench/results)  NAIVE (the naive forwarder; default
+#        bench/naive in pwire's build directory)
+# gro3 (the GSO/GRO prototype) runs only where ../shared/bench is beside the
+# project; elsewhere it is skipped, saying so.
 set -eu
-pwire=$(realpath "${1:-build/pwire}")
 here=$(cd "$(dirname "$0")" && pwd)
-harness=${BENCH_HARNESS:-$here/../../shared/bench/overlay-bench.sh}
-[ -x "$harness" ] || { echo "bench: no harness at $harness"; exit 2; }
+pwire=$(realpath "${1:-build/pwire}")
+[ -x "$pwire" ] || { echo "bench: no pwire binary at ${1:-build/pwire}"; exit 2; }
 reps=${REPS:-3}
-export T=${T:-10}
+export T=${T:-10} UL_MTU=${UL_MTU:-1600} IN_MTU=${IN_MTU:-1500}
+export NAIVE=${NAIVE:-$(dirname "$pwire")/bench/naive}
+export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
 variants=${VARIANTS-"pwire-uring:io_uring on:tcp udp64;pwire-bp50:busy_poll 50:ping;pwire-q2:queues 2:tcp4"}
+out=${RESULTS_DIR:-$here/results}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 work=/var/tmp/pwire-bench-$stamp
-out=$here/results
-mkdir -p "$out" "$work"
-command -v gnuplot >/dev/null || {
-	echo "bench: installing gnuplot-nox"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null
-}
-
-IFS=';' read -r -a vlist <<<"$variants"
-n_overlays=$(wc -w <<<"$overlays")
-total=$((reps * (n_overlays + ${#vlist[@]})))
-per=$((8 + T * $(wc -w <<<"$tests") + 6)) # seconds per run, first guess
-echo "bench: $total runs ($reps reps x ($overlays + ${#vlist[@]} pwire variants)), T=$T s, about $((total * per / 60)) min"
-start=$(date +%s)
-done_runs=0
 tsv=$out/$stamp.tsv
 
-# One harness call: OVERLAYS... with TESTS and PWIRE_ARGS from the caller;
-# its rows are appended to $tsv as repetition $rep, under $name if given.
-measure() { # rep name(or "") dir overlays...
-	local rep=$1 name=$2 dir=$3
-	shift 3
-	local n=$#
-	BENCH_DIR=$dir REPS=1 PWIRE=$pwire "$harness" "$@" 2>&1 | while IFS= read -r line; do
-		case $line in
-		*"=== rep "*)
-			now=$(date +%s)
-			if [ "$done_runs" -gt 0 ]; then per=$(((now - start) / done_runs)); fi
-			left=$(((total - done_runs) * per))
-			printf 'bench: [%d/%d] rep %d %s (about %d min %02d s left)\n' $((done_runs + 1)) \
-				"$total" "$rep" "${name:-${line##*overlay }}" $((left / 60)) $((left % 60))
-			done_runs=$((done_runs + 1))
-			;;
-		*"unreachable"* | *FAILED* | *"no binary"*) echo "bench: $line" ;;
-		esac
-	done
-	done_runs=$((done_runs + n))
-	[ -s "$tsv" ] || grep '^#' "$dir/raw/results.tsv" | head -n 1 |
-		sed "s/REPS=1/REPS=$reps/; s/\$/\tvariants=${variants//;/,}/" >"$tsv"
-	grep -v '^#' "$dir/raw/results.tsv" |
-		awk -F'\t' -v OFS='\t' -v rep="$rep" -v name="$name" \
-			'{ $2 = rep; if (name != "") $1 = name; print }' >>"$tsv"
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)"; exit 2; }
+[ -x "$NAIVE" ] || { echo "bench: no naive forwarder at $NAIVE (ninja -C BUILD builds bench/naive)"; exit 2; }
+
+read -r -a ov <<<"$overlays"
+[ ${#ov[@]} -gt 0 ] || { echo "bench: OVERLAYS is empty"; exit 2; }
+if [[ " ${ov[*]} " == *" gro3 "* ]] && [ ! -f "$SHARED_BENCH/naive/gso.c" ]; then
+	echo "bench: gro3 skipped: the GSO/GRO prototype it measures lives only in" \
+		"../shared/bench/naive/gso.c, which is not beside this project"
+	for i in "${!ov[@]}"; do [ "${ov[i]}" = gro3 ] && unset 'ov[i]'; done
+	ov=("${ov[@]}")
+fi
+
+# The Debian packages the bench needs, installed only when missing.
+need=()
+want() { command -v "$1" >/dev/null || need+=("$2"); }
+want iperf3 iperf3
+want jq jq
+want ping iputils-ping
+want ss iproute2
+want timeout coreutils
+want python3 python3
+want gnuplot gnuplot-nox
+[[ " ${ov[*]} " == *" openvpn "* ]] && want openvpn openvpn
+[[ " ${ov[*]} " == *" tinc "* ]] && want tincd tinc
+[[ " ${ov[*]} " == *" gro3 "* ]] && want cc gcc
+if [ ${#need[@]} -gt 0 ]; then
+	echo "bench: installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+mkdir -p "$out" "$work"
+IFS=';' read -r -a vlist <<<"$variants"
+n_tests=$(wc -w <<<"$tests")
+total=$((reps * (${#ov[@]} + ${#vlist[@]})))
+per=$((10 + T * n_tests)) # seconds per run, a first guess
+echo "bench: $total runs ($reps reps x (${ov[*]} + ${#vlist[@]} pwire variants)), T=$T s," \
+	"about $((total * per / 60)) min"
+printf '# %s kernel=%s T=%s REPS=%s UL_MTU=%s IN_MTU=%s TESTS=%s overlays=%s\tvariants=%s\n' \
+	"$(date -Is)" "$(uname -r)" "$T" "$reps" "$UL_MTU" "$IN_MTU" "$tests" "${ov[*]}" \
+	"${variants//;/,}" >"$tsv"
+
+start=$(date +%s)
+done_runs=0
+failed=0
+# One overlay (or variant) once, its rows appended to $tsv.
+measure() { # rep label overlay tests pwire_args
+	local now left
+	now=$(date +%s)
+	if [ "$done_runs" -gt 0 ]; then per=$(((now - start) / done_runs)); fi
+	left=$(((total - done_runs) * per))
+	printf 'bench: [%d/%d] rep %d %s (about %d min %02d s left)\n' $((done_runs + 1)) "$total" \
+		"$1" "$2" $((left / 60)) $((left % 60))
+	REP=$1 LABEL=$2 TESTS=$4 PWIRE_ARGS=$5 PWIRE=$pwire BENCH_DIR=$work RESULTS=$tsv \
+		"$here/harness.sh" "$3" || failed=$((failed + 1))
+	done_runs=$((done_runs + 1))
 }
 
 for rep in $(seq "$reps"); do
-	# The harness rotates the overlay order by its own rep; rotate here.
-	read -r -a ov <<<"$overlays"
 	k=$(((rep - 1) % ${#ov[@]}))
-	ov=("${ov[@]:k}" "${ov[@]:0:k}")
-	TESTS=$tests measure "$rep" "" "$work/rep$rep" "${ov[@]}"
+	for o in "${ov[@]:k}" "${ov[@]:0:k}"; do
+		measure "$rep" "$o" "$o" "$tests" "${PWIRE_ARGS:-}"
+	done
 	for v in "${vlist[@]}"; do
 		IFS=: read -r name words vtests <<<"$v"
-		TESTS=$vtests PWIRE_ARGS="${PWIRE_ARGS:-} $words" measure "$rep" "$name" \
-			"$work/rep$rep-$name" pwire
+		measure "$rep" "$name" pwire "$vtests" "${PWIRE_ARGS:-} $words"
 	done
 done
 python3 "$here/report.py" "$tsv" "$out/$stamp"
-ln -sf "$stamp.svg" "$out/latest.svg"
 ln -sf "$stamp.json" "$out/latest.json"
-echo "bench: results in bench/results/$stamp.{tsv,json,svg} (raw logs in $work)"
+if [ -f "$out/$stamp.svg" ]; then ln -sf "$stamp.svg" "$out/latest.svg"; fi
+echo "bench: results in $out/$stamp.{tsv,json,svg} (raw logs in $work)"
+if [ "$failed" -gt 0 ]; then
+	echo "bench: $failed of $total runs failed (FAILED rows; logs in $work/logs)"
+	exit 1
+fi
