@@ -107,7 +107,8 @@ static bool too_long(const struct sock_xport *sx, uint32_t len)
 static uint32_t gro_size(const struct msghdr *h, uint32_t len)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			int size;
 
 			memcpy(&size, CMSG_DATA(c), sizeof(size));
@@ -117,70 +118,109 @@ static uint32_t gro_size(const struct msghdr *h, uint32_t len)
 	return len;
 }
 
+/* Lend the datagrams of the GRO messages received (gro_msgs[gro_cur..gro_got),
+ * from gro_off in the current one) into pkts[filled..n); a message from
+ * another source is dropped whole (each of its datagrams counted), an empty
+ * one from the remote counted as short. Returns filled plus those lent. */
+static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned filled, unsigned n)
+{
+	struct pw_tunnel_stats *st = sx->x.stats;
+
+	while (filled < n && sx->gro_cur < sx->gro_got) {
+		const struct msghdr *h = &sx->gro_msgs[sx->gro_cur].msg_hdr;
+		uint32_t len = sx->gro_msgs[sx->gro_cur].msg_len, size = gro_size(h, len);
+		uint8_t *base = sx->gro_mem + (size_t)sx->gro_cur * PW_GRO_BUF;
+		uint32_t seg = len - sx->gro_off < size ? len - sx->gro_off : size;
+		bool done = true;
+
+		if (!same_source(sx, &sx->gro_names[sx->gro_cur])) {
+			st->rx_bad_source += len ? (len + size - 1) / size : 1;
+		} else if (!len) {
+			st->rx_short++;
+		} else {
+			pkts[filled]->data = base + sx->gro_off;
+			pkts[filled]->len = seg;
+			pkts[filled]->truncated = (h->msg_flags & MSG_TRUNC) || too_long(sx, seg);
+			filled++;
+			sx->gro_off += seg;
+			done = sx->gro_off >= len;
+		}
+		if (done) {
+			sx->gro_cur++;
+			sx->gro_off = 0;
+		}
+	}
+	return filled;
+}
+
 /* UDP GRO: lend the datagrams of received messages, one by one; receive
  * again only once every datagram lent before has been handed out (the
  * caller is done with the previous burst when it asks for the next). */
 static int gro_rx_burst(struct sock_xport *sx, struct pw_pkt **pkts, unsigned n)
 {
-	struct pw_xport *x = &sx->x;
-	unsigned filled = 0;
+	unsigned filled = gro_split(sx, pkts, 0, n);
 
-	while (filled < n) {
-		const struct msghdr *h;
-		uint32_t len, size, seg;
-		uint8_t *base;
+	while (!filled && n) {
+		int got;
 
-		if (sx->gro_cur == sx->gro_got) {
-			int got;
+		for (unsigned i = 0; i < PW_GRO_MSGS; i++) {
+			struct msghdr *m = &sx->gro_msgs[i].msg_hdr;
 
-			if (filled)
-				break;
-			for (unsigned i = 0; i < PW_GRO_MSGS; i++) {
-				struct msghdr *m = &sx->gro_msgs[i].msg_hdr;
-
-				m->msg_namelen = sizeof(sx->gro_names[i]);
-				m->msg_control = sx->gro_cmsg[i].buf;
-				m->msg_controllen = sizeof(sx->gro_cmsg[i].buf);
-				m->msg_flags = 0;
-			}
-			got = recvmmsg(sx->fd, sx->gro_msgs, PW_GRO_MSGS, MSG_DONTWAIT, NULL);
-			if (got <= 0) {
-				if (got < 0 && errno != EAGAIN && errno != EINTR)
-					x->stats->rx_socket_errors++;
-				break;
-			}
-			sx->gro_got = (unsigned)got;
-			sx->gro_cur = 0;
-			sx->gro_off = 0;
+			m->msg_namelen = sizeof(sx->gro_names[i]);
+			m->msg_control = sx->gro_cmsg[i].buf;
+			m->msg_controllen = sizeof(sx->gro_cmsg[i].buf);
+			m->msg_flags = 0;
 		}
-		h = &sx->gro_msgs[sx->gro_cur].msg_hdr;
-		len = sx->gro_msgs[sx->gro_cur].msg_len;
-		size = gro_size(h, len);
-		base = sx->gro_mem + (size_t)sx->gro_cur * PW_GRO_BUF;
-		seg = len - sx->gro_off < size ? len - sx->gro_off : size;
-		if (!len || !same_source(sx, &sx->gro_names[sx->gro_cur])) {
-			x->stats->rx_bad_source += len ? (len + size - 1) / size : 1;
-			sx->gro_cur++;
-			sx->gro_off = 0;
-			continue;
+		got = recvmmsg(sx->fd, sx->gro_msgs, PW_GRO_MSGS, MSG_DONTWAIT, NULL);
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EINTR)
+				sx->x.stats->rx_socket_errors++;
+			break;
 		}
-		pkts[filled]->data = base + sx->gro_off;
-		pkts[filled]->len = seg;
-		pkts[filled]->truncated = (h->msg_flags & MSG_TRUNC) || too_long(sx, seg);
-		filled++;
-		sx->gro_off += seg;
-		if (sx->gro_off >= len) {
-			sx->gro_cur++;
-			sx->gro_off = 0;
-		}
+		sx->gro_got = (unsigned)got;
+		sx->gro_cur = 0;
+		sx->gro_off = 0;
+		filled = gro_split(sx, pkts, 0, n);
 	}
 	return (int)filled;
+}
+
+/* What recvmmsg returned in rx_msgs[0..got), received into pkts[0..got):
+ * the datagrams from the remote move to the front of pkts, in order (a cut
+ * one with nothing of it read, marked truncated; over IP/IPv4 past the IP
+ * header); the others are counted. Returns how many were kept. */
+static unsigned rx_sort(struct sock_xport *sx, struct pw_pkt **pkts, unsigned got)
+{
+	struct pw_tunnel_stats *st = sx->x.stats;
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < got; i++) {
+		struct pw_pkt *p = pkts[i];
+		const struct msghdr *h = &sx->rx_msgs[i].msg_hdr;
+
+		if (!same_source(sx, &sx->rx_names[i])) {
+			st->rx_bad_source++;
+			continue;
+		}
+		p->data = p->buf;
+		p->len = sx->rx_msgs[i].msg_len;
+		p->truncated = h->msg_flags & MSG_TRUNC;
+		if (p->truncated)
+			p->len = 0; /* nothing of a cut datagram is read */
+		else if (sx->raw_v4 && !strip_ipv4(p)) {
+			st->rx_short++;
+			continue;
+		}
+		p->truncated |= too_long(sx, p->len);
+		pkts[i] = pkts[kept];
+		pkts[kept++] = p;
+	}
+	return kept;
 }
 
 static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 {
 	struct sock_xport *sx = (struct sock_xport *)x;
-	unsigned kept = 0;
 	int got;
 
 	if (sx->gro_mem)
@@ -200,28 +240,7 @@ static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 		x->stats->rx_socket_errors++;
 		return 0;
 	}
-	for (int i = 0; i < got; i++) {
-		struct pw_pkt *p = pkts[i];
-		const struct msghdr *h = &sx->rx_msgs[i].msg_hdr;
-
-		if (!same_source(sx, &sx->rx_names[i])) {
-			x->stats->rx_bad_source++;
-			continue;
-		}
-		p->data = p->buf;
-		p->len = sx->rx_msgs[i].msg_len;
-		p->truncated = h->msg_flags & MSG_TRUNC;
-		if (p->truncated)
-			p->len = 0; /* nothing of a cut datagram is read */
-		else if (sx->raw_v4 && !strip_ipv4(p)) {
-			x->stats->rx_short++;
-			continue;
-		}
-		p->truncated |= too_long(sx, p->len);
-		pkts[i] = pkts[kept];
-		pkts[kept++] = p;
-	}
-	return (int)kept;
+	return (int)rx_sort(sx, pkts, (unsigned)got);
 }
 
 /* Put pkts[from..n) into messages from tx_msgs[m] on: with GSO, a run of
@@ -368,61 +387,24 @@ static socklen_t addr_len(int family)
 	return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
-struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats)
+/* A transport with its arrays (and, with gro, the GRO messages' buffers)
+ * allocated and no socket yet (fd -1). NULL and errno. */
+static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats,
+				   bool gro)
 {
 	struct sock_xport *sx = calloc(1, sizeof(*sx));
 	unsigned b = cfg->burst;
-	int one = 1, err;
 
 	if (!sx)
 		return NULL;
 	sx->x = (struct pw_xport){ .ops = &sock_ops, .stats = stats };
+	sx->fd = -1;
 	sx->burst = b;
 	sx->udp = cfg->encap == PW_ENCAP_UDP;
 	sx->raw_v4 = !sx->udp && cfg->family == AF_INET;
 	sx->remote = cfg->remote;
 	sx->remote_len = addr_len(cfg->family);
-	sx->fd = socket(cfg->family, (sx->udp ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC,
-			sx->udp ? IPPROTO_UDP : PW_IPPROTO_L2TP);
-	if (sx->fd < 0)
-		goto fail;
-	/* Raw sockets are bound to a protocol, and the kernel refuses V6ONLY
-	 * on them (they never see IPv4 anyway). */
-	if (sx->udp && cfg->family == AF_INET6 &&
-	    setsockopt(sx->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
-		goto fail;
-	/* Never SO_REUSEADDR: any user's socket with it could bind our address
-	 * and port and take every datagram. The queues share the port with
-	 * SO_REUSEPORT, which the kernel grants only to sockets of the same
-	 * owner (the user that created them). */
-	if (cfg->queues > 1 && setsockopt(sx->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
-		goto fail;
-	grow_buffers(sx->fd);
-	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
-	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
-		sx->gso_max = UINT16_MAX;
 	sx->datagram_max = cfg->datagram_max;
-	/* UDP_GRO (Linux 5.0): where it exists, receive joined messages. */
-	if (sx->udp && !setsockopt(sx->fd, SOL_UDP, UDP_GRO, &one, sizeof(one))) {
-		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_BUF);
-		if (!sx->gro_mem)
-			goto fail;
-		for (unsigned i = 0; i < PW_GRO_MSGS; i++) {
-			sx->gro_iov[i] = (struct iovec){ sx->gro_mem + (size_t)i * PW_GRO_BUF,
-							 PW_GRO_BUF };
-			sx->gro_msgs[i].msg_hdr = (struct msghdr){ .msg_name = &sx->gro_names[i],
-								   .msg_iov = &sx->gro_iov[i],
-								   .msg_iovlen = 1 };
-		}
-	}
-	if (bind(sx->fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
-		goto fail;
-	/* The group's steering program, attached once all sockets share it. */
-	if (cfg->queues > 1 && cfg->queue == 0 &&
-	    setsockopt(sx->fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &cfg->steer_prog,
-		       sizeof(cfg->steer_prog)))
-		goto fail;
-
 	sx->rx_msgs = calloc(b, sizeof(*sx->rx_msgs));
 	sx->tx_msgs = calloc(b, sizeof(*sx->tx_msgs));
 	sx->rx_iov = calloc(b, sizeof(*sx->rx_iov));
@@ -430,9 +412,14 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 	sx->rx_names = calloc(b, sizeof(*sx->rx_names));
 	sx->tx_cmsg = calloc(b, sizeof(*sx->tx_cmsg));
 	sx->tx_run = calloc(b, sizeof(*sx->tx_run));
+	if (gro)
+		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_BUF);
 	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names ||
-	    !sx->tx_cmsg || !sx->tx_run)
-		goto fail;
+	    !sx->tx_cmsg || !sx->tx_run || (gro && !sx->gro_mem)) {
+		sock_close(&sx->x);
+		errno = ENOMEM;
+		return NULL;
+	}
 	for (unsigned i = 0; i < b; i++) {
 		sx->rx_msgs[i].msg_hdr = (struct msghdr){
 			.msg_name = &sx->rx_names[i],
@@ -446,10 +433,62 @@ struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel
 			.msg_iovlen = 2,
 		};
 	}
+	for (unsigned i = 0; gro && i < PW_GRO_MSGS; i++) {
+		sx->gro_iov[i] = (struct iovec){ sx->gro_mem + (size_t)i * PW_GRO_BUF, PW_GRO_BUF };
+		sx->gro_msgs[i].msg_hdr = (struct msghdr){ .msg_name = &sx->gro_names[i],
+							   .msg_iov = &sx->gro_iov[i],
+							   .msg_iovlen = 1 };
+	}
+	return sx;
+}
+
+struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats)
+{
+	bool udp = cfg->encap == PW_ENCAP_UDP, gro = false;
+	int one = 1, err, fd;
+	struct sock_xport *sx;
+
+	fd = socket(cfg->family, (udp ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC,
+		    udp ? IPPROTO_UDP : PW_IPPROTO_L2TP);
+	if (fd < 0)
+		return NULL;
+	/* Raw sockets are bound to a protocol, and the kernel refuses V6ONLY
+	 * on them (they never see IPv4 anyway). */
+	if (udp && cfg->family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		goto fail_fd;
+	/* Never SO_REUSEADDR: any user's socket with it could bind our address
+	 * and port and take every datagram. The queues share the port with
+	 * SO_REUSEPORT, which the kernel grants only to sockets of the same
+	 * owner (the user that created them). */
+	if (cfg->queues > 1 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		goto fail_fd;
+	grow_buffers(fd);
+	/* UDP_GRO (Linux 5.0): where it exists, receive joined messages. */
+	gro = udp && !setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
+	sx = sock_new(cfg, stats, gro);
+	if (!sx)
+		goto fail_fd;
+	sx->fd = fd;
+	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
+	if (udp && !setsockopt(fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
+		sx->gso_max = UINT16_MAX;
+	if (bind(fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
+		goto fail_sx;
+	/* The group's steering program, attached once all sockets share it. */
+	if (cfg->queues > 1 && cfg->queue == 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &cfg->steer_prog,
+		       sizeof(cfg->steer_prog)))
+		goto fail_sx;
 	return &sx->x;
-fail:
+fail_sx:
 	err = errno;
 	sock_close(&sx->x);
+	errno = err;
+	return NULL;
+fail_fd:
+	err = errno;
+	close(fd);
 	errno = err;
 	return NULL;
 }
