@@ -5,7 +5,6 @@
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each
 BUILD ?= build
 FUZZ_SECONDS ?= 60
-PEERS ?= $(abspath ../shared/peers)
 
 .PHONY: all deps build check demo bench fuzz clean
 
@@ -17,12 +16,12 @@ deps:
 ASAN = $(BUILD)-asan
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) -Dwerror=true -Dpeers=$(PEERS)
+	meson setup $(BUILD) -Dwerror=true
 
 # The same code under AddressSanitizer + UndefinedBehaviorSanitizer; any
 # report fails the test that triggered it.
 $(ASAN)/build.ninja:
-	meson setup $(ASAN) -Dwerror=true -Dpeers=$(PEERS) -Db_sanitize=address,undefined \
+	meson setup $(ASAN) -Dwerror=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
 build: deps $(BUILD)/build.ninja
