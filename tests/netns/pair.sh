@@ -2,6 +2,10 @@
 # pwire <-> pwire across two network namespaces: ping, then 10 MB over TCP
 # through the pseudowire with matching sha256, then both pwires stopped by
 # SIGINT must exit 0 with traffic counted and no drop of any reason.
+# While the ping runs, l2tp_wire.py captures the underlay and decodes every
+# datagram on its own (RFC 3931/4719): T/Ver word, session ids, cookies, the
+# sublayer and its numbers, the MACs and lengths of the frames inside. Both
+# ends share pwire's codec, so only this catches a layout bug they share.
 #
 #   netns A                                   netns B
 #   pw0 10.99.0.1 -- pwire ==[veth underlay]== pwire -- pw0 10.99.0.2
@@ -48,7 +52,37 @@ pw_wait_up "$b" pw0
 run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 
+wire=(encap="$encap" af="$af" a="$ua" b="$ub" a_session=0xfffffffe b_session=0x80000001
+	a_mac="$(ip netns exec "$a" cat /sys/class/net/pw0/address)"
+	b_mac="$(ip netns exec "$b" cat /sys/class/net/pw0/address)" a_ip=10.99.0.1 b_ip=10.99.0.2)
+[ "$encap" = udp ] && wire+=(sport=1701 dport=1701)
+case $cookie in
+0) wire+=(a_cookie=- b_cookie=-) ;;
+4) wire+=(a_cookie=11223344 b_cookie=55667788) ;;
+8) wire+=(a_cookie=0011223344556677 b_cookie=8899aabbccddeeff) ;;
+esac
+case $l2spec in
+none) wire+=(sublayer=none) ;;
+default-seq) wire+=(sublayer=seq) ;;
+esac
+echo "+ ip netns exec $b python3 l2tp_wire.py ul0 ${wire[*]} &" >&2
+ip netns exec "$b" python3 "$(dirname "$0")/l2tp_wire.py" ul0 "${wire[@]}" >"$out/wire" 2>&1 &
+sniffer=$!
+trap 'kill "$sniffer" 2>/dev/null || true; pw_cleanup' EXIT
+for _ in $(seq 50); do
+	grep -q '^capturing' "$out/wire" && break
+	kill -0 "$sniffer" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^capturing' "$out/wire" || { cat "$out/wire"; echo "FAIL: l2tp_wire.py did not start"; exit 1; }
+
 run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.99.0.2
+
+kill -TERM "$sniffer"
+wire_status=0
+wait "$sniffer" || wire_status=$?
+cat "$out/wire"
+[ "$wire_status" = 0 ] || { echo "FAIL: the bytes on the underlay (l2tp_wire.py exited $wire_status)"; exit 1; }
 
 head -c 10000000 /dev/urandom >"$out/send"
 echo "+ ip netns exec $b socat -u TCP-LISTEN:5001,reuseaddr OPEN:recv &" >&2
