@@ -20,10 +20,19 @@ pw_pair "$a" "$b" 10.202.0.1 10.202.0.2 24
 for ns in "$a" "$b"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
 done
-run ip netns exec "$a" tc qdisc add dev ul0 root tbf rate 10mbit burst 16k limit 64mb || {
-	echo "SKIP: the kernel has no tbf qdisc (sch_tbf) to throttle the underlay"
-	exit 77
-}
+# Skip only when the kernel has no tbf (tc: "Specified qdisc kind is unknown"
+# and sch_tbf cannot be loaded); any other tc error fails the test.
+tbf=(tc qdisc add dev ul0 root tbf rate 10mbit burst 16k limit 64mb)
+echo "+ ip netns exec $a ${tbf[*]}" >&2
+if ! err=$(ip netns exec "$a" "${tbf[@]}" 2>&1); then
+	if grep -q 'qdisc kind is unknown' <<<"$err" && ! modprobe -q sch_tbf 2>/dev/null; then
+		echo "SKIP: the kernel has no tbf qdisc (sch_tbf) to throttle the underlay: $err"
+		exit 77
+	fi
+	# sch_tbf was just loaded, or the error is not about tbf being absent.
+	err=$(ip netns exec "$a" "${tbf[@]}" 2>&1) ||
+		{ echo "FAIL: tc could not add the tbf qdisc: $err"; exit 1; }
+fi
 common=(udp_sport 1701 udp_dport 1701 mtu 1500)
 pw_start "$a" "$tmp/a" up pw0 --json local 10.202.0.1 remote 10.202.0.2 session_id 1 \
 	peer_session_id 2 "${common[@]}"
