@@ -53,6 +53,7 @@ struct pw_config {
 	unsigned busy_poll_us;         /* busy_poll: 0 (off) .. PW_BUSY_POLL_MAX */
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
+	char user[64];                 /* user: who the data path runs as ("" = the default) */
 };
 
 enum { PW_BUSY_POLL_MAX = 10000 };

@@ -5,7 +5,10 @@
  * SIGTERM: one burst loop (dp/engine.c) per queue pair, queue 0 in the main
  * thread, the others in threads of their own. Each queue has its own TAP
  * fd, socket, session copy and counters, so the loops share nothing on the
- * data path; the reports add the queues' counters up.
+ * data path; the reports add the queues' counters up. Everything is opened
+ * before the first thread starts, then privileges are dropped (privs.c):
+ * the loops and the reports run as an unprivileged user under a
+ * system-call filter.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +26,7 @@
 #include "cli/config.h"
 #include "cli/parse.h"
 #include "cli/print.h"
+#include "cli/privs.h"
 #include "dp/engine.h"
 #include "out/steer.h"
 
@@ -68,6 +72,11 @@ static const char up_usage[] =
 	"  busy_poll USEC          after traffic, poll for up to USEC microseconds (0..10000,\n"
 	"                          default 0: off) before sleeping: replies that come back\n"
 	"                          meanwhile need no wake-up (lower latency, more CPU)\n"
+	"  user NAME               who pwire runs as once DEV, the sockets and the rest are\n"
+	"                          open (default: the pwire system user, else nobody): no\n"
+	"                          capabilities, NoNewPrivs, a system-call allow-list; a\n"
+	"                          forbidden call ends pwire with one line naming it.\n"
+	"                          `user root` keeps root (the filter still applies)\n"
 	"  peer linux|qemu|uml|cisco\n"
 	"                          fill in what that peer expects, where not given:\n"
 	"%s"
@@ -396,8 +405,10 @@ static int run(const struct pw_config *c, struct queue *qs, int wake, int sfd, i
 int pw_cmd_up(int argc, char **argv)
 {
 	struct pw_config c;
+	struct pw_privs privs = { .user = "" };
 	struct queue *qs = NULL;
 	int sfd = -1, tfd = -1, stop_fd = -1, fail_fd = -1, wake = -1, rc = PW_EXIT_FAIL;
+	bool as_root = false;
 	unsigned opened = 0;
 	char a[64];
 
@@ -410,6 +421,15 @@ int pw_cmd_up(int argc, char **argv)
 	pw_config_init(&c);
 	if (!up_parse(&c, argc, argv))
 		return PW_EXIT_USAGE;
+	/* `user NAME` is checked with the rest; the default is needed only
+	 * where there is something to drop. */
+	if ((c.user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, c.user))
+		return c.user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
+	privs.io_uring = c.tap.io_uring;
+	if (privs.keep_root && geteuid() == 0)
+		pw_warn("%s: user %s: the data path keeps root's identity and capabilities; "
+			"only the system-call filter confines it",
+			c.tap.name, privs.user);
 
 	if (pw_config_unprotected(&c))
 		pw_warn("%s: no 64-bit peer_cookie on a pseudowire to %s: anyone who can send "
@@ -437,6 +457,10 @@ int pw_cmd_up(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Everything is open: no thread runs yet, so all inherit the drop. */
+	as_root = geteuid() == 0;
+	if (!pw_privs_drop(&privs, c.tap.name))
+		goto out;
 	for (unsigned i = 1; i < c.tap.queues; i++) {
 		int err = pthread_create(&qs[i].thread, NULL, queue_thread, &qs[i]);
 
@@ -448,10 +472,11 @@ int pw_cmd_up(int argc, char **argv)
 		qs[i].running = true;
 	}
 	fprintf(stderr, "pwire: %s up: mtu %u, %s to %s, session_id %u peer_session_id %u, "
-		"queues %u\n",
+		"queues %u%s%s\n",
 		c.tap.name, c.tap.mtu, c.session.encap == PW_ENCAP_UDP ? "udp" : "ip",
 		pw_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
-		c.session.peer_session_id, c.tap.queues);
+		c.session.peer_session_id, c.tap.queues, as_root ? ", user " : "",
+		as_root ? privs.user : "");
 	rc = run(&c, qs, wake, sfd, tfd, fail_fd);
 out:
 	for (unsigned i = 1; qs && i < opened; i++)

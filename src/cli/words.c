@@ -2,7 +2,8 @@
 /*
  * words.c: the `ip l2tp add tunnel` + `add session` words of `pwire up`,
  * spelled as iproute2 spells them (ip/ipl2tp.c, ip-l2tp(8)), plus pwire's
- * own `mtu`, `mac` and `peer`. A table maps each word to its setter.
+ * own `mtu`, `mac`, `peer`, `queues`, `io_uring`, `busy_poll` and `user`.
+ * A table maps each word to its setter.
  */
 #include <string.h>
 
@@ -175,6 +176,19 @@ static bool set_peer(struct pw_config *c, const char *w, const char *v)
 	return false;
 }
 
+/* Who pwire runs as once everything is open; looked up (and refused when
+ * unknown) by `pwire up` (privs.c), not here: the parsers read no files. */
+static bool set_user(struct pw_config *c, const char *w, const char *v)
+{
+	if (!v[0] || strlen(v) >= sizeof(c->user)) {
+		pw_error("bad value for %s: '%s' (expected a user name of 1..%zu characters)", w,
+			 v, sizeof(c->user) - 1);
+		return false;
+	}
+	strcpy(c->user, v);
+	return true;
+}
+
 /* Tunnel ids are bookkeeping of the control plane; a static pseudowire never
  * puts them on the wire. Checked as iproute2 checks them, then ignored. */
 static bool set_tunnel_id(struct pw_config *c, const char *w, const char *v)
@@ -207,6 +221,7 @@ static const struct word words[] = {
 	{ "busy_poll", NULL, set_busy_poll },
 	{ "io_uring", NULL, set_io_uring },
 	{ "peer", NULL, set_peer },
+	{ "user", NULL, set_user },
 };
 
 bool pw_words_parse(struct pw_config *c, int argc, char *const *argv)
