@@ -2,7 +2,7 @@
 """Regenerate tests/vectors/*.vec from the reference captures that real UML
 and QEMU peers made (shared/peers/captures, see PROVENANCE.md there).
 
-usage: tests/vectors/extract.py [CAPTURES_DIR]   (default ../shared/peers/captures)
+usage: tests/vectors/extract.py CAPTURES_DIR   (the captures of PROVENANCE.md)
 
 Not run by `make check`: the .vec files it writes are committed. For every
 capture it takes the first ICMP echo request each way, and for counter
@@ -95,8 +95,9 @@ def is_echo_request(frame):
 
 
 def main():
-    captures = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        HERE, "..", "..", "..", "shared", "peers", "captures")
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    captures = sys.argv[1]
     written = 0
     for name in sorted(os.listdir(captures)):
         if not name.endswith(".pcapng"):
