@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gso.c: TCP segmentation offload done in userspace (see gso.h), following
- * what the kernel's tcp_gso_segment()/inet_gso_segment() produce: every
- * segment carries the same headers but for the IP total length (and for
- * IPv4 an id incremented per segment and a fresh header checksum), the TCP
- * sequence number advanced by the bytes before it, FIN/PSH only on the last
- * and CWR only on the first, and a complete TCP checksum.
+ * gso.c: TCP and UDP segmentation offload done in userspace (see gso.h),
+ * following what the kernel's tcp_gso_segment()/__udp_gso_segment() and
+ * inet_gso_segment()/ipv6_gso_segment() produce: every segment carries the
+ * same headers (VLAN tags and IPv6 extension headers as they are) but for
+ * the IP length (and for IPv4 an id incremented per segment and a fresh
+ * header checksum), the TCP sequence number advanced by the bytes before
+ * it, FIN/PSH only on the last and CWR only on the first, or the UDP
+ * length, and a complete checksum; and coalescing back under the kernel's
+ * GRO rules. Every offset past the Ethernet header is the frame's own.
  */
 #include <string.h>
 
@@ -15,10 +18,19 @@
 enum {
 	ETH_TYPE_IPV4 = 0x0800,
 	ETH_TYPE_IPV6 = 0x86dd,
+	ETH_TYPE_VLAN = 0x8100, /* 802.1Q */
+	ETH_TYPE_QINQ = 0x88a8, /* 802.1ad service tag */
+	VLAN_HLEN = 4,
+	VLAN_TAGS_MAX = 2,
+	IPV6_HOP = 0,
+	IPV6_ROUTING = 43,
+	IPV6_DSTOPTS = 60,
+	IPV6_EXT_MAX = 4,
 	PROTO_TCP = 6,
 	PROTO_UDP = 17,
-	UDP_HLEN = 8,
+	UDP_CSUM = 6,
 	TCP_HLEN_MIN = 20,
+	TCP_CSUM = 16,
 	TCP_FIN = 0x01,
 	TCP_PSH = 0x08,
 	TCP_ACK_BIT = 0x10,
@@ -117,63 +129,118 @@ bool pw_csum_complete(uint8_t *frame, uint32_t len, uint16_t csum_start, uint16_
 	return true;
 }
 
-/* Offsets of a TCP (or, want PW_GSO_UDP, UDP) frame's headers; false unless
- * Ethernet + IPv4 (no fragment) or IPv6 (no extension header) + TCP/UDP,
- * all inside len. */
-static bool parse_l4(const uint8_t *f, uint32_t len, enum pw_gso_type want, uint16_t *l4_out,
-		     uint16_t *hdr_out, bool *v6)
+/* Where a frame's headers are, as parse() finds them. */
+struct hdrs {
+	uint16_t l3, l4, hdr; /* IP, TCP (UDP), payload */
+	bool v6;
+	bool final_dst; /* no IPv6 routing header with segments left */
+};
+
+/* The headers of a TCP (or, want PW_GSO_UDP, UDP) frame: Ethernet, up to
+ * VLAN_TAGS_MAX tags, IPv4 (no fragment) or IPv6 with up to IPV6_EXT_MAX
+ * hop-by-hop, routing or destination options headers (what the kernel's
+ * ipv6_gso_pull_exthdrs() walks; a fragment header is never GSO), TCP/UDP,
+ * all inside len. Untagged IPv4 costs what it always did: one failed
+ * comparison for tags, none for extension headers. */
+static bool parse(const uint8_t *f, uint32_t len, enum pw_gso_type want, struct hdrs *h)
 {
 	uint32_t l3 = PW_ETH_HLEN, l4, hdr;
 	uint8_t proto = want == PW_GSO_UDP ? PROTO_UDP : PROTO_TCP;
 	uint16_t type;
+	unsigned n;
 
 	if (len < PW_ETH_HLEN)
 		return false;
 	type = load_be16(f + 12);
+	for (n = 0; type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ; n++) {
+		if (n == VLAN_TAGS_MAX || len < l3 + VLAN_HLEN)
+			return false;
+		type = load_be16(f + l3 + 2);
+		l3 += VLAN_HLEN;
+	}
+	h->final_dst = true;
 	if (type == ETH_TYPE_IPV4 && want != PW_GSO_TCPV6) {
-		if (len < l3 + 20 || (f[l3] >> 4) != 4 || f[l3 + 9] != proto)
+		if (len < l3 + PW_IPV4_HLEN_MIN || (f[l3] >> 4) != 4 || f[l3 + 9] != proto)
 			return false;
 		l4 = l3 + (f[l3] & 0x0f) * 4u;
-		if (l4 < l3 + 20 || (load_be16(f + l3 + 6) & 0x3fff)) /* no fragments */
+		if (l4 < l3 + PW_IPV4_HLEN_MIN || (load_be16(f + l3 + 6) & 0x3fff)) /* no fragments */
 			return false;
 	} else if (type == ETH_TYPE_IPV6 && want != PW_GSO_TCPV4) {
-		/* Extension headers are not cut here: the kernel does not offer
-		 * TSO for them to a TAP either. */
-		if (len < l3 + 40 || (f[l3] >> 4) != 6 || f[l3 + 6] != proto)
+		uint8_t next;
+
+		if (len < l3 + PW_IPV6_HLEN || (f[l3] >> 4) != 6)
 			return false;
-		l4 = l3 + 40;
+		next = f[l3 + 6];
+		l4 = l3 + PW_IPV6_HLEN;
+		/* RFC 8200 section 4.1: each at most once, destination
+		 * options twice; each a multiple of 8 bytes. */
+		for (n = 0; next != proto; n++) {
+			if (n == IPV6_EXT_MAX || len < l4 + 8 ||
+			    (next != IPV6_HOP && next != IPV6_ROUTING && next != IPV6_DSTOPTS))
+				return false;
+			if (next == IPV6_ROUTING && f[l4 + 3])
+				h->final_dst = false;
+			next = f[l4];
+			l4 += (f[l4 + 1] + 1u) * 8;
+		}
 	} else {
 		return false;
 	}
 	if (proto == PROTO_UDP) {
-		hdr = l4 + UDP_HLEN;
+		hdr = l4 + PW_UDP_HLEN;
 		if (hdr > len)
 			return false;
-		goto out;
+	} else {
+		if (len < l4 + TCP_HLEN_MIN)
+			return false;
+		hdr = l4 + (f[l4 + 12] >> 4) * 4u;
+		if (hdr < l4 + TCP_HLEN_MIN || hdr > len)
+			return false;
 	}
-	if (len < l4 + TCP_HLEN_MIN)
-		return false;
-	hdr = l4 + (f[l4 + 12] >> 4) * 4u;
-	if (hdr < l4 + TCP_HLEN_MIN || hdr > len)
-		return false;
-out:
-	*l4_out = (uint16_t)l4;
-	*hdr_out = (uint16_t)hdr;
-	*v6 = type == ETH_TYPE_IPV6;
+	h->l3 = (uint16_t)l3;
+	h->l4 = (uint16_t)l4;
+	h->hdr = (uint16_t)hdr;
+	h->v6 = type == ETH_TYPE_IPV6;
 	return true;
+}
+
+/* The unfolded sum of a segment's pseudo-header from its addresses and
+ * protocol, without the L4 length. */
+static uint64_t pseudo_addrs(const uint8_t *f, uint16_t l3, bool v6, uint8_t proto)
+{
+	return proto + (v6 ? pw_csum_add(0, f + l3 + 8, 32) : pw_csum_add(0, f + l3 + 12, 8));
 }
 
 bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct pw_gso *g)
 {
-	uint16_t l4, hdr;
-	bool v6;
+	bool udp = g->type == PW_GSO_UDP;
+	uint32_t segs, csum_at;
+	struct hdrs h;
 
-	if (g->type == PW_GSO_NONE || !g->gso_size || !parse_l4(f, len, g->type, &l4, &hdr, &v6) ||
-	    hdr >= len)
+	if (g->type == PW_GSO_NONE || !parse(f, len, g->type, &h) || h.hdr >= len)
 		return false;
-	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = PW_ETH_HLEN, .l4 = l4, .hdr_len = hdr,
-			      .v6 = v6, .udp = g->type == PW_GSO_UDP, .mss = g->gso_size };
-	t->segments = (len - hdr + t->mss - 1) / t->mss;
+	/* The amplification bounds (gso.h): a floor under the segment size,
+	 * one IP datagram of payload at most, and for UDP the kernel's count. */
+	if (g->gso_size < (udp ? PW_USO_SIZE_MIN : PW_TSO_MSS_MIN) ||
+	    len - h.l3 - (h.v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX)
+		return false;
+	segs = (len - h.hdr + g->gso_size - 1) / g->gso_size;
+	if (segs > (udp ? PW_USO_SEGS_MAX : PW_TSO_SEGS_MAX))
+		return false;
+	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = h.l3, .l4 = h.l4, .hdr_len = h.hdr,
+			      .v6 = h.v6, .udp = udp, .mss = g->gso_size, .segments = segs };
+	csum_at = h.l4 + (udp ? UDP_CSUM : TCP_CSUM);
+	if (!g->needs_csum) {
+		t->pseudo = (uint32_t)pseudo_addrs(f, h.l3, h.v6, udp ? PROTO_UDP : PROTO_TCP);
+		return true;
+	}
+	if (g->csum_start != h.l4 || csum_at != (uint32_t)g->csum_start + g->csum_offset)
+		return false;
+	/* As tcp_gso_segment() and __udp_gso_segment() do: the field holds
+	 * the pseudo-header sum of the whole super-frame; take its length
+	 * (TCP: the frame's; UDP: the header's length field) out again. */
+	t->pseudo = load_be16(f + csum_at) +
+		    (0xffffu - (udp ? load_be16(f + h.l4 + 4) : (uint16_t)(len - h.l4)));
 	return true;
 }
 
@@ -181,53 +248,48 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 {
 	uint32_t off = k * t->mss;
 	uint32_t pay = t->len - t->hdr_len - off < t->mss ? t->len - t->hdr_len - off : t->mss;
-	uint32_t tcp_len = t->hdr_len - t->l4 + pay; /* or UDP length */
-	uint8_t *ip = out + t->l3, *tcp = out + t->l4;
-	bool last = k + 1 == t->segments;
-	uint64_t sum, pay_sum;
+	uint32_t l4_len = t->hdr_len - t->l4 + pay; /* TCP (UDP) length */
+	uint8_t *ip = out + t->l3, *l4 = out + t->l4;
+	uint64_t sum = (uint64_t)t->pseudo + l4_len, pay_sum;
 
 	memcpy(out, t->frame, t->hdr_len);
 	/* The payload is copied and summed in one pass; the L4 header (an
 	 * even length) is summed once its fields are final. */
 	pay_sum = pw_csum_copy(0, out + t->hdr_len, t->frame + t->hdr_len + off, pay);
 	if (t->v6) {
-		store_be16(ip + 4, (uint16_t)tcp_len);
-		sum = pw_csum_add(0, ip + 8, 32); /* source and destination */
+		store_be16(ip + 4, (uint16_t)(t->l4 - t->l3 - PW_IPV6_HLEN + l4_len));
 	} else {
-		store_be16(ip + 2, (uint16_t)(t->l4 - t->l3 + tcp_len));
+		store_be16(ip + 2, (uint16_t)(t->l4 - t->l3 + l4_len));
 		store_be16(ip + 4, (uint16_t)(load_be16(t->frame + t->l3 + 4) + k));
 		store_be16(ip + 10, 0);
 		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, t->l4 - t->l3)));
-		sum = pw_csum_add(0, ip + 12, 8);
 	}
 	if (t->udp) {
 		/* A datagram of its own: length and checksum (0 is sent as
 		 * 0xffff, RFC 768), as the kernel's UDP GSO makes them. */
 		uint16_t c;
 
-		store_be16(tcp + 4, (uint16_t)tcp_len);
-		store_be16(tcp + 6, 0);
-		c = pw_csum_fold(pw_csum_add(sum + pay_sum + PROTO_UDP + tcp_len, tcp, UDP_HLEN));
-		store_be16(tcp + 6, c ? c : 0xffff);
+		store_be16(l4 + 4, (uint16_t)l4_len);
+		store_be16(l4 + UDP_CSUM, 0);
+		c = pw_csum_fold(pw_csum_add(sum + pay_sum, l4, PW_UDP_HLEN));
+		store_be16(l4 + UDP_CSUM, c ? c : 0xffff);
 		return t->hdr_len + pay;
 	}
-	store_be32(tcp + 4, load_be32(t->frame + t->l4 + 4) + off);
-	if (!last)
-		tcp[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+	store_be32(l4 + 4, load_be32(t->frame + t->l4 + 4) + off);
+	if (k + 1 != t->segments)
+		l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 	if (k)
-		tcp[13] &= (uint8_t)~TCP_CWR;
-	store_be16(tcp + 16, 0);
-	sum += PROTO_TCP + tcp_len + pay_sum; /* the rest of the pseudo-header */
-	store_be16(tcp + 16, pw_csum_fold(pw_csum_add(sum, tcp, t->hdr_len - t->l4)));
+		l4[13] &= (uint8_t)~TCP_CWR;
+	store_be16(l4 + TCP_CSUM, 0);
+	store_be16(l4 + TCP_CSUM, pw_csum_fold(pw_csum_add(sum + pay_sum, l4, t->hdr_len - t->l4)));
 	return t->hdr_len + pay;
 }
 
 /* Where the IP datagram ends (the frame may carry Ethernet padding after
  * it); 0 when it claims more than the frame holds. */
-static uint32_t ip_end(const uint8_t *f, uint32_t len, bool v6)
+static uint32_t ip_end(const uint8_t *f, uint32_t len, uint16_t l3, bool v6)
 {
-	uint32_t end = PW_ETH_HLEN + (v6 ? 40u + load_be16(f + PW_ETH_HLEN + 4) :
-					   load_be16(f + PW_ETH_HLEN + 2));
+	uint32_t end = l3 + (v6 ? PW_IPV6_HLEN + load_be16(f + l3 + 4) : load_be16(f + l3 + 2));
 
 	return end <= len ? end : 0;
 }
@@ -236,20 +298,18 @@ static uint32_t ip_end(const uint8_t *f, uint32_t len, bool v6)
  * tcp_len bytes: what a NEEDS_CSUM checksum field holds. */
 static uint16_t pseudo_sum(const uint8_t *f, uint16_t l3, bool v6, uint32_t tcp_len)
 {
-	uint64_t sum = v6 ? pw_csum_add(0, f + l3 + 8, 32) : pw_csum_add(0, f + l3 + 12, 8);
-
-	return (uint16_t)~pw_csum_fold(sum + PROTO_TCP + tcp_len);
+	return (uint16_t)~pw_csum_fold(pseudo_addrs(f, l3, v6, PROTO_TCP) + tcp_len);
 }
 
 /* Header bytes that differ between segments of one super-frame. */
 static bool same_headers(const struct pw_gro *g, const uint8_t *f)
 {
 	const uint8_t *h = g->buf;
-	uint16_t l3 = PW_ETH_HLEN, l4 = g->l4;
+	uint16_t l3 = g->l3, l4 = g->l4;
 
 	if (g->v6) {
-		/* all of IPv6 but the payload length */
-		if (memcmp(h, f, l3 + 4) || memcmp(h + l3 + 6, f + l3 + 6, 34))
+		/* all of IPv6 but the payload length, extension headers included */
+		if (memcmp(h, f, l3 + 4) || memcmp(h + l3 + 6, f + l3 + 6, l4 - l3 - 6))
 			return false;
 	} else {
 		/* all of IPv4 but total length, id and checksum */
@@ -262,34 +322,44 @@ static bool same_headers(const struct pw_gro *g, const uint8_t *f)
 	       !memcmp(h + l4 + 14, f + l4 + 14, 2) && !memcmp(h + l4 + 18, f + l4 + 18, g->hdr_len - l4 - 18);
 }
 
+/* An IPv4 header checksum that does not hold stops a join, as in the
+ * kernel's inet_gro_receive() (ip_fast_csum() != 0: flush): the joined
+ * frame's is computed anew, which would launder the corruption. */
+static bool ipv4_csum_holds(const uint8_t *f, uint16_t l3)
+{
+	return !pw_csum_fold(pw_csum_add(0, f + l3, PW_IPV4_HLEN_MIN));
+}
+
 bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 {
-	uint16_t l4, hdr;
-	bool v6;
+	struct hdrs h;
 
 	g->segs = 0;
-	if (!parse_l4(f, len, PW_GSO_NONE, &l4, &hdr, &v6) ||
-	    (!v6 && (f[PW_ETH_HLEN] & 0x0f) != 5))
+	/* No IPv4 options (inet_gro_receive() wants 0x45), no routing
+	 * header with segments left (the checksum covers its last address). */
+	if (!parse(f, len, PW_GSO_NONE, &h) || !h.final_dst ||
+	    (!h.v6 && (f[h.l3] != 0x45 || !ipv4_csum_holds(f, h.l3))))
 		return false;
-	len = ip_end(f, len, v6);
-	if (len <= hdr || len > g->cap)
+	len = ip_end(f, len, h.l3, h.v6);
+	if (len < (uint32_t)h.hdr + PW_TSO_MSS_MIN || len > g->cap)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
-	if (f[l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT))
+	if (f[h.l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT))
 		return false;
-	memcpy(g->buf, f, l4);
-	if (pw_csum_fold(pw_csum_copy(pseudo_sum(f, PW_ETH_HLEN, v6, len - l4), g->buf + l4, f + l4,
-				      len - l4)))
+	memcpy(g->buf, f, h.l4);
+	if (pw_csum_fold(pw_csum_copy(pseudo_sum(f, h.l3, h.v6, len - h.l4), g->buf + h.l4,
+				      f + h.l4, len - h.l4)))
 		return false;
 	g->len = len;
-	g->l4 = l4;
-	g->hdr_len = hdr;
-	g->v6 = v6;
-	g->mss = (uint16_t)(len - hdr);
-	g->next_seq = load_be32(f + l4 + 4) + g->mss;
-	g->next_id = (uint16_t)(load_be16(f + PW_ETH_HLEN + 4) + 1);
-	g->closed = f[l4 + 13] & TCP_PSH;
+	g->l3 = h.l3;
+	g->l4 = h.l4;
+	g->hdr_len = h.hdr;
+	g->v6 = h.v6;
+	g->mss = (uint16_t)(len - h.hdr);
+	g->next_seq = load_be32(f + h.l4 + 4) + g->mss;
+	g->next_id = (uint16_t)(load_be16(f + h.l3 + 4) + 1);
+	g->closed = f[h.l4 + 13] & TCP_PSH;
 	g->segs = 1;
 	return true;
 }
@@ -300,20 +370,20 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 
 	if (!g->segs || g->closed || len <= g->hdr_len)
 		return false;
-	len = ip_end(f, len, g->v6);
+	len = ip_end(f, len, g->l3, g->v6);
 	pay = len - g->hdr_len;
-	if (len <= g->hdr_len || pay > g->mss ||
-	    g->len + pay > g->cap || g->len + pay - PW_ETH_HLEN > 65535 || g->segs >= 64)
+	if (len <= g->hdr_len || pay > g->mss || g->len + pay > g->cap ||
+	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= 64)
 		return false;
 	if (!same_headers(g, f) || load_be32(f + g->l4 + 4) != g->next_seq ||
 	    (f[g->l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) != 0 || (f[g->l4 + 13] & TCP_ACK_BIT) !=
 		    (g->buf[g->l4 + 13] & TCP_ACK_BIT))
 		return false;
-	if (!g->v6 && load_be16(f + PW_ETH_HLEN + 4) != g->next_id)
+	if (!g->v6 && (load_be16(f + g->l3 + 4) != g->next_id || !ipv4_csum_holds(f, g->l3)))
 		return false;
 	/* The payload is copied past the end while its checksum is verified
 	 * (one pass): a segment that fails leaves g->len where it was. */
-	if (pw_csum_fold(pw_csum_copy(pw_csum_add(pseudo_sum(f, PW_ETH_HLEN, g->v6, len - g->l4),
+	if (pw_csum_fold(pw_csum_copy(pw_csum_add(pseudo_sum(f, g->l3, g->v6, len - g->l4),
 						  f + g->l4, g->hdr_len - g->l4),
 				      g->buf + g->len, f + g->hdr_len, pay)))
 		return false;
@@ -329,20 +399,20 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 
 bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out)
 {
-	uint8_t *ip = g->buf + PW_ETH_HLEN, *tcp = g->buf + g->l4;
+	uint8_t *ip = g->buf + g->l3, *tcp = g->buf + g->l4;
 	uint32_t tcp_len = g->len - g->l4;
 
 	if (g->segs < 2)
 		return false; /* the frame as it came, checksum and all */
 	if (g->v6) {
-		store_be16(ip + 4, (uint16_t)tcp_len);
+		store_be16(ip + 4, (uint16_t)(g->len - g->l3 - PW_IPV6_HLEN));
 	} else {
-		store_be16(ip + 2, (uint16_t)(g->len - PW_ETH_HLEN));
+		store_be16(ip + 2, (uint16_t)(g->len - g->l3));
 		store_be16(ip + 10, 0);
-		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, g->l4 - PW_ETH_HLEN)));
+		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, g->l4 - g->l3)));
 	}
-	store_be16(tcp + 16, pseudo_sum(g->buf, PW_ETH_HLEN, g->v6, tcp_len));
+	store_be16(tcp + TCP_CSUM, pseudo_sum(g->buf, g->l3, g->v6, tcp_len));
 	*out = (struct pw_gso){ .needs_csum = true, .type = g->v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4,
-				.gso_size = g->mss, .csum_start = g->l4, .csum_offset = 16 };
+				.gso_size = g->mss, .csum_start = g->l4, .csum_offset = TCP_CSUM };
 	return true;
 }

@@ -2,8 +2,9 @@
 /*
  * gso.h: cutting a TCP or UDP super-frame (what a TAP with TSO/USO offload
  * hands over: up to 64 KiB with one set of headers) into ordinary frames,
- * joining TCP segments back, and completing partial checksums. Pure: no system calls, no allocation. The vnet header
- * is only a hint: the headers are parsed and checked from the frame itself.
+ * joining TCP segments back, and completing partial checksums. Pure: no
+ * system calls, no allocation. The vnet header is only a hint: the headers
+ * are parsed and checked from the frame itself.
  */
 #ifndef PWIRE_CORE_GSO_H
 #define PWIRE_CORE_GSO_H
@@ -26,20 +27,51 @@ struct pw_gso {
 	uint16_t csum_start, csum_offset;
 };
 
-/* A checked TCP super-frame, ready to be cut. */
+/*
+ * What a super-frame may be (pw_tso_parse refuses the rest): a guest's vnet
+ * header must not turn one frame into a flood. TCP: no segment below the
+ * kernel's minimum MSS (TCP_MIN_MSS, include/net/tcp.h, "minimal accepted
+ * MSS": the least a socket may set with TCP_MAXSEG; only a peer advertising
+ * less pushes Linux lower, to tcp_min_snd_mss (48) less options, a path no
+ * real link needs: IPv6 links carry 1280 bytes, IPv4 hosts take 576, and
+ * that floor exists against the attack). UDP has no minimum of its
+ * own and the kernel's UDP_SEGMENT takes any size, but no application puts
+ * small datagrams in a GSO train: a QUIC packet is at least 21 bytes (RFC
+ * 9001 section 5.4.2: 4 + 16 bytes past a packet number offset of at least
+ * 1), a WireGuard message at least 32; 16 bytes keeps them all; and never
+ * more segments than the kernel's UDP GSO makes (UDP_MAX_SEGMENTS, which
+ * virtio_net_hdr_to_skb also enforces on a guest's USO). At most one IP
+ * datagram's worth of payload (65,535 bytes), so at most 745 TCP segments
+ * and 128 UDP ones per super-frame.
+ */
+enum pw_gso_limit {
+	PW_TSO_MSS_MIN = 88,
+	PW_USO_SIZE_MIN = 16,
+	PW_GSO_IP_MAX = 65535, /* IPv4 total length, IPv6 payload length */
+	PW_TSO_SEGS_MAX = (PW_GSO_IP_MAX + PW_TSO_MSS_MIN - 1) / PW_TSO_MSS_MIN,
+	PW_USO_SEGS_MAX = 128,
+};
+
+/* A checked super-frame, ready to be cut. */
 struct pw_tso {
 	const uint8_t *frame;
 	uint32_t len;
-	uint16_t l3, l4, hdr_len; /* offsets of IP and TCP, and of the payload */
+	uint16_t l3, l4, hdr_len; /* offsets of IP, TCP (UDP), and the payload */
 	bool v6;
 	bool udp;     /* each segment a UDP datagram (USO) */
 	uint16_t mss;
 	uint32_t segments;
+	uint32_t pseudo; /* pseudo-header sum but for the L4 length (not folded) */
 };
 
-/* Check a super-frame: Ethernet + IPv4/IPv6 + TCP (UDP) headers that fit, no
- * IP fragment or IPv6 extension header, a payload to cut. false when it is
- * malformed. */
+/* Check a super-frame: Ethernet with up to two VLAN tags (802.1Q, 802.1ad),
+ * IPv4 (no fragment) or IPv6 (hop-by-hop, routing and destination options
+ * headers, at most 4, no fragment header), TCP (UDP) headers that fit, a
+ * payload to cut within the limits above; with g->needs_csum, csum_start
+ * and csum_offset must point at the TCP (UDP) checksum, whose pseudo-header
+ * sum (the kernel's way: it holds the final destination of a routing
+ * header) the segments' checksums are derived from; otherwise they are
+ * computed from the IP addresses. false when it is refused. */
 bool pw_tso_parse(struct pw_tso *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g);
 
 /* Write segment k (0 <= k < t->segments) into out, which must hold
@@ -52,17 +84,21 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
 /*
  * Coalescing (the receive side): consecutive TCP segments of one flow, as a
  * pwire peer cut them, are joined back into one super-frame for one TAP
- * write, under the kernel's GRO rules: identical headers but for lengths,
- * IPv4 id (consecutive), sequence (contiguous), checksums and PSH; plain
- * data segments only (ACK, PSH); every segment but the last exactly mss
- * bytes of payload; a short segment or PSH ends it; each segment's own TCP
- * checksum must hold (the joined frame's is computed anew).
+ * write, under the kernel's GRO rules: identical headers (VLAN tags and IPv6
+ * extension headers included) but for lengths, IPv4 id (consecutive),
+ * sequence (contiguous), checksums and PSH; no IPv4 options; plain data
+ * segments only (ACK, PSH); every segment but the last exactly mss bytes of
+ * payload, mss at least PW_TSO_MSS_MIN; a short segment or PSH ends it; each
+ * segment's IPv4 header checksum and own TCP checksum must hold (the joined
+ * frame's are computed anew), so an IPv6 segment with a routing header not
+ * yet at its final destination (whose checksum covers another address) is
+ * not joined.
  */
 struct pw_gro {
 	uint8_t *buf;   /* the caller's, cap bytes (64 KiB and an Ethernet header) */
 	uint32_t cap;
 	uint32_t len;
-	uint16_t l4, hdr_len, mss;
+	uint16_t l3, l4, hdr_len, mss;
 	bool v6, closed;
 	uint32_t next_seq;
 	uint16_t next_id;
