@@ -4,13 +4,16 @@
 # every ping wakes it at least once. After the traffic ends the polling
 # stops: an idle pwire burns (next to) no CPU: a stray ARP or IPv6 frame
 # may start 10 ms of polling, a runaway loop would take the whole second.
-set -eu
+# Every ping must be answered: sleeps counted over lost pings prove nothing.
+set -eu -o pipefail
 : "${PWIRE:?}"
 a=pwbpA$$ b=pwbpB$$
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 sleeps() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# ping's summary line "N packets transmitted, M received, ...": N = M = $2.
+all_answered() { grep -q "^$2 packets transmitted, $2 received," <<<"$1"; }
 
 pw_pair "$a" "$b" 10.208.0.1 10.208.0.2 24
 # Two pseudowires between the namespaces: pw0 polls, pw1 does not.
@@ -29,10 +32,14 @@ done
 fail=0
 for dev in 0 1; do
 	pid=${pids[$((dev * 2))]}
-	ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.9$dev.0.2 >/dev/null
+	out=$(ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.9$dev.0.2) || true
+	all_answered "$out" 3 || { echo "$out"; echo "FAIL: pw$dev lost pings before the test"; exit 1; }
 	s0=$(sleeps "$pid")
-	run ip netns exec "$a" ping -q -c 100 -i 0.005 -W 1 10.9$dev.0.2 | tail -n 1
+	echo "+ ip netns exec $a ping -q -c 100 -i 0.005 -W 1 10.9$dev.0.2" >&2
+	out=$(ip netns exec "$a" ping -q -c 100 -i 0.005 -W 1 10.9$dev.0.2) || true
 	n=$(($(sleeps "$pid") - s0))
+	echo "$out" | tail -n 2
+	all_answered "$out" 100 || { echo "FAIL: pw$dev lost pings"; fail=1; }
 	if [ "$dev" = 0 ]; then
 		sleep 0.1 # past the 10 ms of polling after the last reply
 		t0=$(cpu_ticks "$pid")

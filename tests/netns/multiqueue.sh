@@ -8,14 +8,24 @@
 #  - what queue q of A sent, queue q of B received, and back (each flow
 #    stayed on one queue end to end, and nothing was lost);
 #  - no drop of any reason.
+# Every ping must be answered and each iperf3 run must succeed (its exit
+# status, and bytes received on every stream).
 # usage: multiqueue.sh QUEUES AF(4|6)
-set -eu
+set -eu -o pipefail
 : "${PWIRE:?}"
 queues=${1:?} af=${2:?}
 a=pwmqA$$ b=pwmqB$$
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 command -v iperf3 >/dev/null || { echo "SKIP: iperf3 is not installed"; exit 77; }
+# ping DST: 3 pings, all answered.
+ping3() {
+	local out
+	echo "+ ip netns exec $a ping -c 3 -i 0.2 -W 2 $1" >&2
+	out=$(ip netns exec "$a" ping -c 3 -i 0.2 -W 2 "$1") || true
+	echo "$out" | tail -n 2
+	grep -q '^3 packets transmitted, 3 received,' <<<"$out" || { echo "FAIL: pings to $1 lost"; exit 1; }
+}
 
 if [ "$af" = 4 ]; then ua=10.204.0.1 ub=10.204.0.2 plen=24; else ua=fd00:204::1 ub=fd00:204::2 plen=64; fi
 pw_pair "$a" "$b" "$ua" "$ub" "$plen"
@@ -28,14 +38,32 @@ run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 run ip -n "$a" addr add fd00:99::1/64 dev pw0 nodad
 run ip -n "$b" addr add fd00:99::2/64 dev pw0 nodad
-run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.99.0.2
-run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 fd00:99::2
+ping3 10.99.0.2
+ping3 fd00:99::2
 
 for dst in 10.99.0.2 fd00:99::2; do
 	ip netns exec "$b" timeout 20 iperf3 -s -1 >/dev/null &
+	server=$!
 	sleep 0.3
-	run ip netns exec "$a" timeout 20 iperf3 -c "$dst" -P 32 -b 50M -t 2 | grep SUM | tail -n 1
-	wait $!
+	status=0
+	run ip netns exec "$a" timeout 20 iperf3 -c "$dst" -P 32 -b 50M -t 2 -J >"$tmp/iperf3" || status=$?
+	wait "$server" || { echo "FAIL: the iperf3 server for $dst exited $?"; exit 1; }
+	python3 - "$tmp/iperf3" "$status" <<'PY'
+import json, sys
+status = int(sys.argv[2])
+try:
+    r = json.load(open(sys.argv[1]))
+except ValueError:
+    r = {}
+end = r.get("end", {})
+streams = [s["receiver"]["bytes"] for s in end.get("streams", []) if "receiver" in s]
+got = end.get("sum_received", {})
+print(f"iperf3: {len(streams)} streams, {got.get('bits_per_second', 0) / 1e6:.0f} Mbit/s received, "
+      f"exit {status}{', error: ' + r['error'] if 'error' in r else ''}")
+ok = status == 0 and "error" not in r and len(streams) == 32 and all(b > 0 for b in streams)
+print("ok   iperf3 ran, every stream delivered" if ok else "FAIL iperf3")
+sys.exit(0 if ok else 1)
+PY
 done
 
 head -c 10000000 /dev/urandom >"$tmp/send"
