@@ -2,8 +2,9 @@
 # UDP super-frames from the host (USO): an application in A sends with
 # UDP_SEGMENT through pw0; with USO offered on the TAP the kernel hands pwire
 # whole trains, which pwire cuts into datagrams; B's application must
-# receive every datagram, intact and in order, and pwire A must have read
-# fewer times than it sent frames (the trains did arrive whole).
+# receive every datagram (numbered 0..7999: each number once, none twice),
+# intact and in order, and pwire A must have read fewer times than it sent
+# frames (the trains did arrive whole).
 set -eu
 : "${PWIRE:?}"
 a=pwusoA$$ b=pwusoB$$
@@ -38,16 +39,25 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE: a slow reader loses nothing
 s.bind(("10.99.0.2", 6000))
 s.settimeout(3)
-n = bad = 0
+seen = set()
+n = bad = dups = late = 0
+last = -1
 try:
     while True:
         d = s.recv(2000)
         k = int.from_bytes(d[:4], "big")
         bad += d != k.to_bytes(4, "big") + bytes((k + i) & 0xff for i in range(len(d) - 4))
         n += 1
+        if k in seen:
+            dups += 1
+            continue
+        seen.add(k)
+        late += k < last  # a number below one already received: out of order
+        last = max(last, k)
 except socket.timeout:
     pass
-open(sys.argv[1], "w").write(f"{n} {bad}\n")
+distinct = len(seen & set(range(8000)))
+open(sys.argv[1], "w").write(f"{n} {distinct} {dups} {late} {bad}\n")
 PY
 rx=$!
 sleep 0.5
@@ -72,14 +82,16 @@ PY
 wait "$rx"
 reads=$(($(awk '/^syscr/ { print $2 }' "/proc/${pids[0]}/io") - reads0))
 pw_stop
-read -r got bad <"$tmp/got"
-python3 - "$tmp/a" "$got" "$bad" "$reads" <<'PY'
+read -r got distinct dups late bad <"$tmp/got"
+python3 - "$tmp/a" "$got" "$distinct" "$dups" "$late" "$bad" "$reads" <<'PY'
 import json, sys
 A = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-got, bad, reads = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+got, distinct, dups, late, bad, reads = map(int, sys.argv[2:8])
 checks = [
-    (f"B's application received all 8000 datagrams intact (got {got}, damaged {bad})",
-     got == 8000 and bad == 0),
+    (f"B's application received each of the 8000 datagrams once ({got} received, "
+     f"{distinct} distinct, {dups} duplicates)", distinct == 8000 and dups == 0 and got == 8000),
+    (f"in order ({late} behind a later one)", late == 0),
+    (f"intact ({bad} damaged)", bad == 0),
     (f"pwire A read them as trains: {reads} reads for 8000 frames (at most 1000)", reads <= 1000),
     (f"pwire A refused nothing (vnic {A['vnic']})", not any(A["vnic"].values())),
 ]
