@@ -50,6 +50,83 @@ def sockrx():
     write("sockrx", bytes([4, 7]) + msg(0x08, 0, b"", 0, 0))
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def superframe(kind, payload, vlan=False):
+    """An Ethernet frame with TCPv4, TCPv6 or UDPv4 headers over payload, as a
+    TAP with offloads hands it over (lengths for the whole, partial
+    checksum). Returns (frame, l4 offset)."""
+    eth = bytes.fromhex("020000000002020000000001")
+    if vlan:
+        eth += bytes.fromhex("81000064")
+    if kind == "udp":
+        l4 = (1234).to_bytes(2, "big") + (5678).to_bytes(2, "big") + (8 + len(payload)).to_bytes(2, "big") + bytes(2)
+        proto = 17
+    else:
+        l4 = bytes.fromhex("04d2162e0000100000000000") + bytes([0x50, 0x18]) + bytes.fromhex("ffff00000000")
+        proto = 6
+    if kind == "tcp6":
+        ip = bytes.fromhex("60000000") + (len(l4) + len(payload)).to_bytes(2, "big") + bytes([proto, 64]) + \
+            bytes.fromhex("fd000000000000000000000000000001fd000000000000000000000000000002")
+        eth += bytes.fromhex("86dd")
+    else:
+        ip = bytearray(bytes.fromhex("45000000000040004000000ac0a80001c0a80002"))
+        ip[2:4] = (20 + len(l4) + len(payload)).to_bytes(2, "big")
+        ip[9] = proto
+        ip[10:12] = (0xffff - csum(bytes(ip))).to_bytes(2, "big")
+        ip = bytes(ip)
+        eth += bytes.fromhex("0800")
+    return eth + ip + l4 + payload, len(eth) + len(ip)
+
+
+def vnet(flags, gso_type, hdr_len, gso_size, start, offset):
+    return bytes([flags, gso_type]) + b"".join(v.to_bytes(2, "little") for v in (hdr_len, gso_size, start, offset))
+
+
+def taprx_taptx():
+    """fuzz/taprx.c: [mtu][burst] then [len:2][vnet header + frame];
+    fuzz/taptx.c: [cfg] then ops."""
+    def m(b):
+        return len(b).to_bytes(2, "big") + b
+
+    pay = bytes(range(256)) * 16
+    t4, l4 = superframe("tcp4", pay)
+    t6, l6 = superframe("tcp6", pay[:3000])
+    u4, lu = superframe("udp", pay[:2500])
+    v4, lv = superframe("tcp4", pay[:3000], vlan=True)
+    small, ls = superframe("udp", b"hello")
+    big, lb = superframe("tcp4", bytes(60000))
+    write("taprx", bytes([3, 2]) + m(vnet(1, 1, l4 + 20, 1448, l4, 16) + t4) + m(vnet(0, 0, 0, 0, 0, 0) + small))
+    write("taprx", bytes([3, 64]) + m(vnet(1, 4 | 0x80, l6 + 20, 1428, l6, 16) + t6) + m(vnet(1, 5, lu + 8, 1000, lu, 6) + u4))
+    write("taprx", bytes([5, 7]) + m(vnet(1, 1, lv + 20, 1400, lv, 16) + v4) + m(vnet(1, 3, 0, 1000, lu, 6) + u4) +
+          m(vnet(1, 7, 0, 1000, lu, 6) + u4) + m(vnet(1, 0, 0, 0, ls, 6) + small) + m(vnet(1, 0, 0, 0, 90, 6) + small))
+    write("taprx", bytes([3, 1]) + m(vnet(0, 0, 0, 0, 0, 0) + bytes(2000)) + m(bytes(5)) + m(bytes(20)) +
+          m(vnet(1, 1, l4 + 20, 0, l4, 16) + t4))
+    write("taprx", bytes([3, 64]) + m(vnet(1, 1, l4 + 20, 1, l4, 16) + big))  # gso_size 1: a flood
+    write("taprx", bytes([0, 3]) + m(vnet(1, 1, l4 + 20, 536, l4, 16) + t4))
+
+    def seg_op(kind, gso, frame):
+        return bytes([2]) + gso.to_bytes(2, "big") + bytes([kind]) + len(frame).to_bytes(2, "big") + frame
+
+    def frame_op(frame):
+        return bytes([0]) + len(frame).to_bytes(2, "big") + frame
+
+    for cfg in (0x06, 0x07, 0x16):  # MTU 1500 plain, io_uring, small send buffer
+        write("taptx", bytes([cfg]) + seg_op(0, 1448, t4) + frame_op(small) + seg_op(1, 1428, t6) + bytes([4, 63, 5, 3, 7]))
+        write("taptx", bytes([cfg]) + seg_op(0, 1000, t4) + bytes([4, 5]) + seg_op(0, 1448, v4) + bytes([4, 63, 7]))
+    # A broken ring, again and again until the ring is full of no-ops.
+    rounds = b"".join(b"".join(frame_op(superframe("udp", bytes([r, i]))[0]) for i in range(64)) + bytes([6, 63])
+                      for r in range(5))
+    write("taptx", bytes([0x07]) + rounds + bytes([7]))
+
+
 def main():
     for v in vectors():
         clen = 0 if v["cookie"] == "-" else len(v["cookie"]) // 2
@@ -77,6 +154,7 @@ def main():
         elif len(words) > 2:
             write("words", " ".join(words[2:]).encode())
     sockrx()
+    taprx_taptx()
     good = "remote 10.0.0.2 udp_sport 1701 udp_dport 1702 session_id 7 peer_session_id 0xfffffffe"
     for extra in ("", " cookie 0011223344556677 peer_cookie deadbeef seq both", " peer cisco encap ip",
                   " mtu 9000 offset 16 peer_offset 8 l2spec_type counter32 seq send"):

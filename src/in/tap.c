@@ -14,7 +14,9 @@
  * kernel refuses the offloads, frames come one per read(). On the way to
  * the guest, consecutive TCP segments of one flow are joined back into a
  * super-frame (core/gso.c) for one write(); with io_uring, the writes of a
- * burst are linked SQEs submitted in one system call.
+ * burst are linked SQEs submitted in one system call. pw_tap_wrap() runs
+ * all of this on an fd given by the caller (tests and fuzzers give it a
+ * SOCK_SEQPACKET socket, which keeps a TAP's one message per read/write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +46,9 @@ enum {
 	PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN,
 	PW_TX_SLOTS = 256, /* most writes one tx_burst call makes */
 };
+
+/* The user_data of an SQE the kernel did not take, made a no-op. */
+#define PW_URING_NOP UINT64_MAX
 
 /* One write towards the guest: its vnet header, iovecs and packets. */
 struct tx_slot {
@@ -197,19 +202,82 @@ static bool written(struct tap *t, long res, unsigned frames)
 	return true;
 }
 
-/* Write pkts[first..first+frames) as one frame or super-frame now, or, with
- * io_uring, queue the write for submit(). False when the device is full. */
-static bool emit(struct tap *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g,
-		 unsigned first, unsigned frames)
+/* Submit the queued writes in one system call and wait for them. Returns
+ * the index of the first packet not written (UINT_MAX when all were). What
+ * the kernel did not take (all of it when the submit failed) stays with the
+ * caller: its SQEs, still in the ring, become no-ops (their completions are
+ * skipped) so that no later submit writes them; only what was taken is
+ * waited for. */
+static unsigned submit(struct tap *t)
 {
-	struct tx_slot *s = &t->slots[t->queued];
-	struct iovec iov[2] = { { &s->vh, sizeof(s->vh) }, { (void *)frame, len } };
+	unsigned stop = UINT_MAX, n = t->queued, left, head;
+	int r;
 
-	vnet_hdr_of(t, g, &s->vh);
+	if (!n && !io_uring_sq_ready(&t->ring))
+		return stop; /* neither writes nor no-ops left by a failed submit */
+	t->queued = 0;
+	if (n)
+		t->last->flags &= (uint8_t)~IOSQE_IO_LINK; /* the chain ends here */
+	do
+		r = io_uring_submit_and_wait(&t->ring, n);
+	while (r == -EINTR);
+	left = io_uring_sq_ready(&t->ring);
+	head = *t->ring.sq.khead;
+	for (unsigned i = 0; i < left; i++) {
+		struct io_uring_sqe *sqe = &t->ring.sq.sqes[(head + i) & t->ring.sq.ring_mask];
+
+		if (sqe->user_data != PW_URING_NOP && t->slots[sqe->user_data].first < stop)
+			stop = t->slots[sqe->user_data].first;
+		io_uring_prep_nop(sqe);
+		sqe->user_data = PW_URING_NOP;
+	}
+	for (int i = 0; i < r; i++) {
+		struct io_uring_cqe *cqe;
+		struct tx_slot *s;
+		int err;
+
+		do
+			err = io_uring_wait_cqe(&t->ring, &cqe);
+		while (err == -EINTR);
+		if (err)
+			break;
+		if (cqe->user_data != PW_URING_NOP) {
+			s = &t->slots[cqe->user_data];
+			if ((cqe->res == -ECANCELED || !written(t, cqe->res, s->frames)) &&
+			    s->first < stop)
+				stop = s->first;
+		}
+		io_uring_cqe_seen(&t->ring, cqe);
+	}
+	return stop;
+}
+
+/* Write pkts[first..first+frames) as one frame or super-frame now, or, with
+ * io_uring, queue the write for submit() (when the ring is full, what is
+ * queued is submitted first). Returns the index of the first packet not
+ * written: UINT_MAX when none, `first` when the device (or the ring) is
+ * full. */
+static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g,
+		     unsigned first, unsigned frames)
+{
+	struct tx_slot *s;
+
 	if (t->uring) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
 
-		memcpy(s->iov, iov, sizeof(iov));
+		if (!sqe) {
+			unsigned stop = submit(t);
+
+			if (stop != UINT_MAX)
+				return stop;
+			sqe = io_uring_get_sqe(&t->ring);
+			if (!sqe)
+				return first;
+		}
+		s = &t->slots[t->queued];
+		vnet_hdr_of(t, g, &s->vh);
+		s->iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
+		s->iov[1] = (struct iovec){ (void *)frame, len };
 		s->first = first;
 		s->frames = frames;
 		/* Linked: a write that fails cancels the ones after it, which
@@ -218,42 +286,18 @@ static bool emit(struct tap *t, const uint8_t *frame, uint32_t len, const struct
 		sqe->flags |= IOSQE_IO_LINK;
 		sqe->user_data = t->queued++;
 		t->last = sqe;
-		return true;
+		return UINT_MAX;
 	}
+	s = &t->slots[0];
+	vnet_hdr_of(t, g, &s->vh);
+	s->iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
+	s->iov[1] = (struct iovec){ (void *)frame, len };
 	for (;;) {
-		ssize_t r = writev(t->fd, iov, 2);
+		ssize_t r = writev(t->fd, s->iov, 2);
 
 		if (r >= 0 || errno != EINTR)
-			return written(t, r < 0 ? -errno : r, frames);
+			return written(t, r < 0 ? -errno : r, frames) ? UINT_MAX : first;
 	}
-}
-
-/* Submit the queued writes in one system call and wait for them. Returns
- * the index of the first packet not written (UINT_MAX when all were). */
-static unsigned submit(struct tap *t)
-{
-	unsigned stop = UINT_MAX, n = t->queued;
-	int r;
-
-	if (!n)
-		return stop;
-	t->queued = 0;
-	t->last->flags &= (uint8_t)~IOSQE_IO_LINK; /* the chain ends here */
-	do
-		r = io_uring_submit_and_wait(&t->ring, n);
-	while (r == -EINTR);
-	for (unsigned i = 0; i < n; i++) {
-		struct io_uring_cqe *cqe;
-		struct tx_slot *s;
-
-		if (io_uring_wait_cqe(&t->ring, &cqe))
-			break;
-		s = &t->slots[cqe->user_data];
-		if ((cqe->res == -ECANCELED || !written(t, cqe->res, s->frames)) && s->first < stop)
-			stop = s->first;
-		io_uring_cqe_seen(&t->ring, cqe);
-	}
-	return stop;
 }
 
 /* Write what has been joined so far (from pkts[t->gro_first] on); with
@@ -261,7 +305,7 @@ static unsigned submit(struct tap *t)
  * reuses the buffer. Returns the index of the first packet not written. */
 static unsigned flush(struct tap *t)
 {
-	unsigned segs = t->gro.segs;
+	unsigned segs = t->gro.segs, stop;
 	struct pw_gso g;
 	bool joined;
 
@@ -269,8 +313,9 @@ static unsigned flush(struct tap *t)
 		return UINT_MAX;
 	joined = pw_gro_finish(&t->gro, &g);
 	t->gro.segs = 0;
-	if (!emit(t, t->gro.buf, t->gro.len, joined ? &g : NULL, t->gro_first, joined ? segs : 1))
-		return t->gro_first;
+	stop = emit(t, t->gro.buf, t->gro.len, joined ? &g : NULL, t->gro_first, joined ? segs : 1);
+	if (stop != UINT_MAX)
+		return stop;
 	return t->uring ? submit(t) : UINT_MAX;
 }
 
@@ -296,8 +341,7 @@ static int tap_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 			t->gro_first = i;
 			continue;
 		}
-		if (!emit(t, p->data, p->len, NULL, i, 1))
-			stop = i;
+		stop = emit(t, p->data, p->len, NULL, i, 1);
 	}
 	if (stop == UINT_MAX)
 		stop = flush(t);
@@ -369,56 +413,70 @@ fail:
 	return err;
 }
 
-struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
+struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring)
 {
 	struct tap *t = calloc(1, sizeof(*t));
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	int hdr = sizeof(struct virtio_net_hdr);
 	int err;
 
 	if (!t)
 		return NULL;
-	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = pw_frame_max(cfg->mtu) };
-	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (t->fd < 0)
-		goto fail;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->name);
-	if (cfg->queues > 1)
-		ifr.ifr_flags |= IFF_MULTI_QUEUE;
-	if (ioctl(t->fd, TUNSETIFF, &ifr))
-		goto fail;
-	if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr))
-		goto fail;
-	/* Offloads where the kernel takes them (USO since Linux 6.2); where
-	 * it does not, every frame arrives whole with a header that says so. */
-	if (ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | PW_TUN_F_USO) &&
-	    ioctl(t->fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
-		ioctl(t->fd, TUNSETOFFLOAD, 0);
+	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = pw_frame_max(mtu) };
+	t->fd = -1;
 	t->super = malloc(PW_SUPER_MAX);
 	t->gro = (struct pw_gro){ .buf = malloc(PW_SUPER_MAX), .cap = PW_SUPER_MAX };
 	t->slots = calloc(PW_TX_SLOTS, sizeof(*t->slots));
-	if (!t->super || !t->gro.buf || !t->slots)
+	if (!t->super || !t->gro.buf || !t->slots) {
+		err = ENOMEM;
 		goto fail;
-	if (cfg->io_uring) {
-		err = io_uring_queue_init(PW_TX_SLOTS, &t->ring, 0);
-		if (err) {
-			errno = -err;
+	}
+	if (io_uring) {
+		err = -io_uring_queue_init(PW_TX_SLOTS, &t->ring, 0);
+		if (err)
 			goto fail;
-		}
 		t->uring = true;
 	}
-	if (cfg->queues > 1 && queue == 0 &&
-	    ioctl(t->fd, TUNSETSTEERINGEBPF, &cfg->steer_prog) < 0)
+	t->fd = fd;
+	return &t->v;
+fail:
+	tap_close(&t->v);
+	errno = err;
+	return NULL;
+}
+
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	int hdr = sizeof(struct virtio_net_hdr);
+	struct pw_vnic *v;
+	int fd, err;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->name);
+	if (cfg->queues > 1)
+		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+	if (ioctl(fd, TUNSETIFF, &ifr) || ioctl(fd, TUNSETVNETHDRSZ, &hdr))
+		goto fail;
+	/* Offloads where the kernel takes them (USO since Linux 6.2); where
+	 * it does not, every frame arrives whole with a header that says so. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | PW_TUN_F_USO) &&
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6))
+		ioctl(fd, TUNSETOFFLOAD, 0);
+	if (cfg->queues > 1 && queue == 0 && ioctl(fd, TUNSETSTEERINGEBPF, &cfg->steer_prog) < 0)
 		goto fail;
 	err = queue ? 0 : tap_configure(cfg, ifr.ifr_name);
 	if (err) {
 		errno = -err;
 		goto fail;
 	}
-	return &t->v;
+	v = pw_tap_wrap(fd, cfg->mtu, cfg->io_uring);
+	if (!v)
+		goto fail;
+	return v;
 fail:
 	err = errno;
-	tap_close(&t->v);
+	close(fd);
 	errno = err;
 	return NULL;
 }

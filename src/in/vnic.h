@@ -67,6 +67,13 @@ enum { PW_QUEUES_MAX = 16 };
  * up. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
+/* A vNIC on a TAP fd opened and set up by someone else (IFF_TAP | IFF_NO_PI |
+ * IFF_VNET_HDR with a 10-byte vnet header, non-blocking), or on anything
+ * that reads and writes one [vnet header][frame] message per call (a
+ * SOCK_SEQPACKET socket: tests and fuzzers). Takes fd (closed by close) on
+ * success; NULL and errno, fd still the caller's, on failure. */
+struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring);
+
 /* A vNIC with no device: rx yields nothing, tx counts and discards. */
 struct pw_vnic *pw_null_open(unsigned mtu);
 
