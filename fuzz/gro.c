@@ -2,10 +2,16 @@
 /*
  * gro.c: the coalescer (core/gso.c pw_gro_*) on arbitrary frames, as a
  * hostile peer could send them, fed the way the TAP backend feeds it. Input:
- * frames as [two length bytes][bytes]. Whatever it joins must be a
- * super-frame that parses and cuts into segments whose payloads, end to end,
- * are the payloads of the frames it took, in order.
+ * frames as [two length bytes][bytes]. Every frame it takes must be one the
+ * kernel's GRO would take: IPv4 without options and with a header checksum
+ * that holds, a TCP checksum that holds (computed here from the frame), a
+ * payload of at least the minimum MSS for the first; and whatever it joins
+ * must be a super-frame that parses and cuts into segments whose payloads,
+ * end to end, are the payloads of the input frames it took (read from those
+ * frames, up to the end their IP length gives), in order. Each frame is
+ * handed over in a buffer of its exact size: ASan catches a read past it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/gso.h"
@@ -16,6 +22,26 @@ enum { MAX = 65536 + 64 };
 
 static uint8_t joined[MAX], payloads[MAX], seg[MAX];
 static uint32_t payload_len;
+
+/* Check what the coalescer took from input frame f (len bytes), and append
+ * its payload, read from f itself, to payloads. */
+static void took(const struct pw_gro *g, const uint8_t *f, uint32_t len, uint32_t grew)
+{
+	uint32_t end = g->l3 + (g->v6 ? 40u + load_be16(f + g->l3 + 4) : load_be16(f + g->l3 + 2));
+	uint64_t sum;
+
+	FUZZ_CHECK(end <= len && end > g->hdr_len && end - g->hdr_len == grew);
+	if (g->v6) {
+		sum = pw_csum_add(6 + end - g->l4, f + g->l3 + 8, 32);
+	} else {
+		FUZZ_CHECK(f[g->l3] == 0x45 && g->l4 == g->l3 + 20);
+		FUZZ_CHECK(pw_csum_fold(pw_csum_add(0, f + g->l3, 20)) == 0);
+		sum = pw_csum_add(6 + end - g->l4, f + g->l3 + 12, 8);
+	}
+	FUZZ_CHECK(pw_csum_fold(pw_csum_add(sum, f + g->l4, end - g->l4)) == 0);
+	memcpy(payloads + payload_len, f + g->hdr_len, grew);
+	payload_len += grew;
+}
 
 static void check(struct pw_gro *g)
 {
@@ -28,7 +54,8 @@ static void check(struct pw_gro *g)
 		return;
 	}
 	FUZZ_CHECK(pw_tso_parse(&t, joined, g->len, &out));
-	FUZZ_CHECK(t.segments >= 2 && t.hdr_len == g->hdr_len);
+	FUZZ_CHECK(t.segments >= 2 && t.segments <= 64 && t.hdr_len == g->hdr_len && t.l3 == g->l3);
+	FUZZ_CHECK(t.mss >= PW_TSO_MSS_MIN);
 	for (uint32_t k = 0; k < t.segments; k++) {
 		uint32_t n = pw_tso_segment(&t, k, seg);
 
@@ -46,25 +73,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	payload_len = 0;
 	while (size >= 2) {
-		uint32_t len = (uint32_t)(data[0] << 8 | data[1]);
-		const uint8_t *f = data + 2;
+		uint32_t len = (uint32_t)(data[0] << 8 | data[1]), before = g.len;
+		uint8_t *f;
 
 		if (len > size - 2)
 			len = (uint32_t)(size - 2);
+		f = malloc(len ? len : 1);
+		FUZZ_CHECK(f != NULL);
+		memcpy(f, data + 2, len);
 		data += 2 + len, size -= 2 + len;
 		if (g.segs && pw_gro_append(&g, f, len)) {
-			uint32_t pay = g.len - (g.hdr_len + payload_len);
-
-			memcpy(payloads + payload_len, joined + g.len - pay, pay);
-			payload_len += pay;
-			continue;
+			took(&g, f, len, g.len - before);
+		} else {
+			check(&g);
+			payload_len = 0;
+			if (pw_gro_start(&g, f, len)) {
+				FUZZ_CHECK(g.len - g.hdr_len >= PW_TSO_MSS_MIN);
+				took(&g, f, len, g.len - g.hdr_len);
+			}
 		}
-		check(&g);
-		payload_len = 0;
-		if (pw_gro_start(&g, f, len)) {
-			payload_len = g.len - g.hdr_len;
-			memcpy(payloads, joined + g.hdr_len, payload_len);
-		}
+		free(f);
 	}
 	check(&g);
 	return 0;
