@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/print.h"
 #include "core/session.h"
 #include "in/vnic.h"
 #include "out/impair.h"
@@ -54,6 +55,7 @@ struct pw_config {
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */
+	char shown[PW_TEXT_NAME_MAX];  /* tap.name for text messages (pw_text_name) */
 };
 
 enum { PW_BUSY_POLL_MAX = 10000 };

@@ -120,11 +120,14 @@ static bool up_parse(struct pw_config *c, int argc, char **argv)
 		return false;
 	}
 	if (strlen(argv[1]) >= sizeof(c->tap.name)) {
-		pw_error("up: device name '%s' is longer than %zu characters", argv[1],
-			 sizeof(c->tap.name) - 1);
+		char shown[4 * PW_TEXT_NAME_MAX];
+
+		pw_error("up: device name '%s' is longer than %zu characters",
+			 pw_text_name(argv[1], shown, sizeof(shown)), sizeof(c->tap.name) - 1);
 		return false;
 	}
 	strcpy(c->tap.name, argv[1]);
+	pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			c->json = true;
@@ -279,7 +282,7 @@ static bool queue_open(struct queue *q, const struct pw_config *c, unsigned i)
 	q->v = pw_tap_open(&tc, i);
 	if (!q->v) {
 		err = errno;
-		pw_error("cannot open TAP device %s%s: %s%s", c->tap.name,
+		pw_error("cannot open TAP device %s%s: %s%s", c->shown,
 			 c->tap.queues > 1 ? " (a queue of it)" : "", strerror(err),
 			 err == EPERM || err == EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
 		return false;
@@ -375,7 +378,7 @@ static int run(const struct pw_config *c, struct queue *qs, int wake, int sfd, i
 				err = qs[i].err;
 		}
 		if (err) {
-			pw_error("%s: data path stopped: %s%s", c->tap.name, strerror(-err),
+			pw_error("%s: data path stopped: %s%s", c->shown, strerror(-err),
 				 err == -EBADFD ? " (the device was deleted)" : "");
 			break;
 		}
@@ -429,13 +432,13 @@ int pw_cmd_up(int argc, char **argv)
 	if (privs.keep_root && geteuid() == 0)
 		pw_warn("%s: user %s: the data path keeps root's identity and capabilities; "
 			"only the system-call filter confines it",
-			c.tap.name, privs.user);
+			c.shown, privs.user);
 
 	if (pw_config_unprotected(&c))
 		pw_warn("%s: no 64-bit peer_cookie on a pseudowire to %s: anyone who can send "
 			"to this host can inject frames into it (RFC 3931 section 8.2). "
 			"`pwire genkey` makes a cookie",
-			c.tap.name, pw_addr_str(&c.xport.remote, a, sizeof(a)));
+			c.shown, pw_addr_str(&c.xport.remote, a, sizeof(a)));
 
 	sfd = signals_open();
 	tfd = timer_open(PW_DROP_LOG_SECONDS);
@@ -473,7 +476,7 @@ int pw_cmd_up(int argc, char **argv)
 	}
 	fprintf(stderr, "pwire: %s up: mtu %u, %s to %s, session_id %u peer_session_id %u, "
 		"queues %u%s%s\n",
-		c.tap.name, c.tap.mtu, c.session.encap == PW_ENCAP_UDP ? "udp" : "ip",
+		c.shown, c.tap.mtu, c.session.encap == PW_ENCAP_UDP ? "udp" : "ip",
 		pw_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
 		c.session.peer_session_id, c.tap.queues, as_root ? ", user " : "",
 		as_root ? privs.user : "");
