@@ -111,6 +111,9 @@ def taprx_taptx():
           m(vnet(1, 1, l4 + 20, 0, l4, 16) + t4))
     write("taprx", bytes([3, 64]) + m(vnet(1, 1, l4 + 20, 1, l4, 16) + big))  # gso_size 1: a flood
     write("taprx", bytes([0, 3]) + m(vnet(1, 1, l4 + 20, 536, l4, 16) + t4))
+    # Segments too big for MTU 1500 (refused), then a frame: nothing of the
+    # refused super-frame may be cut afterwards.
+    write("taprx", bytes([3, 8]) + m(vnet(1, 1, l4 + 20, 1480, l4, 16) + t4) + m(vnet(0, 0, 0, 0, 0, 0) + small))
 
     def seg_op(kind, gso, frame):
         return bytes([2]) + gso.to_bytes(2, "big") + bytes([kind]) + len(frame).to_bytes(2, "big") + frame

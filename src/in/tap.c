@@ -120,6 +120,7 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 		{ t->super + v->frame_max + 1, PW_SUPER_MAX - v->frame_max - 1 },
 	};
 	struct pw_gso g;
+	struct pw_tso tso;
 	ssize_t r = readv(t->fd, iov, 3);
 	uint32_t len;
 
@@ -144,16 +145,18 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 		p->len = len;
 		return 1;
 	}
-	/* A super-frame: make it contiguous, check it, cut it. */
+	/* A super-frame: make it contiguous, check it, cut it. Only one that
+	 * passes becomes t->tso: the next call must not cut a refused one. */
 	memcpy(t->super, p->buf, len < v->frame_max + 1 ? len : v->frame_max + 1);
-	if (!pw_tso_parse(&t->tso, t->super, len, &g)) {
+	if (!pw_tso_parse(&tso, t->super, len, &g)) {
 		v->stats.rx_bad_offload++;
 		return 0;
 	}
-	if ((uint32_t)t->tso.hdr_len + t->tso.mss > v->frame_max) {
+	if ((uint32_t)tso.hdr_len + tso.mss > v->frame_max) {
 		v->stats.rx_too_big++;
 		return 0;
 	}
+	t->tso = tso;
 	t->next_seg = 0;
 	return (int)(cut(t, pkts, got, n) - got);
 }
