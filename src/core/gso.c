@@ -301,25 +301,36 @@ static uint16_t pseudo_sum(const uint8_t *f, uint16_t l3, bool v6, uint32_t tcp_
 	return (uint16_t)~pw_csum_fold(pseudo_addrs(f, l3, v6, PROTO_TCP) + tcp_len);
 }
 
-/* Header bytes that differ between segments of one super-frame. */
-static bool same_headers(const struct pw_gro *g, const uint8_t *f)
+/* Header bytes that differ between segments of one super-frame. Inlined
+ * with l3 a constant for untagged frames: the comparisons of fixed size
+ * (IPv4 has no options here, IPv6 extension headers are compared apart)
+ * compile to a few loads, not calls. */
+static inline __attribute__((always_inline)) bool same_at(const struct pw_gro *g, const uint8_t *f,
+							  uint16_t l3)
 {
 	const uint8_t *h = g->buf;
-	uint16_t l3 = g->l3, l4 = g->l4;
+	uint16_t l4 = g->l4;
 
 	if (g->v6) {
 		/* all of IPv6 but the payload length, extension headers included */
-		if (memcmp(h, f, l3 + 4) || memcmp(h + l3 + 6, f + l3 + 6, l4 - l3 - 6))
+		if (memcmp(h, f, l3 + 4u) || memcmp(h + l3 + 6, f + l3 + 6, PW_IPV6_HLEN - 6) ||
+		    (l4 > l3 + PW_IPV6_HLEN &&
+		     memcmp(h + l3 + PW_IPV6_HLEN, f + l3 + PW_IPV6_HLEN, l4 - l3 - PW_IPV6_HLEN)))
 			return false;
 	} else {
-		/* all of IPv4 but total length, id and checksum */
-		if (memcmp(h, f, l3 + 2) || memcmp(h + l3 + 6, f + l3 + 6, 4) ||
-		    memcmp(h + l3 + 12, f + l3 + 12, l4 - l3 - 12))
+		/* all of IPv4 (20 bytes) but total length, id and checksum */
+		if (memcmp(h, f, l3 + 2u) || memcmp(h + l3 + 6, f + l3 + 6, 4) ||
+		    memcmp(h + l3 + 12, f + l3 + 12, 8))
 			return false;
 	}
 	/* TCP: ports, ack, offset, window, urgent, options; not seq, flags, checksum */
 	return !memcmp(h + l4, f + l4, 4) && !memcmp(h + l4 + 8, f + l4 + 8, 5) &&
 	       !memcmp(h + l4 + 14, f + l4 + 14, 2) && !memcmp(h + l4 + 18, f + l4 + 18, g->hdr_len - l4 - 18);
+}
+
+static bool same_headers(const struct pw_gro *g, const uint8_t *f)
+{
+	return g->l3 == PW_ETH_HLEN ? same_at(g, f, PW_ETH_HLEN) : same_at(g, f, g->l3);
 }
 
 /* An IPv4 header checksum that does not hold stops a join, as in the
@@ -328,6 +339,19 @@ static bool same_headers(const struct pw_gro *g, const uint8_t *f)
 static bool ipv4_csum_holds(const uint8_t *f, uint16_t l3)
 {
 	return !pw_csum_fold(pw_csum_add(0, f + l3, PW_IPV4_HLEN_MIN));
+}
+
+/* The same for a segment whose header is the first one's (whose checksum
+ * held) but for total length, id and checksum (same_headers()): it holds
+ * if and only if those three add up to what the first one's did. */
+static bool ipv4_csum_holds_as_first(const struct pw_gro *g, const uint8_t *f)
+{
+	const uint8_t *h = g->buf + g->l3, *ip = f + g->l3;
+	uint32_t first = (uint32_t)load_be16(h + 2) + load_be16(h + 4) + load_be16(h + 10);
+
+	/* first - this, in ones' complement: -0 (all ones) when equal */
+	return pw_csum_fold(first + (uint16_t)~load_be16(ip + 2) + (uint16_t)~load_be16(ip + 4) +
+			    (uint16_t)~load_be16(ip + 10)) == 0;
 }
 
 bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
@@ -379,7 +403,7 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	    (f[g->l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) != 0 || (f[g->l4 + 13] & TCP_ACK_BIT) !=
 		    (g->buf[g->l4 + 13] & TCP_ACK_BIT))
 		return false;
-	if (!g->v6 && (load_be16(f + g->l3 + 4) != g->next_id || !ipv4_csum_holds(f, g->l3)))
+	if (!g->v6 && (load_be16(f + g->l3 + 4) != g->next_id || !ipv4_csum_holds_as_first(g, f)))
 		return false;
 	/* The payload is copied past the end while its checksum is verified
 	 * (one pass): a segment that fails leaves g->len where it was. */
