@@ -64,6 +64,23 @@ static struct side *get(unsigned m, unsigned which)
 	return s;
 }
 
+/* The frame's bytes, folded a word at a time (the memcpy lets ASan see
+ * each one is there; a byte loop cost a fifth of the run in coverage
+ * hooks). */
+static uint64_t fold(const uint8_t *p, uint32_t len)
+{
+	uint64_t h = len, w;
+	uint32_t k = 0;
+
+	for (; k + 8 <= len; k += 8) {
+		memcpy(&w, p + k, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	w = 0;
+	memcpy(&w, p + k, len - k);
+	return (h ^ w) * 0x100000001b3ull;
+}
+
 /* One burst: check and fold every frame into the side's hash. */
 static int burst(struct side *s, unsigned n)
 {
@@ -75,9 +92,7 @@ static int burst(struct side *s, unsigned n)
 
 		FUZZ_CHECK(p->data >= p->buf && p->len >= PW_ETH_HLEN);
 		FUZZ_CHECK(p->len <= s->v->frame_max && p->data + p->len <= p->buf + p->cap);
-		for (uint32_t k = 0; k < p->len; k++) /* ASan: every byte is there */
-			s->hash = (s->hash ^ p->data[k]) * 0x100000001b3ull;
-		s->hash = (s->hash ^ p->len) * 0x100000001b3ull;
+		s->hash = (s->hash ^ fold(p->data, p->len)) * 0x100000001b3ull;
 		s->bytes += p->len;
 	}
 	s->frames += (unsigned)got;
