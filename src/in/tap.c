@@ -293,10 +293,10 @@ static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const st
 	}
 	s = &t->slots[0];
 	vnet_hdr_of(t, g, &s->vh);
-	s->iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
-	s->iov[1] = (struct iovec){ (void *)frame, len };
+	struct iovec iov[2] = { { &s->vh, sizeof(s->vh) }, { (void *)frame, len } };
+
 	for (;;) {
-		ssize_t r = writev(t->fd, s->iov, 2);
+		ssize_t r = writev(t->fd, iov, 2);
 
 		if (r >= 0 || errno != EINTR)
 			return written(t, r < 0 ? -errno : r, frames) ? UINT_MAX : first;
