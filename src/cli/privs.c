@@ -111,7 +111,7 @@ enum { SYSCALL_NAMES = 512, NAME_POOL = 8192 };
 static const char *syscall_names[SYSCALL_NAMES];
 static char name_pool[NAME_POOL];
 static uint32_t native_arch; /* AUDIT_ARCH_*, as siginfo reports it */
-static char sigsys_dev[PW_TEXT_NAME_MAX]; /* escaped as in every log line */
+static char sigsys_dev[PW_TEXT_NAME_MAX]; /* as shown in every log line (pw_text_name) */
 
 static void names_init(void)
 {
@@ -183,7 +183,7 @@ static bool trap_init(const char *dev)
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	sigset_t set;
 
-	pw_text_name(dev, sigsys_dev, sizeof(sigsys_dev));
+	snprintf(sigsys_dev, sizeof(sigsys_dev), "%s", dev);
 	names_init();
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&set);
@@ -319,7 +319,7 @@ bool pw_privs_resolve(struct pw_privs *p, const char *name)
 	return true;
 }
 
-bool pw_privs_drop(const struct pw_privs *p, const char *dev)
+bool pw_privs_drop(const struct pw_privs *p, const char *shown)
 {
 	/* stdout's buffer, given now: glibc would otherwise allocate one at
 	 * the first report and fstat() the fd for its size, a call the
@@ -327,7 +327,7 @@ bool pw_privs_drop(const struct pw_privs *p, const char *dev)
 	static char out_buf[BUFSIZ];
 
 	setvbuf(stdout, out_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof(out_buf));
-	if (!PW_SANITIZED && !trap_init(dev)) {
+	if (!PW_SANITIZED && !trap_init(shown)) {
 		pw_error("cannot install the SIGSYS handler: %s", strerror(errno));
 		return false;
 	}
@@ -343,7 +343,7 @@ bool pw_privs_drop(const struct pw_privs *p, const char *dev)
 	}
 	if (PW_SANITIZED) {
 		fprintf(stderr, "pwire: %s: no system-call filter in a sanitizer build (its leak "
-			"check and reports need ptrace, clone and /proc)\n", dev);
+			"check and reports need ptrace, clone and /proc)\n", shown);
 		return true;
 	}
 	return filter_load(p->io_uring);

@@ -50,7 +50,8 @@ bool pw_privs_resolve(struct pw_privs *p, const char *name);
  * after everything is opened and before any other thread starts: the
  * threads inherit all of it. A forbidden system call afterwards ends the
  * process with one line naming it, "pwire: DEV: forbidden system call NAME
- * ...", and exit status 1. Prints one line and returns false on failure. */
-bool pw_privs_drop(const struct pw_privs *p, const char *dev);
+ * ...", DEV as shown (pw_text_name of the device name), and exit status 1.
+ * Prints one line and returns false on failure. */
+bool pw_privs_drop(const struct pw_privs *p, const char *shown);
 
 #endif

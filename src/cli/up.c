@@ -462,7 +462,7 @@ int pw_cmd_up(int argc, char **argv)
 	}
 	/* Everything is open: no thread runs yet, so all inherit the drop. */
 	as_root = geteuid() == 0;
-	if (!pw_privs_drop(&privs, c.tap.name))
+	if (!pw_privs_drop(&privs, c.shown))
 		goto out;
 	for (unsigned i = 1; i < c.tap.queues; i++) {
 		int err = pthread_create(&qs[i].thread, NULL, queue_thread, &qs[i]);
