@@ -5,6 +5,9 @@
 #   pw_wait_up NS DEV               wait (bounded) until DEV is up in NS
 #   pw_stop                         SIGINT every pwire started; fail unless each exits 0
 #   pw_rcvbuf_errors NS             the UDP RcvbufErrors count of NS (/proc/net/snmp)
+#   pw_queues_match A B N           queue q of the pwire writing --json to A sent
+#                                   what queue q of B's received, and back
+#                                   (pids[0] writes A, pids[1] writes B)
 #   run CMD...                      print the command, then run it
 # Everything created is removed on exit: the pwires started (by PID), the
 # namespaces, $tmp.
@@ -70,4 +73,29 @@ pw_stop() {
 
 pw_rcvbuf_errors() {
 	ip netns exec "$1" awk '/^Udp:/ { if (h) { print $6 + 0 } else { h = 1 } }' /proc/net/snmp
+}
+
+# Compared in reports both pwires print at the same moment on a quiet link,
+# not in exit counters: the kernel may send a frame (an IPv6 neighbour or
+# MLD message) after one pwire has stopped and before the other has. A
+# snapshot that caught a frame in flight is taken again, five times at most.
+pw_queues_match() {
+	local a=$1 b=$2 n=$3 _
+	for _ in 1 2 3 4 5; do
+		sleep 0.5
+		kill -USR1 "${pids[0]}" "${pids[1]}"
+		sleep 0.2
+		python3 - "$a" "$b" "$n" <<'PY' && return 0
+import json, sys
+A = json.loads(open(sys.argv[1]).read().splitlines()[-1])["queues"]
+B = json.loads(open(sys.argv[2]).read().splitlines()[-1])["queues"]
+n = int(sys.argv[3])
+for q in range(n):
+    print(f"queue {q}: A tx {A[q]['tx_packets']} rx {A[q]['rx_packets']}, "
+          f"B tx {B[q]['tx_packets']} rx {B[q]['rx_packets']}")
+sys.exit(0 if all(A[q]["tx_packets"] == B[q]["rx_packets"] and
+                  B[q]["tx_packets"] == A[q]["rx_packets"] for q in range(n)) else 1)
+PY
+	done
+	return 1
 }

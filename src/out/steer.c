@@ -11,8 +11,11 @@
  * and UDP (not in a later fragment), of the two ports, mixed, modulo the
  * number of queues. XOR gives both directions of a flow the same queue, and
  * a train of frames read from one queue leaves as one UDP GSO message that
- * the peer steers by its first frame: to the same queue number. Other frames
- * (ARP, VLAN tags) go to queue 0. The frame starts frame_offset bytes into
+ * the peer steers by its first frame: to the same queue number. Up to two
+ * VLAN tags (802.1Q, 802.1ad) are skipped: the TAP's program sees a tag the
+ * kernel holds aside (as a NIC's offload would) only as metadata, the
+ * socket's sees it inline, and both must find the same IP header. Other
+ * frames (ARP) go to queue 0. The frame starts frame_offset bytes into
  * what the program sees: 0 on the TAP, the L2TPv3 header's length in a
  * UDP payload.
  *
@@ -30,14 +33,15 @@
 enum {
 	ETH_TYPE = 12,
 	IP = 14, /* the inner IP header, from the frame's start */
-	PROG_MAX = 64,
+	PROG_MAX = 96,
 	/* Registers: the loads leave their result in R0 and need the context
 	 * in R6; R7 and R8 survive them. */
-	R0 = 0, R1 = 1, R6 = 6, R7 = 7, R8 = 8,
+	R0 = 0, R1 = 1, R6 = 6, R7 = 7, R8 = 8, R9 = 9,
+	VLAN_TAG = 4,
 };
 
 /* Jump targets, resolved once the program is laid out. */
-enum label { NONE, V6, P4, P6, PORTS, ADDR, RET0, LABELS };
+enum label { NONE, TAG1, TAG2, TYPE, V6, P4, P6, PORTS, ADDR, RET0, LABELS };
 
 struct prog {
 	struct bpf_insn f[PROG_MAX];
@@ -53,10 +57,11 @@ static void insn(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int32_t
 	p->target[p->n++] = to;
 }
 
-/* R0 = the big-endian B/H/W at offset k (X-relative: at R7 + k). */
+/* R0 = the big-endian B/H/W at offset R9 + k (R9: the bytes of VLAN tags
+ * before the ethertype). */
 static void load(struct prog *p, uint8_t size, int32_t k)
 {
-	insn(p, BPF_LD | BPF_ABS | size, 0, 0, k, NONE);
+	insn(p, BPF_LD | BPF_IND | size, 0, R9, k, NONE);
 }
 
 static void alu(struct prog *p, uint8_t op, uint8_t dst, int32_t imm)
@@ -84,7 +89,20 @@ static void build(struct prog *p, int32_t h, unsigned queues)
 	int32_t ip = h + IP;
 
 	insn(p, BPF_ALU64 | BPF_MOV | BPF_X, R6, R1, 0, NONE); /* the skb, a pointer */
+	alu(p, BPF_MOV, R9, 0);
 	load(p, BPF_H, h + ETH_TYPE);
+	/* Up to two tags: R9 += 4 for each, the ethertype read past it. */
+	jump(p, BPF_JEQ, 0x8100, TAG1);
+	jump(p, BPF_JNE, 0x88a8, TYPE);
+	mark(p, TAG1);
+	alu(p, BPF_ADD, R9, VLAN_TAG);
+	load(p, BPF_H, h + ETH_TYPE);
+	jump(p, BPF_JEQ, 0x8100, TAG2);
+	jump(p, BPF_JNE, 0x88a8, TYPE);
+	mark(p, TAG2);
+	alu(p, BPF_ADD, R9, VLAN_TAG);
+	load(p, BPF_H, h + ETH_TYPE);
+	mark(p, TYPE);
 	jump(p, BPF_JNE, 0x0800, V6);
 	/* IPv4: R8 = source ^ destination; ports unless a later fragment. */
 	load(p, BPF_W, ip + 12);
@@ -97,10 +115,11 @@ static void build(struct prog *p, int32_t h, unsigned queues)
 	jump(p, BPF_JEQ, 6, P4);
 	jump(p, BPF_JNE, 17, ADDR);
 	mark(p, P4);
-	load(p, BPF_B, ip); /* R7 = the IPv4 header's length */
+	load(p, BPF_B, ip); /* R7 = the tags' and the IPv4 header's length */
 	alu(p, BPF_AND, R0, 0x0f);
 	alu(p, BPF_LSH, R0, 2);
 	alu_reg(p, BPF_MOV, R7, R0);
+	alu_reg(p, BPF_ADD, R7, R9);
 	insn(p, BPF_LD | BPF_IND | BPF_W, 0, R7, ip, NONE);
 	insn(p, BPF_JMP | BPF_JA, 0, 0, 0, PORTS);
 	/* IPv6 (no extension header): the eight address words. */

@@ -73,32 +73,8 @@ sink=$!
 sleep 0.3
 run ip netns exec "$a" timeout 20 socat -u "OPEN:$tmp/send" TCP:10.99.0.2:5001,retry=20,interval=0.1
 wait "$sink"
-# Queue q of one side against queue q of the other, from reports both
-# pwires print at the same moment on a quiet link: the exit counters cannot
-# be compared, since the kernel may send a frame (an IPv6 neighbour or MLD
-# message) after one pwire has stopped and before the other has. A snapshot
-# that caught a frame in flight is taken again.
-same_queues() {
-	python3 - "$tmp" "$queues" <<'PY'
-import json, sys
-d, n = sys.argv[1], int(sys.argv[2])
-A = json.loads(open(f"{d}/a").read().splitlines()[-1])["queues"]
-B = json.loads(open(f"{d}/b").read().splitlines()[-1])["queues"]
-ok = all(A[q]["tx_packets"] == B[q]["rx_packets"] and B[q]["tx_packets"] == A[q]["rx_packets"]
-         for q in range(n))
-for q in range(n):
-    print(f"queue {q}: A tx {A[q]['tx_packets']} rx {A[q]['rx_packets']}, "
-          f"B tx {B[q]['tx_packets']} rx {B[q]['rx_packets']}")
-sys.exit(0 if ok else 1)
-PY
-}
 matched=no
-for _ in 1 2 3 4 5; do
-	sleep 0.5
-	kill -USR1 "${pids[0]}" "${pids[1]}"
-	sleep 0.2
-	if same_queues; then matched=yes; break; fi
-done
+pw_queues_match "$tmp/a" "$tmp/b" "$queues" && matched=yes
 pw_stop
 python3 - "$tmp" "$queues" "$(sha256sum <"$tmp/send")" "$(sha256sum <"$tmp/recv")" "$matched" <<'PY'
 import json, sys

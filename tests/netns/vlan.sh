@@ -6,7 +6,9 @@
 # least a third of the untagged rate. Then IPv6 TCP with a Destination
 # Options header (IPV6_DSTOPTS on the sender's socket), against the same
 # sender without it: at least a third as fast. Both pwires must end with
-# rx_bad_offload 0 and rx_too_big 0.
+# rx_bad_offload 0 and rx_too_big 0. They run 2 queues and iperf3 4
+# streams: queue q of one pwire receives what queue q of the other sent,
+# tagged or not (the steering program finds the IP header behind the tags).
 #
 #   netns A                                   netns B
 #   pw0[.5] 10.99.0.1 -- pwire ==[veth]== pwire -- pw0[.5] 10.99.0.2
@@ -26,7 +28,7 @@ a=pwvlA$$ b=pwvlB$$
 command -v iperf3 >/dev/null || { echo "SKIP: iperf3 is not installed"; exit 77; }
 
 pw_pair "$a" "$b" 10.213.0.1 10.213.0.2 24
-common=(udp_sport 1701 udp_dport 1701 --json)
+common=(udp_sport 1701 udp_dport 1701 queues 2 --json)
 pw_start "$a" "$tmp/a" up pw0 local 10.213.0.1 remote 10.213.0.2 session_id 1 peer_session_id 2 "${common[@]}"
 pw_start "$b" "$tmp/b" up pw0 local 10.213.0.2 remote 10.213.0.1 session_id 2 peer_session_id 1 "${common[@]}"
 pw_wait_up "$a" pw0
@@ -128,8 +130,8 @@ rate() {
 		ip netns exec "$b" ss -Hltn "sport = :5201" | grep -q . && break
 		sleep 0.1
 	done
-	echo "+ ip netns exec $a iperf3 -c $addr -t 3 -J" >&2
-	ip netns exec "$a" timeout 20 iperf3 -c "$addr" -t 3 -J >"$tmp/iperf.json"
+	echo "+ ip netns exec $a iperf3 -c $addr -t 3 -P 4 -J" >&2
+	ip netns exec "$a" timeout 20 iperf3 -c "$addr" -t 3 -P 4 -J >"$tmp/iperf.json"
 	wait "$srv" || true
 	python3 -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$tmp/iperf.json"
 }
@@ -143,6 +145,7 @@ for tags in 0 1 2; do
 	run ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.99.0.2 >/dev/null
 	bps[$tags]=$(rate 10.99.0.2)
 	echo "tags=$tags: $((bps[$tags] / 1000000)) Mbit/s"
+	pw_queues_match "$tmp/a" "$tmp/b" 2 || { echo "FAIL: tags=$tags: a queue of B received what another queue of A sent"; exit 1; }
 done
 untag
 
