@@ -36,7 +36,7 @@ enum pw_wire {
 	PW_HDR_MAX = PW_UDP_WORD_LEN + PW_SESSION_LEN + PW_COOKIE_MAX + PW_SUBLAYER_LEN +
 		     PW_OFFSET_MAX,
 	PW_ETH_HLEN = 14,
-	PW_ETH_VLAN_HLEN = 18, /* one 802.1Q tag on top of the MTU */
+	PW_ETH_VLAN_HLEN = 22, /* two VLAN tags (QinQ) on top of the MTU */
 	PW_IPV4_HLEN_MIN = 20,
 	PW_IPV4_HLEN_MAX = 60,
 	PW_IPV6_HLEN = 40,
@@ -46,7 +46,7 @@ enum pw_wire {
 
 /*
  * The longest Ethernet frame a pseudowire with this MTU carries, in either
- * direction: MTU + Ethernet header + one VLAN tag, and never less than for
+ * direction: MTU + Ethernet header + two VLAN tags, and never less than for
  * MTU 1500, because QEMU and UML guests (and admins running `ip link set mtu
  * 1500` over a jumbo underlay) send 1500-byte packets where pwire's derived
  * MTU is lower.
