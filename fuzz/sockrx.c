@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sockrx.c: the socket transport's receive side (out/socket.c) on what
+ * sockrx.c: the socket transport's receive side (xport/socket.c) on what
  * recvmmsg could hand it, without a socket: the per-datagram work (the
  * source check, MSG_TRUNC, the IPv4 header of raw sockets, the length limit)
  * and the UDP GRO split with its size message, driven with crafted source
@@ -17,7 +17,7 @@
  * order, marked truncated exactly when it must be) or moves exactly one
  * counter; a GRO message yields exactly its datagrams, no more.
  */
-#include "out/socket.c"
+#include "xport/socket.c"
 
 #include "fuzz.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * taptx.c: the TAP backend's write side (in/tap.c: tap_tx_burst, the joiner,
+ * taptx.c: the TAP backend's write side (vnic/tap.c: tap_tx_burst, the joiner,
  * emit, flush, submit), with and without io_uring, on a SOCK_SEQPACKET
  * socket that, like a TAP, takes one [vnet header][frame] message per write
  * and refuses with EAGAIN when full (a small send buffer: often) or
@@ -24,7 +24,7 @@
  * taken; a frame taken and never read moved tx_errors; after the guest has
  * read everything, tx_burst takes at least one frame.
  */
-#include "in/tap.c"
+#include "vnic/tap.c"
 
 #include "core/wire.h"
 #include "fuzz.h"

@@ -14,9 +14,9 @@
 
 #include "cli/print.h"
 #include "core/session.h"
-#include "in/vnic.h"
-#include "out/impair.h"
-#include "out/xport.h"
+#include "vnic/vnic.h"
+#include "xport/impair.h"
+#include "xport/xport.h"
 
 /* Fields a user set explicitly; a `peer` preset fills only the others, and
  * the final check names the required ones still missing. */

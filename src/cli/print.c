@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * print.c: counters as text or JSON from the name tables of core/ and in/,
+ * print.c: counters as text or JSON from the name tables of core/ and vnic/,
  * so a new counter appears in both forms without touching this file.
  * `rx_errors` is derived (the kernel's meaning: every session drop).
  *

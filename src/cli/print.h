@@ -9,8 +9,8 @@
 #include <stdio.h>
 
 #include "core/codec.h"
-#include "in/vnic.h"
-#include "out/impair.h"
+#include "vnic/vnic.h"
+#include "xport/impair.h"
 
 struct pw_report {
 	const char *ifname;

@@ -28,7 +28,7 @@
 #include "cli/print.h"
 #include "cli/privs.h"
 #include "dp/engine.h"
-#include "out/steer.h"
+#include "xport/steer.h"
 
 static const char up_usage[] =
 	"usage: pwire up DEV [WORD VALUE]... [--qemu OPTS] [--uml OPTS] [--json] [--impair OPTS]\n"
@@ -223,7 +223,7 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* The steering programs of the TAP and of the sockets (out/steer.c). Prints
+/* The steering programs of the TAP and of the sockets (xport/steer.c). Prints
  * one line and returns false on failure. */
 static bool steer_load(struct pw_config *c)
 {

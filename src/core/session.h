@@ -5,7 +5,7 @@
  * A session's configuration (ids, cookies, sublayer mode, sequencing,
  * offsets), the header layout derived from it, its sequence state and its
  * per-reason counters. No system calls and no allocation: the transports in
- * out/ and the parsers in cli/ fill and use these structures.
+ * xport/ and the parsers in cli/ fill and use these structures.
  */
 #ifndef PWIRE_CORE_SESSION_H
 #define PWIRE_CORE_SESSION_H

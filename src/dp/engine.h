@@ -11,8 +11,8 @@
 #define PWIRE_DP_ENGINE_H
 
 #include "core/codec.h"
-#include "in/vnic.h"
-#include "out/xport.h"
+#include "vnic/vnic.h"
+#include "xport/xport.h"
 
 struct pw_engine;
 

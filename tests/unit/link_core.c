@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * link_core.c: core/ builds and links alone. This program links against the
- * core library only; any symbol core/ took from out/, in/, dp/ or cli/ would
+ * core library only; any symbol core/ took from xport/, vnic/, dp/ or cli/ would
  * fail the link.
  */
 #include "core/codec.h"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "core/codec.h"
-#include "out/xport.h"
+#include "xport/xport.h"
 
 enum { BURST = 40, BUF = 2048 };
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "in/tap.c"
+#include "vnic/tap.c"
 
 /* Submit one prepared SQE and return its result. */
 static int run_one(struct io_uring *ring)

@@ -9,7 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "in/vnic.h"
+#include "vnic/vnic.h"
 
 struct null_vnic {
 	struct pw_vnic v;

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "core/gso.h"
-#include "in/vnic.h"
+#include "vnic/vnic.h"
 
 /* TUN_F_USO4 | TUN_F_USO6 and VIRTIO_NET_HDR_GSO_UDP_L4 (Linux 6.2; Debian
  * 12's headers predate them). */

@@ -5,10 +5,10 @@
  * datagrams at given rates, deterministically from a seed. The kernel here
  * has no netem; this is how pwire's tests and soak create faults.
  */
-#ifndef PWIRE_OUT_IMPAIR_H
-#define PWIRE_OUT_IMPAIR_H
+#ifndef PWIRE_XPORT_IMPAIR_H
+#define PWIRE_XPORT_IMPAIR_H
 
-#include "out/xport.h"
+#include "xport/xport.h"
 
 #define PW_IMPAIR_COUNTERS(X)                                                                      \
 	X(impair_dropped)                                                                          \

@@ -3,8 +3,8 @@
  * steer.h: the program that steers frames to queues by their inner flow,
  * for the TAP and for the queues' sockets alike (steer.c).
  */
-#ifndef PWIRE_OUT_STEER_H
-#define PWIRE_OUT_STEER_H
+#ifndef PWIRE_XPORT_STEER_H
+#define PWIRE_XPORT_STEER_H
 
 #include <stdint.h>
 

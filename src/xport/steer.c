@@ -28,7 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "out/steer.h"
+#include "xport/steer.h"
 
 enum {
 	ETH_TYPE = 12,

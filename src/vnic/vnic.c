@@ -2,7 +2,7 @@
 /*
  * vnic.c: what every vNIC backend shares: the names of its counters.
  */
-#include "in/vnic.h"
+#include "vnic/vnic.h"
 
 #define PW_VNIC_ENTRY(name) { #name, offsetof(struct pw_vnic_stats, name) },
 const struct pw_counter_name pw_vnic_counter_names[] = { PW_VNIC_COUNTERS(PW_VNIC_ENTRY) };

@@ -15,7 +15,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "out/xport.h"
+#include "xport/xport.h"
 
 struct slot {
 	uint32_t len;  /* bytes stored */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/impair.h"
+#include "xport/impair.h"
 
 #define PW_IMPAIR_ENTRY(name) { #name, offsetof(struct pw_impair_stats, name) },
 const struct pw_counter_name pw_impair_counter_names[] = { PW_IMPAIR_COUNTERS(PW_IMPAIR_ENTRY) };

@@ -7,8 +7,8 @@
  * and gets them back through release()), so zero-copy backends need no change
  * in core/ or dp/.
  */
-#ifndef PWIRE_IN_VNIC_H
-#define PWIRE_IN_VNIC_H
+#ifndef PWIRE_VNIC_VNIC_H
+#define PWIRE_VNIC_VNIC_H
 
 #include <stdint.h>
 

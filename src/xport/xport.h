@@ -7,8 +7,8 @@
  * the buffers of the packets it is given, tx_burst sends [hdr][data] of each
  * packet. The mmsghdr and iovec arrays are allocated at open time.
  */
-#ifndef PWIRE_OUT_XPORT_H
-#define PWIRE_OUT_XPORT_H
+#ifndef PWIRE_XPORT_XPORT_H
+#define PWIRE_XPORT_XPORT_H
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -49,7 +49,7 @@ struct pw_xport_cfg {
 	uint32_t datagram_max; /* longer ones are dropped as rx_truncated; 0: no limit */
 	/* UDP only: `queues` sockets share the port (SO_REUSEPORT), opened in
 	 * order (queue: this one's index); the kernel picks one for each
-	 * datagram by running steer_prog (out/steer.h), attached by queue 0. */
+	 * datagram by running steer_prog (xport/steer.h), attached by queue 0. */
 	unsigned queues, queue;
 	int steer_prog;
 };

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "out/xport.h"
+#include "xport/xport.h"
 
 enum {
 	PW_SOCKBUF = 4 << 20,
