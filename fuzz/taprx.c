@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * taprx.c: the TAP backend's receive side (vnic/tap.c: read_one, gso_of, cut)
+ * taprx.c: the TAP backend's receive side (vnic/tap.c: read_one, cut; vnet.c)
  * on what a guest could put in front of it: [vnet header][frame] messages
  * read from a SOCK_SEQPACKET socket, which, like a TAP, hands over one
  * message per read. Unknown gso_type, the ECN bit, checksum offload, frames
@@ -18,6 +18,7 @@
  * both TAPs give the same frames and counters.
  */
 #include "vnic/tap.c"
+#include "vnic/vnet.c"
 
 #include "core/wire.h"
 #include "fuzz.h"

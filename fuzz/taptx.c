@@ -25,6 +25,7 @@
  * read everything, tx_burst takes at least one frame.
  */
 #include "vnic/tap.c"
+#include "vnic/vnet.c"
 
 #include "core/wire.h"
 #include "fuzz.h"
@@ -93,7 +94,7 @@ static bool read_msg(struct tap *t, int peer)
 	FUZZ_CHECK(vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ||
 		   vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV6);
 	FUZZ_CHECK(vh.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
-	gso_of(&vh, &g);
+	pw_vnet_to_gso(&vh, &g);
 	FUZZ_CHECK(pw_tso_parse(&so, msg + VH, (uint32_t)r - VH, &g));
 	FUZZ_CHECK(so.segments >= 2 && vh.hdr_len == so.hdr_len);
 	for (uint32_t k = 0; k < so.segments; k++) {

@@ -14,7 +14,7 @@
 
 #include "cli/print.h"
 #include "core/session.h"
-#include "vnic/vnic.h"
+#include "vnic/tap.h"
 #include "xport/impair.h"
 #include "xport/xport.h"
 

@@ -14,9 +14,11 @@
  * kernel refuses the offloads, frames come one per read(). On the way to
  * the guest, consecutive TCP segments of one flow are joined back into a
  * super-frame (core/gso.c) for one write(); with io_uring, the writes of a
- * burst are linked SQEs submitted in one system call. pw_tap_wrap() runs
- * all of this on an fd given by the caller (tests and fuzzers give it a
- * SOCK_SEQPACKET socket, which keeps a TAP's one message per read/write).
+ * burst are linked SQEs submitted in one system call. The virtio-net
+ * header in front of each frame, and the bounds on what it asks for, are
+ * vnet.c's. pw_tap_wrap() runs all of this on an fd given by the caller
+ * (tests and fuzzers give it a SOCK_SEQPACKET socket, which keeps a TAP's
+ * one message per read/write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,14 +37,11 @@
 #include <unistd.h>
 
 #include "core/gso.h"
-#include "vnic/vnic.h"
-
-/* TUN_F_USO4 | TUN_F_USO6 and VIRTIO_NET_HDR_GSO_UDP_L4 (Linux 6.2; Debian
- * 12's headers predate them). */
-#define PW_TUN_F_USO (0x20 | 0x40)
-#define PW_VIRTIO_NET_HDR_GSO_UDP_L4 5
+#include "vnic/tap.h"
+#include "vnic/vnet.h"
 
 enum {
+	PW_TUN_F_USO = 0x20 | 0x40, /* TUN_F_USO4 | TUN_F_USO6: Linux 6.2, after Debian 12's headers */
 	PW_SUPER_MAX = 65536 + PW_ETH_VLAN_HLEN,
 	PW_TX_SLOTS = 256, /* most writes one tx_burst call makes */
 };
@@ -72,29 +71,6 @@ struct tap {
 	unsigned queued;
 };
 
-static void gso_of(const struct virtio_net_hdr *vh, struct pw_gso *g)
-{
-	*g = (struct pw_gso){
-		.needs_csum = vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
-		.gso_size = vh->gso_size,
-		.csum_start = vh->csum_start,
-		.csum_offset = vh->csum_offset,
-	};
-	switch (vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		g->type = PW_GSO_TCPV4;
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		g->type = PW_GSO_TCPV6;
-		break;
-	case PW_VIRTIO_NET_HDR_GSO_UDP_L4:
-		g->type = PW_GSO_UDP;
-		break;
-	default:
-		g->type = vh->gso_type == VIRTIO_NET_HDR_GSO_NONE ? PW_GSO_NONE : (enum pw_gso_type)-1;
-	}
-}
-
 /* Cut what is left of the current super-frame into pkts[got..n). */
 static unsigned cut(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned n)
 {
@@ -120,7 +96,6 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 		{ t->super + v->frame_max + 1, PW_SUPER_MAX - v->frame_max - 1 },
 	};
 	struct pw_gso g;
-	struct pw_tso tso;
 	ssize_t r = readv(t->fd, iov, 3);
 	uint32_t len;
 
@@ -131,34 +106,28 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 		return 0;
 	}
 	len = (uint32_t)((size_t)r - sizeof(vh));
-	gso_of(&vh, &g);
-	if (g.type == PW_GSO_NONE) {
-		if (len > v->frame_max) {
-			v->stats.rx_too_big++;
-			return 0;
-		}
-		if (g.needs_csum && !pw_csum_complete(p->buf, len, g.csum_start, g.csum_offset)) {
-			v->stats.rx_bad_offload++;
-			return 0;
-		}
+	pw_vnet_to_gso(&vh, &g);
+	/* A super-frame is made contiguous before it is checked. Only one that
+	 * passes becomes t->tso: the next call must not cut a refused one. */
+	if (g.type != PW_GSO_NONE)
+		memcpy(t->super, p->buf, len < v->frame_max + 1 ? len : v->frame_max + 1);
+	switch (pw_vnet_rx(&g, g.type == PW_GSO_NONE ? p->buf : t->super, len, v->frame_max,
+			   &t->tso)) {
+	case PW_VNET_FRAME:
 		p->data = p->buf;
 		p->len = len;
 		return 1;
-	}
-	/* A super-frame: make it contiguous, check it, cut it. Only one that
-	 * passes becomes t->tso: the next call must not cut a refused one. */
-	memcpy(t->super, p->buf, len < v->frame_max + 1 ? len : v->frame_max + 1);
-	if (!pw_tso_parse(&tso, t->super, len, &g)) {
-		v->stats.rx_bad_offload++;
-		return 0;
-	}
-	if ((uint32_t)tso.hdr_len + tso.mss > v->frame_max) {
+	case PW_VNET_SUPER:
+		t->next_seg = 0;
+		return (int)(cut(t, pkts, got, n) - got);
+	case PW_VNET_TOO_BIG:
 		v->stats.rx_too_big++;
 		return 0;
+	case PW_VNET_BAD_OFFLOAD:
+		break;
 	}
-	t->tso = tso;
-	t->next_seg = 0;
-	return (int)(cut(t, pkts, got, n) - got);
+	v->stats.rx_bad_offload++;
+	return 0;
 }
 
 static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
@@ -177,20 +146,6 @@ static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
 		got += (unsigned)k;
 	}
 	return (int)got;
-}
-
-/* The vnet header of a frame (g NULL) or of a joined super-frame. */
-static void vnet_hdr_of(const struct tap *t, const struct pw_gso *g, struct virtio_net_hdr *vh)
-{
-	*vh = (struct virtio_net_hdr){ .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-	if (!g)
-		return;
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = g->type == PW_GSO_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->gso_size = g->gso_size;
-	vh->hdr_len = t->gro.hdr_len;
-	vh->csum_start = g->csum_start;
-	vh->csum_offset = g->csum_offset;
 }
 
 /* The outcome of one write: true when done with (written, or refused and
@@ -278,7 +233,7 @@ static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const st
 				return first;
 		}
 		s = &t->slots[t->queued];
-		vnet_hdr_of(t, g, &s->vh);
+		pw_vnet_from_gso(g, t->gro.hdr_len, &s->vh);
 		s->iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
 		s->iov[1] = (struct iovec){ (void *)frame, len };
 		s->first = first;
@@ -292,7 +247,7 @@ static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const st
 		return UINT_MAX;
 	}
 	s = &t->slots[0];
-	vnet_hdr_of(t, g, &s->vh);
+	pw_vnet_from_gso(g, t->gro.hdr_len, &s->vh);
 	struct iovec iov[2] = { { &s->vh, sizeof(s->vh) }, { (void *)frame, len } };
 
 	for (;;) {

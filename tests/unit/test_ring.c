@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "vnic/tap.c"
+#include "vnic/vnet.c"
 
 /* Submit one prepared SQE and return its result. */
 static int run_one(struct io_uring *ring)

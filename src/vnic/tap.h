@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tap.h: the TAP backend (tap.c): a /dev/net/tun device, IFF_TAP | IFF_NO_PI
+ * | IFF_VNET_HDR, one fd per queue, as a vNIC. Offload metadata comes and
+ * goes in virtio-net headers (vnet.h).
+ */
+#ifndef PWIRE_VNIC_TAP_H
+#define PWIRE_VNIC_TAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vnic/vnic.h"
+
+struct pw_tap_cfg {
+	char name[16];      /* IFNAMSIZ; created if absent */
+	unsigned mtu;
+	uint8_t mac[6];
+	bool has_mac;
+	unsigned queues;    /* 1, or IFF_MULTI_QUEUE with this many */
+	int steer_prog;     /* queues > 1: picks the queue of the host's frames */
+	bool io_uring;      /* write bursts through an io_uring: one system call each */
+};
+
+enum { PW_QUEUES_MAX = 16 };
+
+/* Open queue `queue` (0..cfg->queues-1) of a TAP device. Queue 0 creates the
+ * device if absent, gives it steer_prog, sets its MTU (and MAC) and brings it
+ * up. NULL and errno. */
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
+
+/* A vNIC on a TAP fd opened and set up by someone else (IFF_TAP | IFF_NO_PI |
+ * IFF_VNET_HDR with a 10-byte vnet header, non-blocking), or on anything
+ * that reads and writes one [vnet header][frame] message per call (a
+ * SOCK_SEQPACKET socket: tests and fuzzers). Takes fd (closed by close) on
+ * success; NULL and errno, fd still the caller's, on failure. */
+struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring);
+
+#endif
