@@ -60,11 +60,11 @@ unsigned pw_config_overhead(const struct pw_config *c)
 	return ip + udp + tx.len + PW_ETH_HLEN;
 }
 
-static bool require(const struct pw_config *c, unsigned bit, const char *word)
+static bool require(const struct pw_config *c, unsigned bit, const char *word, struct pw_err *e)
 {
 	if (c->set & bit)
 		return true;
-	pw_error("missing %s", word);
+	pw_err_set(e, "missing %s", word);
 	return false;
 }
 
@@ -80,7 +80,7 @@ bool pw_config_unprotected(const struct pw_config *c)
 	return !is_loopback(&c->xport.remote) && c->session.peer_cookie.len != 8;
 }
 
-bool pw_config_finish(struct pw_config *c)
+bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 {
 	struct pw_session_cfg *s = &c->session;
 	unsigned overhead;
@@ -92,14 +92,16 @@ bool pw_config_finish(struct pw_config *c)
 		if (!(c->set & PW_SET_L2SPEC))
 			s->l2spec = presets[c->peer].l2spec;
 	}
-	if (!require(c, PW_SET_REMOTE, "remote") || !require(c, PW_SET_SESSION, "session_id") ||
-	    !require(c, PW_SET_PEER_SESSION, "peer_session_id"))
+	if (!require(c, PW_SET_REMOTE, "remote", e) ||
+	    !require(c, PW_SET_SESSION, "session_id", e) ||
+	    !require(c, PW_SET_PEER_SESSION, "peer_session_id", e))
 		return false;
-	if (s->encap == PW_ENCAP_UDP &&
-	    (!require(c, PW_SET_SPORT, "udp_sport") || !require(c, PW_SET_DPORT, "udp_dport")))
+	if (s->encap == PW_ENCAP_UDP && (!require(c, PW_SET_SPORT, "udp_sport", e) ||
+					 !require(c, PW_SET_DPORT, "udp_dport", e)))
 		return false;
 	if (s->encap == PW_ENCAP_IP && (c->set & (PW_SET_SPORT | PW_SET_DPORT))) {
-		pw_error("udp_sport and udp_dport need encap udp (this pseudowire is encap ip)");
+		pw_err_set(e,
+			   "udp_sport and udp_dport need encap udp (this pseudowire is encap ip)");
 		return false;
 	}
 
@@ -108,9 +110,9 @@ bool pw_config_finish(struct pw_config *c)
 		memset(&c->xport.local, 0, sizeof(c->xport.local));
 		c->xport.local.ss_family = c->xport.family; /* any address */
 	} else if (c->xport.local.ss_family != c->xport.family) {
-		pw_error("local %s and remote %s are not of one address family",
-			 pw_addr_str(&c->xport.local, a, sizeof(a)),
-			 pw_addr_str(&c->xport.remote, b, sizeof(b)));
+		pw_err_set(e, "local %s and remote %s are not of one address family",
+			   pw_addr_str(&c->xport.local, a, sizeof(a)),
+			   pw_addr_str(&c->xport.remote, b, sizeof(b)));
 		return false;
 	}
 	c->xport.encap = s->encap;
@@ -118,22 +120,27 @@ bool pw_config_finish(struct pw_config *c)
 	pw_addr_set_port(&c->xport.remote, s->encap == PW_ENCAP_UDP ? c->dport : 0);
 
 	if ((s->seq & PW_SEQ_RECV || s->seq & PW_SEQ_SEND) && s->l2spec == PW_L2SPEC_NONE) {
-		pw_error("seq %s needs a sublayer to carry the numbers: l2spec_type default or "
-			 "counter32",
-			 s->seq == PW_SEQ_BOTH ? "both" : s->seq & PW_SEQ_RECV ? "recv" : "send");
+		pw_err_set(e,
+			   "seq %s needs a sublayer to carry the numbers: l2spec_type default or "
+			   "counter32",
+			   s->seq == PW_SEQ_BOTH ? "both" : s->seq & PW_SEQ_RECV ? "recv" : "send");
 		return false;
 	}
 
 	/* Each queue numbers on its own and receives flows the others do not
 	 * see: one sequence space cannot be kept in order across them. */
 	if (c->tap.queues > 1 && s->seq != PW_SEQ_NONE) {
-		pw_error("queues %u needs seq none: one sequence space cannot be numbered and "
-			 "checked in order across queues", c->tap.queues);
+		pw_err_set(e,
+			   "queues %u needs seq none: one sequence space cannot be numbered and "
+			   "checked in order across queues",
+			   c->tap.queues);
 		return false;
 	}
 	if (c->tap.queues > 1 && s->encap != PW_ENCAP_UDP) {
-		pw_error("queues %u needs encap udp: the queues share the UDP port and the "
-			 "kernel steers datagrams to them by the inner flow", c->tap.queues);
+		pw_err_set(e,
+			   "queues %u needs encap udp: the queues share the UDP port and the "
+			   "kernel steers datagrams to them by the inner flow",
+			   c->tap.queues);
 		return false;
 	}
 	c->xport.queues = c->tap.queues;
@@ -142,12 +149,14 @@ bool pw_config_finish(struct pw_config *c)
 	if (!(c->set & PW_SET_MTU)) {
 		c->tap.mtu = PW_UNDERLAY_MTU - overhead;
 	} else if (c->tap.mtu < PW_MTU_MIN) {
-		pw_error("mtu %u is too small (at least %u)", c->tap.mtu, (unsigned)PW_MTU_MIN);
+		pw_err_set(e, "mtu %u is too small (at least %u)", c->tap.mtu,
+			   (unsigned)PW_MTU_MIN);
 		return false;
 	} else if (c->tap.mtu + overhead > 65535) {
-		pw_error("mtu %u is too large: with %u bytes of encapsulation a frame would not "
-			 "fit one IP datagram (at most %u)",
-			 c->tap.mtu, overhead, 65535 - overhead);
+		pw_err_set(e,
+			   "mtu %u is too large: with %u bytes of encapsulation a frame would not "
+			   "fit one IP datagram (at most %u)",
+			   c->tap.mtu, overhead, 65535 - overhead);
 		return false;
 	}
 	return true;

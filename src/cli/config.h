@@ -3,8 +3,10 @@
  * config.h: one pseudowire as the command line describes it, and the parsers
  * that fill it from each spelling a user moves from: `ip l2tp` words
  * (words.c), QEMU's -netdev l2tpv3 options (qemu.c), UML's vector
- * transport=l2tpv3 options (uml.c). Every parser prints one line naming the
- * bad word and value and returns false; main() exits 2.
+ * transport=l2tpv3 options (uml.c). Every parser reports into the sink `e`
+ * (core/err.h), never prints: on a bad word, one error naming the word and
+ * its value, and false (`pwire up` prints it and exits 2); warnings, when
+ * something is accepted but means less than it says.
  */
 #ifndef PWIRE_CLI_CONFIG_H
 #define PWIRE_CLI_CONFIG_H
@@ -13,6 +15,7 @@
 #include <stdio.h>
 
 #include "cli/print.h"
+#include "core/err.h"
 #include "core/session.h"
 #include "vnic/tap.h"
 #include "xport/impair.h"
@@ -65,18 +68,19 @@ void pw_config_init(struct pw_config *c);
 
 /* `ip l2tp add tunnel` + `add session` words, e.g. argv = {"encap", "udp",
  * "local", "10.0.0.1", ...}. */
-bool pw_words_parse(struct pw_config *c, int argc, char *const *argv);
+bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e);
 /* QEMU -netdev l2tpv3 suboptions: "src=...,dst=...,udp=on,...". */
-bool pw_qemu_parse(struct pw_config *c, const char *spec);
+bool pw_qemu_parse(struct pw_config *c, const char *spec, struct pw_err *e);
 /* UML vector options: "transport=l2tpv3,src=...,rx_session=...,...". */
-bool pw_uml_parse(struct pw_config *c, const char *spec);
+bool pw_uml_parse(struct pw_config *c, const char *spec, struct pw_err *e);
 
 /* --impair: "seed=N,drop=P,dup=P,reorder=P,corrupt=P,truncate=P" (percent). */
-bool pw_impair_parse(struct pw_config *c, const char *spec);
+bool pw_impair_parse(struct pw_config *c, const char *spec, struct pw_err *e);
 
 /* After all parsers ran: apply the peer preset, check what is missing or
- * inconsistent, derive the MTU. Prints one line and returns false on error. */
-bool pw_config_finish(struct pw_config *c);
+ * inconsistent, derive the MTU. Reports one error into e and returns false
+ * on the first problem. */
+bool pw_config_finish(struct pw_config *c, struct pw_err *e);
 
 /* The bytes of outer IP + UDP + L2TPv3 + inner Ethernet headers one frame costs. */
 unsigned pw_config_overhead(const struct pw_config *c);

@@ -11,7 +11,7 @@
 #include "cli/parse.h"
 
 /* "0.5" -> 5000 parts per million; "100" at most. */
-static bool parse_percent(const char *key, const char *val, uint32_t *ppm)
+static bool parse_percent(const char *key, const char *val, uint32_t *ppm, struct pw_err *e)
 {
 	uint64_t whole = 0, frac = 0, scale = 10000;
 	const char *dot = val ? strchr(val, '.') : NULL;
@@ -31,7 +31,7 @@ static bool parse_percent(const char *key, const char *val, uint32_t *ppm)
 			frac += (uint64_t)(*d - '0') * scale;
 		}
 	}
-	if (buf[0] && !pw_parse_u64(key, buf, 0, 100, &whole))
+	if (buf[0] && !pw_parse_u64(key, buf, 0, 100, &whole, e))
 		return false;
 	if (!buf[0] && !dot)
 		goto bad;
@@ -39,35 +39,36 @@ static bool parse_percent(const char *key, const char *val, uint32_t *ppm)
 	if (*ppm <= 1000000)
 		return true;
 bad:
-	pw_error("bad value for %s: '%s' (expected a percentage 0..100, like 0.5)", key,
-		 val ? val : "");
+	pw_err_set(e, "bad value for %s: '%s' (expected a percentage 0..100, like 0.5)", key,
+		   val ? val : "");
 	return false;
 }
 
-static bool impair_opt(void *ctx, const char *key, const char *val)
+static bool impair_opt(void *ctx, const char *key, const char *val, struct pw_err *e)
 {
 	struct pw_impair_cfg *im = ctx;
 
 	if (!strcmp(key, "seed"))
-		return pw_parse_u64(key, val, 0, UINT64_MAX, &im->seed);
+		return pw_parse_u64(key, val, 0, UINT64_MAX, &im->seed, e);
 	if (!strcmp(key, "drop"))
-		return parse_percent(key, val, &im->drop);
+		return parse_percent(key, val, &im->drop, e);
 	if (!strcmp(key, "dup"))
-		return parse_percent(key, val, &im->dup);
+		return parse_percent(key, val, &im->dup, e);
 	if (!strcmp(key, "reorder"))
-		return parse_percent(key, val, &im->reorder);
+		return parse_percent(key, val, &im->reorder, e);
 	if (!strcmp(key, "corrupt"))
-		return parse_percent(key, val, &im->corrupt);
+		return parse_percent(key, val, &im->corrupt, e);
 	if (!strcmp(key, "truncate"))
-		return parse_percent(key, val, &im->truncate);
-	pw_error("--impair: unknown option '%s' (seed, drop, dup, reorder, corrupt, truncate)", key);
+		return parse_percent(key, val, &im->truncate, e);
+	pw_err_set(e, "--impair: unknown option '%s' (seed, drop, dup, reorder, corrupt, truncate)",
+		   key);
 	return false;
 }
 
-bool pw_impair_parse(struct pw_config *c, const char *spec)
+bool pw_impair_parse(struct pw_config *c, const char *spec, struct pw_err *e)
 {
 	char buf[PW_SPEC_MAX];
 
 	c->has_impair = true;
-	return pw_kv_each("--impair", spec, buf, impair_opt, &c->impair);
+	return pw_kv_each("--impair", spec, buf, impair_opt, &c->impair, e);
 }

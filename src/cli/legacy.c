@@ -8,14 +8,14 @@
 #include "cli/legacy.h"
 
 bool pw_legacy_common_key(struct pw_config *c, struct pw_legacy *l, const char *key,
-			  const char *val, bool *ok)
+			  const char *val, bool *ok, struct pw_err *e)
 {
 	if (!strcmp(key, "src")) {
 		c->set |= PW_SET_LOCAL;
-		*ok = pw_parse_addr(key, val, &c->xport.local);
+		*ok = pw_parse_addr(key, val, &c->xport.local, e);
 	} else if (!strcmp(key, "dst")) {
 		c->set |= PW_SET_REMOTE;
-		*ok = pw_parse_addr(key, val, &c->xport.remote);
+		*ok = pw_parse_addr(key, val, &c->xport.remote, e);
 	} else if (!strcmp(key, "srcport")) {
 		l->srcport = val;
 		*ok = true;
@@ -29,36 +29,36 @@ bool pw_legacy_common_key(struct pw_config *c, struct pw_legacy *l, const char *
 }
 
 static bool family_matches(const struct pw_legacy *l, const char *key,
-			   const struct sockaddr_storage *ss)
+			   const struct sockaddr_storage *ss, struct pw_err *e)
 {
 	const struct pw_legacy_names *n = l->names;
 	char buf[64];
 
 	if ((ss->ss_family == AF_INET6) == l->ipv6)
 		return true;
-	pw_error("%s: %s=%s is an IPv%c address but %s=%s", n->opt, key,
-		 pw_addr_str(ss, buf, sizeof(buf)), l->ipv6 ? '4' : '6', n->ipv6,
-		 l->ipv6 ? n->ipv6_on : n->ipv6_off);
+	pw_err_set(e, "%s: %s=%s is an IPv%c address but %s=%s", n->opt, key,
+		   pw_addr_str(ss, buf, sizeof(buf)), l->ipv6 ? '4' : '6', n->ipv6,
+		   l->ipv6 ? n->ipv6_on : n->ipv6_off);
 	return false;
 }
 
-bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l)
+bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l, struct pw_err *e)
 {
 	const struct pw_legacy_names *n = l->names;
 	struct pw_session_cfg *s = &c->session;
 	unsigned cookie_len = l->cookie64 ? 8 : 4;
 
 	if (!(c->set & PW_SET_LOCAL) || !(c->set & PW_SET_REMOTE)) {
-		pw_error("%s: missing %s (%s requires src and dst)", n->opt,
-			 c->set & PW_SET_LOCAL ? "dst" : "src", n->who);
+		pw_err_set(e, "%s: missing %s (%s requires src and dst)", n->opt,
+			   c->set & PW_SET_LOCAL ? "dst" : "src", n->who);
 		return false;
 	}
-	if (!family_matches(l, "src", &c->xport.local) ||
-	    !family_matches(l, "dst", &c->xport.remote))
+	if (!family_matches(l, "src", &c->xport.local, e) ||
+	    !family_matches(l, "dst", &c->xport.remote, e))
 		return false;
 	if (!l->has_tx || (!l->has_rx && !n->rxsession_defaults_to_tx)) {
-		pw_error("%s: missing %s (%s requires it)", n->opt,
-			 l->has_tx ? n->rxsession : n->txsession, n->who);
+		pw_err_set(e, "%s: missing %s (%s requires it)", n->opt,
+			   l->has_tx ? n->rxsession : n->txsession, n->who);
 		return false;
 	}
 	if (!l->has_rx) {
@@ -70,28 +70,28 @@ bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l)
 	c->set |= PW_SET_ENCAP;
 	if (l->udp) {
 		if (!l->srcport || !l->dstport) {
-			pw_error("%s: missing %s (%s requires srcport and dstport with %s)", n->opt,
-				 l->srcport ? "dstport" : "srcport", n->who, n->udp_on);
+			pw_err_set(e, "%s: missing %s (%s requires srcport and dstport with %s)",
+				   n->opt, l->srcport ? "dstport" : "srcport", n->who, n->udp_on);
 			return false;
 		}
-		if (!pw_parse_port("srcport", l->srcport, &c->sport) ||
-		    !pw_parse_port("dstport", l->dstport, &c->dport))
+		if (!pw_parse_port("srcport", l->srcport, &c->sport, e) ||
+		    !pw_parse_port("dstport", l->dstport, &c->dport, e))
 			return false;
 		c->set |= PW_SET_SPORT | PW_SET_DPORT;
 	} else if (l->srcport || l->dstport) {
-		pw_warn("%s: srcport/dstport are ignored without %s, as %s ignores them", n->opt,
-			n->udp_on, n->who);
+		pw_err_warn(e, "%s: srcport/dstport are ignored without %s, as %s ignores them",
+			    n->opt, n->udp_on, n->who);
 	}
 
 	if (!l->txcookie != !l->rxcookie) {
-		pw_error("%s: %s given without %s (%s requires both or neither)", n->opt,
-			 l->txcookie ? n->txcookie : n->rxcookie,
-			 l->txcookie ? n->rxcookie : n->txcookie, n->who);
+		pw_err_set(e, "%s: %s given without %s (%s requires both or neither)", n->opt,
+			   l->txcookie ? n->txcookie : n->rxcookie,
+			   l->txcookie ? n->rxcookie : n->txcookie, n->who);
 		return false;
 	}
 	if (l->txcookie) {
-		if (!pw_parse_cookie_int(n->txcookie, l->txcookie, cookie_len, &s->cookie) ||
-		    !pw_parse_cookie_int(n->rxcookie, l->rxcookie, cookie_len, &s->peer_cookie))
+		if (!pw_parse_cookie_int(n->txcookie, l->txcookie, cookie_len, &s->cookie, e) ||
+		    !pw_parse_cookie_int(n->rxcookie, l->rxcookie, cookie_len, &s->peer_cookie, e))
 			return false;
 		c->set |= PW_SET_COOKIE | PW_SET_PEER_COOKIE;
 	}

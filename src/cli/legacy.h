@@ -31,9 +31,10 @@ struct pw_legacy {
 /* Read the keys both share (src, dst, srcport, dstport): true when `key`
  * was one of them, with *ok saying whether its value was good. */
 bool pw_legacy_common_key(struct pw_config *c, struct pw_legacy *l, const char *key,
-			  const char *val, bool *ok);
+			  const char *val, bool *ok, struct pw_err *e);
 
-/* Check what is missing or inconsistent and fill c from l. */
-bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l);
+/* Check what is missing or inconsistent and fill c from l; errors and
+ * warnings go to e. */
+bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l, struct pw_err *e);
 
 #endif

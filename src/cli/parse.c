@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * parse.c: the shared value parsers behind words.c, qemu.c and uml.c.
- * Every error line names the option and the value it refused.
+ * parse.c: the shared value parsers behind words.c, qemu.c and uml.c, and
+ * the printers of pwire's own lines. Every error a parser reports names the
+ * option and the value it refused.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -15,11 +16,11 @@
 
 #include "cli/parse.h"
 
-static void vmsg(const char *prefix, const char *fmt, va_list ap)
+static void vmsg(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "pwire: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(f, "pwire: %s", prefix);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 }
 
 void pw_error(const char *fmt, ...)
@@ -27,7 +28,7 @@ void pw_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	vmsg(stderr, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -36,55 +37,69 @@ void pw_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("warning: ", fmt, ap);
+	vmsg(stderr, "warning: ", fmt, ap);
 	va_end(ap);
 }
 
-bool pw_parse_u64(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+void pw_err_print(FILE *f, const struct pw_err *e)
+{
+	for (unsigned i = 0; i < pw_err_kept(e->n_warn); i++)
+		fprintf(f, "pwire: warning: %s\n", e->warn[i]);
+	if (e->n_warn > PW_ERR_KEEP)
+		fprintf(f, "pwire: warning: %u more warnings not kept\n", e->n_warn - PW_ERR_KEEP);
+	for (unsigned i = 0; i < pw_err_kept(e->n_err); i++)
+		fprintf(f, "pwire: %s\n", e->err[i]);
+	if (e->n_err > PW_ERR_KEEP)
+		fprintf(f, "pwire: %u more errors not kept\n", e->n_err - PW_ERR_KEEP);
+}
+
+bool pw_parse_u64(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
+		  struct pw_err *e)
 {
 	unsigned long long v;
 	char *end;
 
 	if (!val || !*val) {
-		pw_error("%s needs a value", opt);
+		pw_err_set(e, "%s needs a value", opt);
 		return false;
 	}
 	errno = 0;
 	v = strtoull(val, &end, 0);
 	if (!isdigit((unsigned char)val[0]) || *end || errno) {
-		pw_error("bad value for %s: '%s' (expected a number %llu..%llu)", opt, val,
-			 (unsigned long long)min, (unsigned long long)max);
+		pw_err_set(e, "bad value for %s: '%s' (expected a number %llu..%llu)", opt, val,
+			   (unsigned long long)min, (unsigned long long)max);
 		return false;
 	}
 	if (v < min || v > max) {
-		pw_error("%s %s is out of range (%llu..%llu)", opt, val, (unsigned long long)min,
-			 (unsigned long long)max);
+		pw_err_set(e, "%s %s is out of range (%llu..%llu)", opt, val,
+			   (unsigned long long)min, (unsigned long long)max);
 		return false;
 	}
 	*out = v;
 	return true;
 }
 
-bool pw_parse_u32(const char *opt, const char *val, uint32_t min, uint32_t max, uint32_t *out)
+bool pw_parse_u32(const char *opt, const char *val, uint32_t min, uint32_t max, uint32_t *out,
+		  struct pw_err *e)
 {
 	uint64_t v;
 
-	if (!pw_parse_u64(opt, val, min, max, &v))
+	if (!pw_parse_u64(opt, val, min, max, &v, e))
 		return false;
 	*out = (uint32_t)v;
 	return true;
 }
 
-bool pw_parse_session(const char *opt, const char *val, uint32_t *out)
+bool pw_parse_session(const char *opt, const char *val, uint32_t *out, struct pw_err *e)
 {
-	return pw_parse_u32(opt, val, 1, UINT32_MAX, out);
+	return pw_parse_u32(opt, val, 1, UINT32_MAX, out, e);
 }
 
-bool pw_parse_port(const char *opt, const char *val, uint16_t *out)
+bool pw_parse_port(const char *opt, const char *val, uint16_t *out, struct pw_err *e)
 {
 	uint32_t v;
 
-	if (!pw_parse_u32(opt, val, 1, 65535, &v))
+	if (!pw_parse_u32(opt, val, 1, 65535, &v, e))
 		return false;
 	*out = (uint16_t)v;
 	return true;
@@ -98,20 +113,21 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c)
+bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c, struct pw_err *e)
 {
 	size_t n = val ? strlen(val) : 0;
 
 	if (n != 8 && n != 16) {
-		pw_error("bad value for %s: '%s' (expected 8 or 16 hex digits)", opt,
-			 val ? val : "");
+		pw_err_set(e, "bad value for %s: '%s' (expected 8 or 16 hex digits)", opt,
+			   val ? val : "");
 		return false;
 	}
 	for (size_t i = 0; i < n; i += 2) {
 		int hi = hexval(val[i]), lo = hexval(val[i + 1]);
 
 		if (hi < 0 || lo < 0) {
-			pw_error("bad value for %s: '%s' (expected 8 or 16 hex digits)", opt, val);
+			pw_err_set(e, "bad value for %s: '%s' (expected 8 or 16 hex digits)", opt,
+				   val);
 			return false;
 		}
 		c->bytes[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -120,11 +136,12 @@ bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c)
 	return true;
 }
 
-bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct pw_cookie *c)
+bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct pw_cookie *c,
+			 struct pw_err *e)
 {
 	uint64_t v;
 
-	if (!pw_parse_u64(opt, val, 0, len == 8 ? UINT64_MAX : UINT32_MAX, &v))
+	if (!pw_parse_u64(opt, val, 0, len == 8 ? UINT64_MAX : UINT32_MAX, &v, e))
 		return false;
 	if (len == 8)
 		store_be64(c->bytes, v);
@@ -134,7 +151,7 @@ bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct 
 	return true;
 }
 
-bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss)
+bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss, struct pw_err *e)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -148,11 +165,12 @@ bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss
 		in6->sin6_family = AF_INET6;
 		return true;
 	}
-	pw_error("bad value for %s: '%s' (expected an IPv4 or IPv6 address)", opt, val ? val : "");
+	pw_err_set(e, "bad value for %s: '%s' (expected an IPv4 or IPv6 address)", opt,
+		   val ? val : "");
 	return false;
 }
 
-bool pw_parse_bool(const char *opt, const char *val, bool *out)
+bool pw_parse_bool(const char *opt, const char *val, bool *out, struct pw_err *e)
 {
 	static const char *const yes[] = { "on", "yes", "true", "1" };
 	static const char *const no[] = { "off", "no", "false", "0" };
@@ -165,37 +183,39 @@ bool pw_parse_bool(const char *opt, const char *val, bool *out)
 			return true;
 		}
 	}
-	pw_error("bad value for %s: '%s' (expected on or off)", opt, val ? val : "");
+	pw_err_set(e, "bad value for %s: '%s' (expected on or off)", opt, val ? val : "");
 	return false;
 }
 
-bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6])
+bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6], struct pw_err *e)
 {
 	unsigned b[6];
 	char tail;
 
 	if (!val || sscanf(val, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
 			   &b[5], &tail) != 6 || strlen(val) != 17) {
-		pw_error("bad value for %s: '%s' (expected a MAC address like 52:54:00:12:34:56)",
-			 opt, val ? val : "");
+		pw_err_set(e,
+			   "bad value for %s: '%s' (expected a MAC address like 52:54:00:12:34:56)",
+			   opt, val ? val : "");
 		return false;
 	}
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	if (mac[0] & 1) {
-		pw_error("bad value for %s: '%s' (a multicast address cannot be a NIC's)", opt, val);
+		pw_err_set(e, "bad value for %s: '%s' (a multicast address cannot be a NIC's)", opt,
+			   val);
 		return false;
 	}
 	return true;
 }
 
 bool pw_kv_each(const char *what, const char *spec, char buf[static PW_SPEC_MAX], pw_kv_fn fn,
-		void *ctx)
+		void *ctx, struct pw_err *e)
 {
 	char *rest = buf, *kv;
 
 	if (strlen(spec) >= PW_SPEC_MAX) {
-		pw_error("%s: option list longer than %d characters", what, PW_SPEC_MAX - 1);
+		pw_err_set(e, "%s: option list longer than %d characters", what, PW_SPEC_MAX - 1);
 		return false;
 	}
 	strcpy(buf, spec);
@@ -205,10 +225,10 @@ bool pw_kv_each(const char *what, const char *spec, char buf[static PW_SPEC_MAX]
 		if (eq)
 			*eq = '\0';
 		if (!*kv) {
-			pw_error("%s: empty option name in '%s'", what, spec);
+			pw_err_set(e, "%s: empty option name in '%s'", what, spec);
 			return false;
 		}
-		if (!fn(ctx, kv, eq ? eq + 1 : NULL))
+		if (!fn(ctx, kv, eq ? eq + 1 : NULL, e))
 			return false;
 	}
 	return true;

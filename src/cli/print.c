@@ -87,25 +87,13 @@ static void group(FILE *f, bool json, const char *name, const struct pw_counter_
 	fputs(json ? "}" : "\n", f);
 }
 
-/* Counters that are not drops: traffic, and a full socket (nothing lost). */
-static bool is_drop(const char *name)
-{
-	static const char *const not_drops[] = { "tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
-						 "tx_eagain" };
-
-	for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++)
-		if (!strcmp(name, not_drops[i]))
-			return false;
-	return true;
-}
-
 static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
 		  const struct pw_counter_name *names, size_t n, const void *stats, uint64_t *marks)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = at(stats, names[i].offset);
 
-		if (!is_drop(names[i].name) || v == marks[i])
+		if (!names[i].drop || v == marks[i])
 			continue;
 		if (!*any) {
 			char safe[PW_TEXT_NAME_MAX];

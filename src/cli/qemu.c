@@ -25,14 +25,14 @@ struct qemu_opts {
 };
 
 /* QEMU accepted bare `udp` and `counter` as "on" in its first releases. */
-static bool flag(const char *key, const char *val, bool *out)
+static bool flag(const char *key, const char *val, bool *out, struct pw_err *e)
 {
 	if (!val)
 		return *out = true;
-	return pw_parse_bool(key, val, out);
+	return pw_parse_bool(key, val, out, e);
 }
 
-static bool qemu_opt(void *ctx, const char *key, const char *val)
+static bool qemu_opt(void *ctx, const char *key, const char *val, struct pw_err *e)
 {
 	struct qemu_opts *q = ctx;
 	struct pw_config *c = q->c;
@@ -43,32 +43,32 @@ static bool qemu_opt(void *ctx, const char *key, const char *val)
 	if (!strcmp(key, "id"))
 		return true; /* QEMU's netdev id: nothing to do with the wire */
 	if (!strcmp(key, "udp"))
-		return flag(key, val, &q->l.udp);
+		return flag(key, val, &q->l.udp, e);
 	if (!strcmp(key, "ipv6"))
-		return flag(key, val, &q->l.ipv6);
+		return flag(key, val, &q->l.ipv6, e);
 	if (!strcmp(key, "cookie64")) {
 		q->has_cookie64 = true;
-		return flag(key, val, &q->cookie64_value);
+		return flag(key, val, &q->cookie64_value, e);
 	}
 	if (!strcmp(key, "counter"))
-		return flag(key, val, &q->l.counter);
+		return flag(key, val, &q->l.counter, e);
 	if (!strcmp(key, "pincounter"))
-		return flag(key, val, &q->pincounter);
+		return flag(key, val, &q->pincounter, e);
 	if (!val) {
-		pw_error("--qemu: %s needs a value (%s=...)", key, key);
+		pw_err_set(e, "--qemu: %s needs a value (%s=...)", key, key);
 		return false;
 	}
-	if (pw_legacy_common_key(c, &q->l, key, val, &ok))
+	if (pw_legacy_common_key(c, &q->l, key, val, &ok, e))
 		return ok;
 	if (!strcmp(key, "txsession")) {
 		q->l.has_tx = true;
 		c->set |= PW_SET_PEER_SESSION;
-		return pw_parse_session(key, val, &c->session.peer_session_id);
+		return pw_parse_session(key, val, &c->session.peer_session_id, e);
 	}
 	if (!strcmp(key, "rxsession")) {
 		q->l.has_rx = true;
 		c->set |= PW_SET_SESSION;
-		return pw_parse_session(key, val, &c->session.session_id);
+		return pw_parse_session(key, val, &c->session.session_id, e);
 	}
 	if (!strcmp(key, "txcookie"))
 		return q->l.txcookie = val, true;
@@ -77,30 +77,31 @@ static bool qemu_opt(void *ctx, const char *key, const char *val)
 	if (!strcmp(key, "offset")) {
 		uint32_t n;
 
-		if (!pw_parse_u32(key, val, 0, PW_OFFSET_MAX, &n))
+		if (!pw_parse_u32(key, val, 0, PW_OFFSET_MAX, &n, e))
 			return false;
 		c->session.offset = c->session.peer_offset = (uint16_t)n;
 		return true;
 	}
-	pw_error("--qemu: unknown option '%s'", key);
+	pw_err_set(e, "--qemu: unknown option '%s'", key);
 	return false;
 }
 
-bool pw_qemu_parse(struct pw_config *c, const char *spec)
+bool pw_qemu_parse(struct pw_config *c, const char *spec, struct pw_err *e)
 {
 	struct qemu_opts q = { .l = { .names = &qemu_names }, .c = c };
 
-	if (!pw_kv_each("--qemu", spec, q.l.buf, qemu_opt, &q))
+	if (!pw_kv_each("--qemu", spec, q.l.buf, qemu_opt, &q, e))
 		return false;
 	/* QEMU tests `has_cookie64 || cookie64`: given at all means 64 bits. */
 	if (q.has_cookie64 && !q.cookie64_value)
-		pw_warn("--qemu: cookie64=off still selects 64-bit cookies in QEMU "
-			"(it tests whether cookie64 was given); pwire does the same. "
-			"Omit cookie64 for 32-bit cookies");
+		pw_err_warn(e, "--qemu: cookie64=off still selects 64-bit cookies in QEMU "
+			       "(it tests whether cookie64 was given); pwire does the same. "
+			       "Omit cookie64 for 32-bit cookies");
 	q.l.cookie64 = q.has_cookie64;
 	if (q.pincounter && !q.l.counter)
-		pw_warn("--qemu: pincounter=on without counter=on puts no counter on the wire "
-			"in QEMU; pwire does the same. Use counter=on,pincounter=on");
+		pw_err_warn(e,
+			    "--qemu: pincounter=on without counter=on puts no counter on the wire "
+			    "in QEMU; pwire does the same. Use counter=on,pincounter=on");
 	q.l.pin_counter = q.pincounter;
-	return pw_legacy_apply(c, &q.l);
+	return pw_legacy_apply(c, &q.l, e);
 }

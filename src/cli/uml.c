@@ -22,54 +22,54 @@ struct uml_opts {
 };
 
 /* UML reads its switches as integers: any value > 0 is on. */
-static bool uml_int_flag(const char *key, const char *val, bool *out)
+static bool uml_int_flag(const char *key, const char *val, bool *out, struct pw_err *e)
 {
 	uint32_t n;
 
-	if (!pw_parse_u32(key, val, 0, UINT32_MAX, &n))
+	if (!pw_parse_u32(key, val, 0, UINT32_MAX, &n, e))
 		return false;
 	*out = n > 0;
 	return true;
 }
 
-static bool uml_opt(void *ctx, const char *key, const char *val)
+static bool uml_opt(void *ctx, const char *key, const char *val, struct pw_err *e)
 {
 	struct uml_opts *u = ctx;
 	struct pw_config *c = u->c;
 	bool ok;
 
 	if (!val) {
-		pw_error("--uml: %s needs a value (%s=...)", key, key);
+		pw_err_set(e, "--uml: %s needs a value (%s=...)", key, key);
 		return false;
 	}
 	if (!strcmp(key, "transport")) {
 		if (strcmp(val, "l2tpv3")) {
-			pw_error("--uml: transport=%s is not l2tpv3", val);
+			pw_err_set(e, "--uml: transport=%s is not l2tpv3", val);
 			return false;
 		}
 		return true;
 	}
-	if (pw_legacy_common_key(c, &u->l, key, val, &ok))
+	if (pw_legacy_common_key(c, &u->l, key, val, &ok, e))
 		return ok;
 	if (!strcmp(key, "udp"))
-		return uml_int_flag(key, val, &u->l.udp);
+		return uml_int_flag(key, val, &u->l.udp, e);
 	if (!strcmp(key, "v6"))
-		return uml_int_flag(key, val, &u->l.ipv6);
+		return uml_int_flag(key, val, &u->l.ipv6, e);
 	if (!strcmp(key, "cookie64"))
-		return uml_int_flag(key, val, &u->l.cookie64);
+		return uml_int_flag(key, val, &u->l.cookie64, e);
 	if (!strcmp(key, "counter"))
-		return uml_int_flag(key, val, &u->l.counter);
+		return uml_int_flag(key, val, &u->l.counter, e);
 	if (!strcmp(key, "pin_counter"))
-		return uml_int_flag(key, val, &u->l.pin_counter);
+		return uml_int_flag(key, val, &u->l.pin_counter, e);
 	if (!strcmp(key, "tx_session")) {
 		u->l.has_tx = true;
 		c->set |= PW_SET_PEER_SESSION;
-		return pw_parse_session(key, val, &c->session.peer_session_id);
+		return pw_parse_session(key, val, &c->session.peer_session_id, e);
 	}
 	if (!strcmp(key, "rx_session")) {
 		u->l.has_rx = true;
 		c->set |= PW_SET_SESSION;
-		return pw_parse_session(key, val, &c->session.session_id);
+		return pw_parse_session(key, val, &c->session.session_id, e);
 	}
 	if (!strcmp(key, "tx_cookie"))
 		return u->l.txcookie = val, true;
@@ -77,27 +77,30 @@ static bool uml_opt(void *ctx, const char *key, const char *val)
 		return u->l.rxcookie = val, true;
 	if (!strcmp(key, "mac")) {
 		c->tap.has_mac = true;
-		return pw_parse_mac(key, val, c->tap.mac);
+		return pw_parse_mac(key, val, c->tap.mac, e);
 	}
 	if (!strcmp(key, "mtu")) {
 		c->set |= PW_SET_MTU;
-		return pw_parse_u32(key, val, 1, 65535, &c->tap.mtu);
+		return pw_parse_u32(key, val, 1, 65535, &c->tap.mtu, e);
 	}
 	if (!strcmp(key, "depth") || !strcmp(key, "gro") || !strcmp(key, "vec")) {
-		pw_warn("--uml: %s=%s tunes UML's own queues; pwire ignores it", key, val);
+		pw_err_warn(e, "--uml: %s=%s tunes UML's own queues; pwire ignores it", key, val);
 		return true;
 	}
 	if (!strcmp(key, "rxcookie") || !strcmp(key, "txcookie") || !strcmp(key, "rxsession") ||
 	    !strcmp(key, "txsession") || !strcmp(key, "ipv6") || !strcmp(key, "pincounter")) {
-		pw_error("--uml: unknown option '%s' (that is QEMU's spelling: use --qemu, or UML's "
-			 "rx_session/tx_session/rx_cookie/tx_cookie/v6/pin_counter)", key);
+		pw_err_set(
+		    e,
+		    "--uml: unknown option '%s' (that is QEMU's spelling: use --qemu, or UML's "
+		    "rx_session/tx_session/rx_cookie/tx_cookie/v6/pin_counter)",
+		    key);
 		return false;
 	}
-	pw_error("--uml: unknown option '%s'", key);
+	pw_err_set(e, "--uml: unknown option '%s'", key);
 	return false;
 }
 
-bool pw_uml_parse(struct pw_config *c, const char *spec)
+bool pw_uml_parse(struct pw_config *c, const char *spec, struct pw_err *e)
 {
 	struct uml_opts u = { .l = { .names = &uml_names }, .c = c };
 	const char *colon = strchr(spec, ':'), *eq = strchr(spec, '=');
@@ -105,7 +108,7 @@ bool pw_uml_parse(struct pw_config *c, const char *spec)
 	/* Accept a whole `vec0:transport=...` as pasted from a UML command line. */
 	if (!strncmp(spec, "vec", 3) && colon && (!eq || colon < eq))
 		spec = colon + 1;
-	if (!pw_kv_each("--uml", spec, u.l.buf, uml_opt, &u))
+	if (!pw_kv_each("--uml", spec, u.l.buf, uml_opt, &u, e))
 		return false;
-	return pw_legacy_apply(c, &u.l);
+	return pw_legacy_apply(c, &u.l, e);
 }

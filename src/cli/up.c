@@ -112,18 +112,19 @@ static void print_up_usage(FILE *f)
 	fprintf(f, up_usage, presets);
 }
 
-/* Parse the whole command line of `up`; nothing is created here. */
-static bool up_parse(struct pw_config *c, int argc, char **argv)
+/* Parse the whole command line of `up`; nothing is created here, nothing
+ * printed: errors and warnings go to e. */
+static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *e)
 {
 	if (argc < 2 || argv[1][0] == '-') {
-		pw_error("up: missing DEV (the TAP device name)");
+		pw_err_set(e, "up: missing DEV (the TAP device name)");
 		return false;
 	}
 	if (strlen(argv[1]) >= sizeof(c->tap.name)) {
 		char shown[4 * PW_TEXT_NAME_MAX];
 
-		pw_error("up: device name '%s' is longer than %zu characters",
-			 pw_text_name(argv[1], shown, sizeof(shown)), sizeof(c->tap.name) - 1);
+		pw_err_set(e, "up: device name '%s' is longer than %zu characters",
+			   pw_text_name(argv[1], shown, sizeof(shown)), sizeof(c->tap.name) - 1);
 		return false;
 	}
 	strcpy(c->tap.name, argv[1]);
@@ -136,28 +137,28 @@ static bool up_parse(struct pw_config *c, int argc, char **argv)
 			bool ok;
 
 			if (i + 1 >= argc) {
-				pw_error("%s needs an option list", argv[i]);
+				pw_err_set(e, "%s needs an option list", argv[i]);
 				return false;
 			}
-			ok = argv[i][2] == 'q'	 ? pw_qemu_parse(c, argv[i + 1]) :
-			     argv[i][2] == 'u'	 ? pw_uml_parse(c, argv[i + 1]) :
-						   pw_impair_parse(c, argv[i + 1]);
+			ok = argv[i][2] == 'q'	 ? pw_qemu_parse(c, argv[i + 1], e) :
+			     argv[i][2] == 'u'	 ? pw_uml_parse(c, argv[i + 1], e) :
+						   pw_impair_parse(c, argv[i + 1], e);
 			if (!ok)
 				return false;
 			i++;
 		} else if (argv[i][0] == '-') {
-			pw_error("up: unknown option '%s'", argv[i]);
+			pw_err_set(e, "up: unknown option '%s'", argv[i]);
 			return false;
 		} else {
 			/* A word and its value; a value may start with '-'. */
 			int n = i + 1 < argc ? 2 : 1;
 
-			if (!pw_words_parse(c, n, argv + i))
+			if (!pw_words_parse(c, n, argv + i, e))
 				return false;
 			i += n - 1;
 		}
 	}
-	return pw_config_finish(c);
+	return pw_config_finish(c, e);
 }
 
 enum { PW_DROP_LOG_SECONDS = 1 };
@@ -408,10 +409,11 @@ static int run(const struct pw_config *c, struct queue *qs, int wake, int sfd, i
 int pw_cmd_up(int argc, char **argv)
 {
 	struct pw_config c;
+	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	struct queue *qs = NULL;
 	int sfd = -1, tfd = -1, stop_fd = -1, fail_fd = -1, wake = -1, rc = PW_EXIT_FAIL;
-	bool as_root = false;
+	bool parsed, as_root = false;
 	unsigned opened = 0;
 	char a[64];
 
@@ -422,7 +424,10 @@ int pw_cmd_up(int argc, char **argv)
 		}
 	}
 	pw_config_init(&c);
-	if (!up_parse(&c, argc, argv))
+	pw_err_init(&err);
+	parsed = up_parse(&c, argc, argv, &err);
+	pw_err_print(stderr, &err);
+	if (!parsed)
 		return PW_EXIT_USAGE;
 	/* `user NAME` is checked with the rest; the default is needed only
 	 * where there is something to drop. */

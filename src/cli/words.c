@@ -13,72 +13,72 @@
 struct word {
 	const char *name;
 	const char *alias;
-	bool (*set)(struct pw_config *c, const char *word, const char *val);
+	bool (*set)(struct pw_config *c, const char *word, const char *val, struct pw_err *e);
 };
 
-static bool set_encap(struct pw_config *c, const char *w, const char *v)
+static bool set_encap(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	if (!strcmp(v, "udp"))
 		c->session.encap = PW_ENCAP_UDP;
 	else if (!strcmp(v, "ip"))
 		c->session.encap = PW_ENCAP_IP;
 	else {
-		pw_error("bad value for %s: '%s' (expected udp or ip)", w, v);
+		pw_err_set(e, "bad value for %s: '%s' (expected udp or ip)", w, v);
 		return false;
 	}
 	c->set |= PW_SET_ENCAP;
 	return true;
 }
 
-static bool set_local(struct pw_config *c, const char *w, const char *v)
+static bool set_local(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_LOCAL;
-	return pw_parse_addr(w, v, &c->xport.local);
+	return pw_parse_addr(w, v, &c->xport.local, e);
 }
 
-static bool set_remote(struct pw_config *c, const char *w, const char *v)
+static bool set_remote(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_REMOTE;
-	return pw_parse_addr(w, v, &c->xport.remote);
+	return pw_parse_addr(w, v, &c->xport.remote, e);
 }
 
-static bool set_sport(struct pw_config *c, const char *w, const char *v)
+static bool set_sport(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_SPORT;
-	return pw_parse_port(w, v, &c->sport);
+	return pw_parse_port(w, v, &c->sport, e);
 }
 
-static bool set_dport(struct pw_config *c, const char *w, const char *v)
+static bool set_dport(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_DPORT;
-	return pw_parse_port(w, v, &c->dport);
+	return pw_parse_port(w, v, &c->dport, e);
 }
 
-static bool set_session(struct pw_config *c, const char *w, const char *v)
+static bool set_session(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_SESSION;
-	return pw_parse_session(w, v, &c->session.session_id);
+	return pw_parse_session(w, v, &c->session.session_id, e);
 }
 
-static bool set_peer_session(struct pw_config *c, const char *w, const char *v)
+static bool set_peer_session(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_PEER_SESSION;
-	return pw_parse_session(w, v, &c->session.peer_session_id);
+	return pw_parse_session(w, v, &c->session.peer_session_id, e);
 }
 
-static bool set_cookie(struct pw_config *c, const char *w, const char *v)
+static bool set_cookie(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_COOKIE;
-	return pw_parse_cookie_hex(w, v, &c->session.cookie);
+	return pw_parse_cookie_hex(w, v, &c->session.cookie, e);
 }
 
-static bool set_peer_cookie(struct pw_config *c, const char *w, const char *v)
+static bool set_peer_cookie(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_PEER_COOKIE;
-	return pw_parse_cookie_hex(w, v, &c->session.peer_cookie);
+	return pw_parse_cookie_hex(w, v, &c->session.peer_cookie, e);
 }
 
-static bool set_l2spec(struct pw_config *c, const char *w, const char *v)
+static bool set_l2spec(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	if (!strcmp(v, "none"))
 		c->session.l2spec = PW_L2SPEC_NONE;
@@ -87,14 +87,14 @@ static bool set_l2spec(struct pw_config *c, const char *w, const char *v)
 	else if (!strcmp(v, "counter32"))
 		c->session.l2spec = PW_L2SPEC_COUNTER32;
 	else {
-		pw_error("bad value for %s: '%s' (expected none, default or counter32)", w, v);
+		pw_err_set(e, "bad value for %s: '%s' (expected none, default or counter32)", w, v);
 		return false;
 	}
 	c->set |= PW_SET_L2SPEC;
 	return true;
 }
 
-static bool set_seq(struct pw_config *c, const char *w, const char *v)
+static bool set_seq(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	static const char *const names[] = { "none", "send", "recv", "both" };
 
@@ -105,63 +105,63 @@ static bool set_seq(struct pw_config *c, const char *w, const char *v)
 			return true;
 		}
 	}
-	pw_error("bad value for %s: '%s' (expected none, send, recv or both)", w, v);
+	pw_err_set(e, "bad value for %s: '%s' (expected none, send, recv or both)", w, v);
 	return false;
 }
 
-static bool set_offset(struct pw_config *c, const char *w, const char *v)
+static bool set_offset(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	uint32_t n;
 
-	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n))
+	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n, e))
 		return false;
 	c->session.offset = (uint16_t)n;
 	return true;
 }
 
-static bool set_peer_offset(struct pw_config *c, const char *w, const char *v)
+static bool set_peer_offset(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	uint32_t n;
 
-	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n))
+	if (!pw_parse_u32(w, v, 0, PW_OFFSET_MAX, &n, e))
 		return false;
 	c->session.peer_offset = (uint16_t)n;
 	return true;
 }
 
-static bool set_mtu(struct pw_config *c, const char *w, const char *v)
+static bool set_mtu(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_MTU;
-	return pw_parse_u32(w, v, 1, 65535, &c->tap.mtu);
+	return pw_parse_u32(w, v, 1, 65535, &c->tap.mtu, e);
 }
 
-static bool set_queues(struct pw_config *c, const char *w, const char *v)
+static bool set_queues(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
-	return pw_parse_u32(w, v, 1, PW_QUEUES_MAX, &c->tap.queues);
+	return pw_parse_u32(w, v, 1, PW_QUEUES_MAX, &c->tap.queues, e);
 }
 
-static bool set_busy_poll(struct pw_config *c, const char *w, const char *v)
+static bool set_busy_poll(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
-	return pw_parse_u32(w, v, 0, PW_BUSY_POLL_MAX, &c->busy_poll_us);
+	return pw_parse_u32(w, v, 0, PW_BUSY_POLL_MAX, &c->busy_poll_us, e);
 }
 
-static bool set_io_uring(struct pw_config *c, const char *w, const char *v)
+static bool set_io_uring(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	if (!strcmp(v, "on") || !strcmp(v, "off")) {
 		c->tap.io_uring = v[1] == 'n';
 		return true;
 	}
-	pw_error("bad value for %s: '%s' (expected on or off)", w, v);
+	pw_err_set(e, "bad value for %s: '%s' (expected on or off)", w, v);
 	return false;
 }
 
-static bool set_mac(struct pw_config *c, const char *w, const char *v)
+static bool set_mac(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->tap.has_mac = true;
-	return pw_parse_mac(w, v, c->tap.mac);
+	return pw_parse_mac(w, v, c->tap.mac, e);
 }
 
-static bool set_peer(struct pw_config *c, const char *w, const char *v)
+static bool set_peer(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	static const char *const names[] = { [PW_PEER_LINUX] = "linux", [PW_PEER_QEMU] = "qemu",
 					     [PW_PEER_UML] = "uml", [PW_PEER_CISCO] = "cisco" };
@@ -172,17 +172,17 @@ static bool set_peer(struct pw_config *c, const char *w, const char *v)
 			return true;
 		}
 	}
-	pw_error("bad value for %s: '%s' (expected linux, qemu, uml or cisco)", w, v);
+	pw_err_set(e, "bad value for %s: '%s' (expected linux, qemu, uml or cisco)", w, v);
 	return false;
 }
 
 /* Who pwire runs as once everything is open; looked up (and refused when
  * unknown) by `pwire up` (privs.c), not here: the parsers read no files. */
-static bool set_user(struct pw_config *c, const char *w, const char *v)
+static bool set_user(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	if (!v[0] || strlen(v) >= sizeof(c->user)) {
-		pw_error("bad value for %s: '%s' (expected a user name of 1..%zu characters)", w,
-			 v, sizeof(c->user) - 1);
+		pw_err_set(e, "bad value for %s: '%s' (expected a user name of 1..%zu characters)",
+			   w, v, sizeof(c->user) - 1);
 		return false;
 	}
 	strcpy(c->user, v);
@@ -191,12 +191,12 @@ static bool set_user(struct pw_config *c, const char *w, const char *v)
 
 /* Tunnel ids are bookkeeping of the control plane; a static pseudowire never
  * puts them on the wire. Checked as iproute2 checks them, then ignored. */
-static bool set_tunnel_id(struct pw_config *c, const char *w, const char *v)
+static bool set_tunnel_id(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	uint32_t id;
 
 	(void)c;
-	return pw_parse_u32(w, v, 1, UINT32_MAX, &id);
+	return pw_parse_u32(w, v, 1, UINT32_MAX, &id, e);
 }
 
 static const struct word words[] = {
@@ -224,7 +224,7 @@ static const struct word words[] = {
 	{ "user", NULL, set_user },
 };
 
-bool pw_words_parse(struct pw_config *c, int argc, char *const *argv)
+bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e)
 {
 	for (int i = 0; i < argc; i += 2) {
 		const struct word *w = NULL;
@@ -234,14 +234,14 @@ bool pw_words_parse(struct pw_config *c, int argc, char *const *argv)
 			    (words[k].alias && !strcmp(argv[i], words[k].alias)))
 				w = &words[k];
 		if (!w) {
-			pw_error("unknown word '%s' (see pwire up --help)", argv[i]);
+			pw_err_set(e, "unknown word '%s' (see pwire up --help)", argv[i]);
 			return false;
 		}
 		if (i + 1 >= argc) {
-			pw_error("%s needs a value", argv[i]);
+			pw_err_set(e, "%s needs a value", argv[i]);
 			return false;
 		}
-		if (!w->set(c, argv[i], argv[i + 1]))
+		if (!w->set(c, argv[i], argv[i + 1], e))
 			return false;
 	}
 	return true;

@@ -8,7 +8,7 @@
  * session id, the full header length, the cookie, the sequence number.
  * Every drop is counted under exactly one reason.
  */
-#include "codec.h"
+#include "core/codec.h"
 
 static uint32_t seq_mask(enum pw_l2spec l2spec)
 {

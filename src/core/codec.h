@@ -9,28 +9,10 @@
 #ifndef PWIRE_CORE_CODEC_H
 #define PWIRE_CORE_CODEC_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#include "session.h"
-
-/*
- * One packet in a burst. `buf`/`cap` is the buffer: pwire's own (allocated at
- * open time, sized from the MTU) or lent by a vNIC backend (guest memory, a
- * packet ring slot; `priv` is the backend's). `data`/`len` is the content.
- * Encap never moves or copies the frame: it writes the header into `hdr`, and
- * transports send [hdr][data] as two iovecs, so lent buffers need no headroom.
- */
-struct pw_pkt {
-	uint8_t *buf;
-	uint32_t cap;
-	uint8_t *data;
-	uint32_t len;
-	uint16_t hdr_len;
-	bool truncated; /* set by the transport: the datagram did not fit (MSG_TRUNC) */
-	void *priv;
-	uint8_t hdr[PW_HDR_MAX];
-};
+#include "core/pkt.h"
+#include "core/session.h"
 
 /* Why a received datagram was dropped; PW_RX_OK when it carries a frame. */
 enum pw_rx_verdict {
@@ -43,14 +25,6 @@ enum pw_rx_verdict {
 	PW_RX_BAD_COOKIE,
 	PW_RX_NO_SEQ,
 	PW_RX_OOS,
-};
-
-/* A tunnel is the set of sessions that share one socket. */
-struct pw_tunnel {
-	enum pw_encap encap;
-	struct pw_session *sessions;
-	unsigned n_sessions;
-	struct pw_tunnel_stats stats;
 };
 
 /* Write each packet's header into pkt->hdr. Counts nothing: what is sent is
@@ -72,8 +46,5 @@ enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *pkt, struct pw_s
  */
 unsigned pw_decap_burst(struct pw_tunnel *t, struct pw_pkt **pkts, unsigned n,
 			struct pw_session **sess);
-
-/* The session with this local id, or NULL. */
-struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id);
 
 #endif

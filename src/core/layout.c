@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * layout.c: the header layout as a pure function of a session's parameters,
- * and the counter name tables. Nothing here touches a packet.
+ * and a live session made from them. Nothing here touches a packet.
  */
-#include "session.h"
-
-#define PW_COUNTER_ENTRY(type, name) { #name, offsetof(struct type, name) },
+#include "core/session.h"
 
 struct pw_layout pw_layout_of(enum pw_encap encap, unsigned cookie_len, enum pw_l2spec l2spec,
 			      unsigned pad_len)
@@ -43,13 +41,3 @@ void pw_session_init(struct pw_session *s, const struct pw_session_cfg *cfg)
 	 * numbering starts at 0 like the kernel's ns. */
 	s->tx_seq = cfg->l2spec == PW_L2SPEC_COUNTER32 ? 1 : 0;
 }
-
-#define PW_SESSION_ENTRY(name) PW_COUNTER_ENTRY(pw_session_stats, name)
-#define PW_TUNNEL_ENTRY(name) PW_COUNTER_ENTRY(pw_tunnel_stats, name)
-
-const struct pw_counter_name pw_session_counter_names[] = { PW_SESSION_COUNTERS(PW_SESSION_ENTRY) };
-const size_t pw_session_counter_count =
-	sizeof(pw_session_counter_names) / sizeof(pw_session_counter_names[0]);
-const struct pw_counter_name pw_tunnel_counter_names[] = { PW_TUNNEL_COUNTERS(PW_TUNNEL_ENTRY) };
-const size_t pw_tunnel_counter_count =
-	sizeof(pw_tunnel_counter_names) / sizeof(pw_tunnel_counter_names[0]);

@@ -4,8 +4,10 @@
  *
  * A session's configuration (ids, cookies, sublayer mode, sequencing,
  * offsets), the header layout derived from it, its sequence state and its
- * per-reason counters. No system calls and no allocation: the transports in
- * xport/ and the parsers in cli/ fill and use these structures.
+ * per-reason counters (stats.h); a tunnel, the sessions that share one
+ * socket, and the lookup of a session by its id. No system calls and no
+ * allocation: the transports in xport/ and the parsers in cli/ fill and use
+ * these structures.
  */
 #ifndef PWIRE_CORE_SESSION_H
 #define PWIRE_CORE_SESSION_H
@@ -14,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire.h"
+#include "core/stats.h"
+#include "core/wire.h"
 
 enum pw_encap {
 	PW_ENCAP_UDP, /* RFC 3931 §4.1.2.2, iproute2's default */
@@ -72,50 +75,6 @@ struct pw_layout pw_layout_of(enum pw_encap encap, unsigned cookie_len, enum pw_
 struct pw_layout pw_layout_tx(const struct pw_session_cfg *cfg);
 struct pw_layout pw_layout_rx(const struct pw_session_cfg *cfg);
 
-/*
- * Counters. Names are the kernel's (l2tp_stats) where one exists. Every
- * receive drop has exactly one reason. X-macro so that the struct, the names
- * and the printers can never disagree.
- */
-#define PW_SESSION_COUNTERS(X)                                                                     \
-	X(tx_packets)                                                                              \
-	X(tx_bytes)           /* Ethernet frame bytes, headers not counted */                      \
-	X(rx_packets)                                                                              \
-	X(rx_bytes)                                                                                \
-	X(rx_cookie_discards) /* cookie does not match peer_cookie */                              \
-	X(rx_seq_discards)    /* seq recv: packet carries no sequence number */                    \
-	X(rx_oos_packets)     /* seq recv: sequence number behind the expected one */
-
-/* Drops before a session is known, and socket-level events. */
-#define PW_TUNNEL_COUNTERS(X)                                                                      \
-	X(rx_truncated)     /* datagram longer than the buffer (MSG_TRUNC) */                      \
-	X(rx_short)         /* shorter than the header (and Ethernet header) it must carry */     \
-	X(rx_bad_source)    /* not from the configured remote address/port */                      \
-	X(rx_bad_version)   /* UDP: version nibble is not 3 */                                     \
-	X(rx_control)       /* T bit set, or IP session id 0: control message */                   \
-	X(rx_bad_session)   /* no session with this id */                                          \
-	X(rx_socket_errors) /* recv reported an error (ICMP) */                                    \
-	X(rx_sockbuf_drops) /* dropped by the kernel, our receive buffer full (a GSO train: 1) */ \
-	X(tx_errors)        /* send refused by the kernel (ICMP, no route): packet dropped */     \
-	X(tx_eagain)        /* socket full: batch kept, waited for POLLOUT */
-
-#define PW_COUNTER_FIELD(name) uint64_t name;
-struct pw_session_stats {
-	PW_SESSION_COUNTERS(PW_COUNTER_FIELD)
-};
-struct pw_tunnel_stats {
-	PW_TUNNEL_COUNTERS(PW_COUNTER_FIELD)
-};
-
-struct pw_counter_name {
-	const char *name;
-	size_t offset;
-};
-extern const struct pw_counter_name pw_session_counter_names[];
-extern const size_t pw_session_counter_count;
-extern const struct pw_counter_name pw_tunnel_counter_names[];
-extern const size_t pw_tunnel_counter_count;
-
 /* A live session: configuration, derived layouts, sequence state, counters. */
 struct pw_session {
 	struct pw_session_cfg cfg;
@@ -130,5 +89,17 @@ struct pw_session {
 
 /* Fill a live session from its configuration (layouts, seq start). */
 void pw_session_init(struct pw_session *s, const struct pw_session_cfg *cfg);
+
+/* A tunnel is the set of sessions that share one socket, and the counters
+ * of what arrives on it before a session is known. */
+struct pw_tunnel {
+	enum pw_encap encap;
+	struct pw_session *sessions;
+	unsigned n_sessions;
+	struct pw_tunnel_stats stats;
+};
+
+/* The session with this local id, or NULL. */
+struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id);
 
 #endif

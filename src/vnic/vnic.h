@@ -12,13 +12,15 @@
 
 #include <stdint.h>
 
-#include "core/codec.h"
+#include "core/pkt.h"
+#include "core/stats.h"
 
+/* Counters (core/stats.h): every one a drop. */
 #define PW_VNIC_COUNTERS(X)                                                                        \
-	X(rx_too_big) /* guest frames dropped: longer than frame_max (MTU) */                    \
-	X(rx_short)   /* guest frames dropped: shorter than an Ethernet header */                \
-	X(rx_bad_offload) /* guest frames dropped: offload metadata that does not fit the frame */ \
-	X(tx_errors)  /* frames the backend refused */
+	X(rx_too_big, PW_DROP)     /* guest frames dropped: longer than frame_max (MTU) */         \
+	X(rx_short, PW_DROP)       /* guest frames dropped: shorter than an Ethernet header */     \
+	X(rx_bad_offload, PW_DROP) /* guest frames dropped: offload metadata that does not fit */  \
+	X(tx_errors, PW_DROP)      /* frames the backend refused */
 
 struct pw_vnic_stats {
 	PW_VNIC_COUNTERS(PW_COUNTER_FIELD)

@@ -17,7 +17,7 @@
 
 #include "xport/impair.h"
 
-#define PW_IMPAIR_ENTRY(name) { #name, offsetof(struct pw_impair_stats, name) },
+#define PW_IMPAIR_ENTRY(name, kind) PW_COUNTER_ENTRY(pw_impair_stats, name, kind)
 const struct pw_counter_name pw_impair_counter_names[] = { PW_IMPAIR_COUNTERS(PW_IMPAIR_ENTRY) };
 const size_t pw_impair_counter_count =
 	sizeof(pw_impair_counter_names) / sizeof(pw_impair_counter_names[0]);

@@ -10,12 +10,14 @@
 
 #include "xport/xport.h"
 
+/* Counters (core/stats.h). Only a datagram dropped here is lost here: a
+ * corrupted or truncated one is counted again by whatever drops it later. */
 #define PW_IMPAIR_COUNTERS(X)                                                                      \
-	X(impair_dropped)                                                                          \
-	X(impair_duplicated)                                                                       \
-	X(impair_reordered)                                                                        \
-	X(impair_corrupted)                                                                        \
-	X(impair_truncated)
+	X(impair_dropped, PW_DROP)                                                                 \
+	X(impair_duplicated, PW_COUNT)                                                             \
+	X(impair_reordered, PW_COUNT)                                                              \
+	X(impair_corrupted, PW_COUNT)                                                              \
+	X(impair_truncated, PW_COUNT)
 
 struct pw_impair_stats {
 	PW_IMPAIR_COUNTERS(PW_COUNTER_FIELD)

@@ -20,9 +20,13 @@ static size_t n_vecs;
 
 static void parse(const char *kind, const char *spec, struct pw_config *c)
 {
+	struct pw_err e;
+
 	pw_config_init(c);
-	assert_true(!strcmp(kind, "uml") ? pw_uml_parse(c, spec) : pw_qemu_parse(c, spec));
-	assert_true(pw_config_finish(c));
+	pw_err_init(&e);
+	if (!(!strcmp(kind, "uml") ? pw_uml_parse(c, spec, &e) : pw_qemu_parse(c, spec, &e)) ||
+	    !pw_config_finish(c, &e))
+		fail_msg("--%s '%s': %s", kind, spec, pw_err_msg(&e));
 }
 
 static void test_sender_spelling_encodes_capture(void **state)
