@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/gso.h"
+#include "core/inet.h"
 #include "core/wire.h"
 #include "fuzz.h"
 
@@ -27,16 +28,19 @@ static uint32_t payload_len;
  * its payload, read from f itself, to payloads. */
 static void took(const struct pw_gro *g, const uint8_t *f, uint32_t len, uint32_t grew)
 {
-	uint32_t end = g->l3 + (g->v6 ? 40u + load_be16(f + g->l3 + 4) : load_be16(f + g->l3 + 2));
+	uint32_t end = g->l3 + (g->v6 ? PW_IPV6_HLEN + load_be16(f + g->l3 + PW_IPV6_PAYLOAD_LEN) :
+					load_be16(f + g->l3 + PW_IPV4_TOT_LEN));
 	uint64_t sum;
 
 	FUZZ_CHECK(end <= len && end > g->hdr_len && end - g->hdr_len == grew);
 	if (g->v6) {
-		sum = pw_csum_add(6 + end - g->l4, f + g->l3 + 8, 32);
+		sum = pw_csum_add(PW_IPPROTO_TCP + end - g->l4, f + g->l3 + PW_IPV6_SADDR,
+				  PW_IPV6_ADDRS_LEN);
 	} else {
-		FUZZ_CHECK(f[g->l3] == 0x45 && g->l4 == g->l3 + 20);
-		FUZZ_CHECK(pw_csum_fold(pw_csum_add(0, f + g->l3, 20)) == 0);
-		sum = pw_csum_add(6 + end - g->l4, f + g->l3 + 12, 8);
+		FUZZ_CHECK(f[g->l3] == PW_IPV4_PLAIN && g->l4 == g->l3 + PW_IPV4_HLEN_MIN);
+		FUZZ_CHECK(pw_csum_fold(pw_csum_add(0, f + g->l3, PW_IPV4_HLEN_MIN)) == 0);
+		sum = pw_csum_add(PW_IPPROTO_TCP + end - g->l4, f + g->l3 + PW_IPV4_SADDR,
+				  PW_IPV4_ADDRS_LEN);
 	}
 	FUZZ_CHECK(pw_csum_fold(pw_csum_add(sum, f + g->l4, end - g->l4)) == 0);
 	memcpy(payloads + payload_len, f + g->hdr_len, grew);

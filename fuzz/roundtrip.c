@@ -10,7 +10,7 @@
 #include "core/codec.h"
 #include "fuzz.h"
 
-enum { BURST = 64, FRAME = 14 + 255 };
+enum { BURST = 64, FRAME = PW_ETH_HLEN + 255 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

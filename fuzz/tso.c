@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/gso.h"
+#include "core/inet.h"
 #include "core/wire.h"
 #include "fuzz.h"
 
@@ -56,17 +57,19 @@ static void check_csum_field(const uint8_t *data, uint32_t size, const struct pw
 			     enum pw_gso_type type)
 {
 	uint8_t *f = malloc(size);
-	uint32_t l4_len = size - t->l4, at = t->l4 + (t->udp ? 6 : 16);
-	uint64_t sum = (t->udp ? 17 : 6) + l4_len;
+	uint16_t csum_offset = t->udp ? PW_UDP_CSUM : PW_TCP_CSUM;
+	uint32_t l4_len = size - t->l4, at = t->l4 + csum_offset;
+	uint64_t sum = (t->udp ? PW_IPPROTO_UDP : PW_IPPROTO_TCP) + l4_len;
 	struct pw_gso g = { .type = type, .gso_size = t->mss, .needs_csum = true,
-			    .csum_start = t->l4, .csum_offset = t->udp ? 6 : 16 };
+			    .csum_start = t->l4, .csum_offset = csum_offset };
 	struct pw_tso tf;
 
 	FUZZ_CHECK(f != NULL);
 	memcpy(f, data, size);
-	sum = t->v6 ? pw_csum_add(sum, f + t->l3 + 8, 32) : pw_csum_add(sum, f + t->l3 + 12, 8);
+	sum = t->v6 ? pw_csum_add(sum, f + t->l3 + PW_IPV6_SADDR, PW_IPV6_ADDRS_LEN) :
+		      pw_csum_add(sum, f + t->l3 + PW_IPV4_SADDR, PW_IPV4_ADDRS_LEN);
 	if (t->udp)
-		store_be16(f + t->l4 + 4, (uint16_t)l4_len);
+		store_be16(f + t->l4 + PW_UDP_LEN, (uint16_t)l4_len);
 	store_be16(f + at, (uint16_t)~pw_csum_fold(sum));
 	FUZZ_CHECK(pw_tso_parse(&tf, f, size, &g) && tf.segments == t->segments);
 	for (uint32_t k = 0; k < t->segments; k++) {
@@ -99,27 +102,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(t.mss == g.gso_size && t.mss >= (t.udp ? PW_USO_SIZE_MIN : PW_TSO_MSS_MIN));
 	FUZZ_CHECK(t.segments >= 1 && t.segments <= (t.udp ? PW_USO_SEGS_MAX : PW_TSO_SEGS_MAX));
 	FUZZ_CHECK(size - t.hdr_len <= PW_GSO_IP_MAX);
-	FUZZ_CHECK(t.l3 == 14 || t.l3 == 18 || t.l3 == 22);
+	FUZZ_CHECK(t.l3 == PW_ETH_HLEN || t.l3 == PW_ETH_HLEN + PW_VLAN_HLEN ||
+		   t.l3 == PW_ETH_HLEN + 2 * PW_VLAN_HLEN);
 	FUZZ_CHECK(t.l3 < t.l4 && t.l4 < t.hdr_len && t.hdr_len < size);
 	FUZZ_CHECK(t.segments == (size - t.hdr_len + t.mss - 1) / t.mss);
 	for (uint32_t k = 0; k < t.segments; k++) {
 		uint32_t n = pw_tso_segment(&t, k, seg), l4_len = n - t.l4;
-		uint32_t proto = t.udp ? 17 : 6;
+		uint32_t proto = t.udp ? PW_IPPROTO_UDP : PW_IPPROTO_TCP;
 		uint64_t pseudo;
 
 		FUZZ_CHECK(n > t.hdr_len && n <= (uint32_t)t.hdr_len + t.mss);
 		FUZZ_CHECK(!memcmp(seg, data, t.l3)); /* the Ethernet header and tags */
 		if (t.v6) {
-			FUZZ_CHECK(load_be16(seg + t.l3 + 4) == n - t.l3 - 40);
-			pseudo = pw_csum_add(proto + l4_len, seg + t.l3 + 8, 32);
+			FUZZ_CHECK(load_be16(seg + t.l3 + PW_IPV6_PAYLOAD_LEN) ==
+				   n - t.l3 - PW_IPV6_HLEN);
+			pseudo = pw_csum_add(proto + l4_len, seg + t.l3 + PW_IPV6_SADDR,
+					     PW_IPV6_ADDRS_LEN);
 		} else {
-			FUZZ_CHECK(load_be16(seg + t.l3 + 2) == n - t.l3);
+			FUZZ_CHECK(load_be16(seg + t.l3 + PW_IPV4_TOT_LEN) == n - t.l3);
 			FUZZ_CHECK(pw_csum_fold(pw_csum_add(0, seg + t.l3, t.l4 - t.l3)) == 0);
-			pseudo = pw_csum_add(proto + l4_len, seg + t.l3 + 12, 8);
+			pseudo = pw_csum_add(proto + l4_len, seg + t.l3 + PW_IPV4_SADDR,
+					     PW_IPV4_ADDRS_LEN);
 		}
 		FUZZ_CHECK(pw_csum_fold(pw_csum_add(pseudo, seg + t.l4, l4_len)) == 0);
 		if (t.udp)
-			FUZZ_CHECK(load_be16(seg + t.l4 + 4) == l4_len);
+			FUZZ_CHECK(load_be16(seg + t.l4 + PW_UDP_LEN) == l4_len);
 		memcpy(joined + at, seg + t.hdr_len, n - t.hdr_len);
 		at += n - t.hdr_len;
 		if (k < SEGS && n <= SEG_MAX) {

@@ -13,29 +13,12 @@
 #include <string.h>
 
 #include "core/gso.h"
+#include "core/inet.h"
 #include "core/wire.h"
 
-enum {
-	ETH_TYPE_IPV4 = 0x0800,
-	ETH_TYPE_IPV6 = 0x86dd,
-	ETH_TYPE_VLAN = 0x8100, /* 802.1Q */
-	ETH_TYPE_QINQ = 0x88a8, /* 802.1ad service tag */
-	VLAN_HLEN = 4,
-	VLAN_TAGS_MAX = 2,
-	IPV6_HOP = 0,
-	IPV6_ROUTING = 43,
-	IPV6_DSTOPTS = 60,
-	IPV6_EXT_MAX = 4,
-	PROTO_TCP = 6,
-	PROTO_UDP = 17,
-	UDP_CSUM = 6,
-	TCP_HLEN_MIN = 20,
-	TCP_CSUM = 16,
-	TCP_FIN = 0x01,
-	TCP_PSH = 0x08,
-	TCP_ACK_BIT = 0x10,
-	TCP_CWR = 0x80,
-};
+/* IPv6 extension headers parse() walks past at most (hop-by-hop, routing,
+ * and destination options before and after it). */
+enum { IPV6_OPTS_MAX = 4 };
 
 /* Add with the carry out of bit 63 folded back in (ones' complement). */
 static uint64_t add_carry(uint64_t acc, uint64_t w)
@@ -137,7 +120,7 @@ struct hdrs {
 };
 
 /* The headers of a TCP (or, want PW_GSO_UDP, UDP) frame: Ethernet, up to
- * VLAN_TAGS_MAX tags, IPv4 (no fragment) or IPv6 with up to IPV6_EXT_MAX
+ * PW_VLAN_TAGS_MAX tags, IPv4 (no fragment) or IPv6 with up to IPV6_OPTS_MAX
  * hop-by-hop, routing or destination options headers (what the kernel's
  * ipv6_gso_pull_exthdrs() walks; a fragment header is never GSO), TCP/UDP,
  * all inside len. Untagged IPv4 costs what it always did: one failed
@@ -145,62 +128,65 @@ struct hdrs {
 static bool parse(const uint8_t *f, uint32_t len, enum pw_gso_type want, struct hdrs *h)
 {
 	uint32_t l3 = PW_ETH_HLEN, l4, hdr;
-	uint8_t proto = want == PW_GSO_UDP ? PROTO_UDP : PROTO_TCP;
+	uint8_t proto = want == PW_GSO_UDP ? PW_IPPROTO_UDP : PW_IPPROTO_TCP;
 	uint16_t type;
 	unsigned n;
 
 	if (len < PW_ETH_HLEN)
 		return false;
-	type = load_be16(f + 12);
-	for (n = 0; type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ; n++) {
-		if (n == VLAN_TAGS_MAX || len < l3 + VLAN_HLEN)
+	type = load_be16(f + PW_ETH_TYPE);
+	for (n = 0; type == PW_ETH_P_8021Q || type == PW_ETH_P_8021AD; n++) {
+		if (n == PW_VLAN_TAGS_MAX || len < l3 + PW_VLAN_HLEN)
 			return false;
-		type = load_be16(f + l3 + 2);
-		l3 += VLAN_HLEN;
+		type = load_be16(f + l3 + PW_VLAN_TYPE);
+		l3 += PW_VLAN_HLEN;
 	}
 	h->final_dst = true;
-	if (type == ETH_TYPE_IPV4 && want != PW_GSO_TCPV6) {
-		if (len < l3 + PW_IPV4_HLEN_MIN || (f[l3] >> 4) != 4 || f[l3 + 9] != proto)
+	if (type == PW_ETH_P_IPV4 && want != PW_GSO_TCPV6) {
+		if (len < l3 + PW_IPV4_HLEN_MIN || (f[l3] >> 4) != 4 ||
+		    f[l3 + PW_IPV4_PROTOCOL] != proto)
 			return false;
-		l4 = l3 + (f[l3] & 0x0f) * 4u;
-		if (l4 < l3 + PW_IPV4_HLEN_MIN || (load_be16(f + l3 + 6) & 0x3fff)) /* no fragments */
-			return false;
-	} else if (type == ETH_TYPE_IPV6 && want != PW_GSO_TCPV4) {
+		l4 = l3 + (f[l3] & PW_IPV4_IHL) * 4u;
+		if (l4 < l3 + PW_IPV4_HLEN_MIN ||
+		    (load_be16(f + l3 + PW_IPV4_FRAG_OFF) & (PW_IPV4_MF | PW_IPV4_FRAG_MASK)))
+			return false; /* a fragment */
+	} else if (type == PW_ETH_P_IPV6 && want != PW_GSO_TCPV4) {
 		uint8_t next;
 
 		if (len < l3 + PW_IPV6_HLEN || (f[l3] >> 4) != 6)
 			return false;
-		next = f[l3 + 6];
+		next = f[l3 + PW_IPV6_NEXTHDR];
 		l4 = l3 + PW_IPV6_HLEN;
 		/* RFC 8200 section 4.1: each at most once, destination
 		 * options twice; each a multiple of 8 bytes. */
 		for (n = 0; next != proto; n++) {
-			if (n == IPV6_EXT_MAX || len < l4 + 8 ||
-			    (next != IPV6_HOP && next != IPV6_ROUTING && next != IPV6_DSTOPTS))
+			if (n == IPV6_OPTS_MAX || len < l4 + PW_IPV6_OPT_MIN ||
+			    (next != PW_IPPROTO_HOPOPTS && next != PW_IPPROTO_ROUTING &&
+			     next != PW_IPPROTO_DSTOPTS))
 				return false;
-			if (next == IPV6_ROUTING && f[l4 + 3])
+			if (next == PW_IPPROTO_ROUTING && f[l4 + PW_IPV6_RT_SEGMENTS_LEFT])
 				h->final_dst = false;
-			next = f[l4];
-			l4 += (f[l4 + 1] + 1u) * 8;
+			next = f[l4 + PW_IPV6_OPT_NEXTHDR];
+			l4 += (f[l4 + PW_IPV6_OPT_LEN] + 1u) * PW_IPV6_OPT_MIN;
 		}
 	} else {
 		return false;
 	}
-	if (proto == PROTO_UDP) {
+	if (proto == PW_IPPROTO_UDP) {
 		hdr = l4 + PW_UDP_HLEN;
 		if (hdr > len)
 			return false;
 	} else {
-		if (len < l4 + TCP_HLEN_MIN)
+		if (len < l4 + PW_TCP_HLEN_MIN)
 			return false;
-		hdr = l4 + (f[l4 + 12] >> 4) * 4u;
-		if (hdr < l4 + TCP_HLEN_MIN || hdr > len)
+		hdr = l4 + (f[l4 + PW_TCP_DOFF] >> 4) * 4u;
+		if (hdr < l4 + PW_TCP_HLEN_MIN || hdr > len)
 			return false;
 	}
 	h->l3 = (uint16_t)l3;
 	h->l4 = (uint16_t)l4;
 	h->hdr = (uint16_t)hdr;
-	h->v6 = type == ETH_TYPE_IPV6;
+	h->v6 = type == PW_ETH_P_IPV6;
 	return true;
 }
 
@@ -208,7 +194,8 @@ static bool parse(const uint8_t *f, uint32_t len, enum pw_gso_type want, struct 
  * protocol, without the L4 length. */
 static uint64_t pseudo_addrs(const uint8_t *f, uint16_t l3, bool v6, uint8_t proto)
 {
-	return proto + (v6 ? pw_csum_add(0, f + l3 + 8, 32) : pw_csum_add(0, f + l3 + 12, 8));
+	return proto + (v6 ? pw_csum_add(0, f + l3 + PW_IPV6_SADDR, PW_IPV6_ADDRS_LEN) :
+			     pw_csum_add(0, f + l3 + PW_IPV4_SADDR, PW_IPV4_ADDRS_LEN));
 }
 
 bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct pw_gso *g)
@@ -229,9 +216,9 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct
 		return false;
 	*t = (struct pw_tso){ .frame = f, .len = len, .l3 = h.l3, .l4 = h.l4, .hdr_len = h.hdr,
 			      .v6 = h.v6, .udp = udp, .mss = g->gso_size, .segments = segs };
-	csum_at = h.l4 + (udp ? UDP_CSUM : TCP_CSUM);
+	csum_at = h.l4 + (udp ? PW_UDP_CSUM : PW_TCP_CSUM);
 	if (!g->needs_csum) {
-		t->pseudo = (uint32_t)pseudo_addrs(f, h.l3, h.v6, udp ? PROTO_UDP : PROTO_TCP);
+		t->pseudo = (uint32_t)pseudo_addrs(f, h.l3, h.v6, udp ? PW_IPPROTO_UDP : PW_IPPROTO_TCP);
 		return true;
 	}
 	if (g->csum_start != h.l4 || csum_at != (uint32_t)g->csum_start + g->csum_offset)
@@ -240,7 +227,7 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct
 	 * the pseudo-header sum of the whole super-frame; take its length
 	 * (TCP: the frame's; UDP: the header's length field) out again. */
 	t->pseudo = load_be16(f + csum_at) +
-		    (0xffffu - (udp ? load_be16(f + h.l4 + 4) : (uint16_t)(len - h.l4)));
+		    (0xffffu - (udp ? load_be16(f + h.l4 + PW_UDP_LEN) : (uint16_t)(len - h.l4)));
 	return true;
 }
 
@@ -257,31 +244,32 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 	 * even length) is summed once its fields are final. */
 	pay_sum = pw_csum_copy(0, out + t->hdr_len, t->frame + t->hdr_len + off, pay);
 	if (t->v6) {
-		store_be16(ip + 4, (uint16_t)(t->l4 - t->l3 - PW_IPV6_HLEN + l4_len));
+		store_be16(ip + PW_IPV6_PAYLOAD_LEN, (uint16_t)(t->l4 - t->l3 - PW_IPV6_HLEN + l4_len));
 	} else {
-		store_be16(ip + 2, (uint16_t)(t->l4 - t->l3 + l4_len));
-		store_be16(ip + 4, (uint16_t)(load_be16(t->frame + t->l3 + 4) + k));
-		store_be16(ip + 10, 0);
-		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, t->l4 - t->l3)));
+		store_be16(ip + PW_IPV4_TOT_LEN, (uint16_t)(t->l4 - t->l3 + l4_len));
+		store_be16(ip + PW_IPV4_ID, (uint16_t)(load_be16(t->frame + t->l3 + PW_IPV4_ID) + k));
+		store_be16(ip + PW_IPV4_CSUM, 0);
+		store_be16(ip + PW_IPV4_CSUM, pw_csum_fold(pw_csum_add(0, ip, t->l4 - t->l3)));
 	}
 	if (t->udp) {
 		/* A datagram of its own: length and checksum (0 is sent as
 		 * 0xffff, RFC 768), as the kernel's UDP GSO makes them. */
 		uint16_t c;
 
-		store_be16(l4 + 4, (uint16_t)l4_len);
-		store_be16(l4 + UDP_CSUM, 0);
+		store_be16(l4 + PW_UDP_LEN, (uint16_t)l4_len);
+		store_be16(l4 + PW_UDP_CSUM, 0);
 		c = pw_csum_fold(pw_csum_add(sum + pay_sum, l4, PW_UDP_HLEN));
-		store_be16(l4 + UDP_CSUM, c ? c : 0xffff);
+		store_be16(l4 + PW_UDP_CSUM, c ? c : 0xffff);
 		return t->hdr_len + pay;
 	}
-	store_be32(l4 + 4, load_be32(t->frame + t->l4 + 4) + off);
+	store_be32(l4 + PW_TCP_SEQ, load_be32(t->frame + t->l4 + PW_TCP_SEQ) + off);
 	if (k + 1 != t->segments)
-		l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		l4[PW_TCP_FLAGS] &= (uint8_t)~(PW_TCP_FIN | PW_TCP_PSH);
 	if (k)
-		l4[13] &= (uint8_t)~TCP_CWR;
-	store_be16(l4 + TCP_CSUM, 0);
-	store_be16(l4 + TCP_CSUM, pw_csum_fold(pw_csum_add(sum + pay_sum, l4, t->hdr_len - t->l4)));
+		l4[PW_TCP_FLAGS] &= (uint8_t)~PW_TCP_CWR;
+	store_be16(l4 + PW_TCP_CSUM, 0);
+	store_be16(l4 + PW_TCP_CSUM,
+		   pw_csum_fold(pw_csum_add(sum + pay_sum, l4, t->hdr_len - t->l4)));
 	return t->hdr_len + pay;
 }
 
@@ -289,7 +277,8 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
  * it); 0 when it claims more than the frame holds. */
 static uint32_t ip_end(const uint8_t *f, uint32_t len, uint16_t l3, bool v6)
 {
-	uint32_t end = l3 + (v6 ? PW_IPV6_HLEN + load_be16(f + l3 + 4) : load_be16(f + l3 + 2));
+	uint32_t end = l3 + (v6 ? PW_IPV6_HLEN + load_be16(f + l3 + PW_IPV6_PAYLOAD_LEN) :
+				  load_be16(f + l3 + PW_IPV4_TOT_LEN));
 
 	return end <= len ? end : 0;
 }
@@ -298,7 +287,7 @@ static uint32_t ip_end(const uint8_t *f, uint32_t len, uint16_t l3, bool v6)
  * tcp_len bytes: what a NEEDS_CSUM checksum field holds. */
 static uint16_t pseudo_sum(const uint8_t *f, uint16_t l3, bool v6, uint32_t tcp_len)
 {
-	return (uint16_t)~pw_csum_fold(pseudo_addrs(f, l3, v6, PROTO_TCP) + tcp_len);
+	return (uint16_t)~pw_csum_fold(pseudo_addrs(f, l3, v6, PW_IPPROTO_TCP) + tcp_len);
 }
 
 /* Header bytes that differ between segments of one super-frame. Inlined
@@ -313,19 +302,27 @@ static inline __attribute__((always_inline)) bool same_at(const struct pw_gro *g
 
 	if (g->v6) {
 		/* all of IPv6 but the payload length, extension headers included */
-		if (memcmp(h, f, l3 + 4u) || memcmp(h + l3 + 6, f + l3 + 6, PW_IPV6_HLEN - 6) ||
+		if (memcmp(h, f, l3 + (unsigned)PW_IPV6_PAYLOAD_LEN) ||
+		    memcmp(h + l3 + PW_IPV6_NEXTHDR, f + l3 + PW_IPV6_NEXTHDR,
+			   PW_IPV6_HLEN - PW_IPV6_NEXTHDR) ||
 		    (l4 > l3 + PW_IPV6_HLEN &&
 		     memcmp(h + l3 + PW_IPV6_HLEN, f + l3 + PW_IPV6_HLEN, l4 - l3 - PW_IPV6_HLEN)))
 			return false;
 	} else {
 		/* all of IPv4 (20 bytes) but total length, id and checksum */
-		if (memcmp(h, f, l3 + 2u) || memcmp(h + l3 + 6, f + l3 + 6, 4) ||
-		    memcmp(h + l3 + 12, f + l3 + 12, 8))
+		if (memcmp(h, f, l3 + (unsigned)PW_IPV4_TOT_LEN) ||
+		    memcmp(h + l3 + PW_IPV4_FRAG_OFF, f + l3 + PW_IPV4_FRAG_OFF,
+			   PW_IPV4_CSUM - PW_IPV4_FRAG_OFF) ||
+		    memcmp(h + l3 + PW_IPV4_SADDR, f + l3 + PW_IPV4_SADDR, PW_IPV4_ADDRS_LEN))
 			return false;
 	}
 	/* TCP: ports, ack, offset, window, urgent, options; not seq, flags, checksum */
-	return !memcmp(h + l4, f + l4, 4) && !memcmp(h + l4 + 8, f + l4 + 8, 5) &&
-	       !memcmp(h + l4 + 14, f + l4 + 14, 2) && !memcmp(h + l4 + 18, f + l4 + 18, g->hdr_len - l4 - 18);
+	return !memcmp(h + l4, f + l4, PW_TCP_PORTS_LEN) &&
+	       !memcmp(h + l4 + PW_TCP_ACK_SEQ, f + l4 + PW_TCP_ACK_SEQ,
+		       PW_TCP_FLAGS - PW_TCP_ACK_SEQ) &&
+	       !memcmp(h + l4 + PW_TCP_WINDOW, f + l4 + PW_TCP_WINDOW, PW_TCP_CSUM - PW_TCP_WINDOW) &&
+	       !memcmp(h + l4 + PW_TCP_URG_PTR, f + l4 + PW_TCP_URG_PTR,
+		       g->hdr_len - l4 - PW_TCP_URG_PTR);
 }
 
 static bool same_headers(const struct pw_gro *g, const uint8_t *f)
@@ -347,11 +344,13 @@ static bool ipv4_csum_holds(const uint8_t *f, uint16_t l3)
 static bool ipv4_csum_holds_as_first(const struct pw_gro *g, const uint8_t *f)
 {
 	const uint8_t *h = g->buf + g->l3, *ip = f + g->l3;
-	uint32_t first = (uint32_t)load_be16(h + 2) + load_be16(h + 4) + load_be16(h + 10);
+	uint32_t first = (uint32_t)load_be16(h + PW_IPV4_TOT_LEN) + load_be16(h + PW_IPV4_ID) +
+			 load_be16(h + PW_IPV4_CSUM);
 
 	/* first - this, in ones' complement: -0 (all ones) when equal */
-	return pw_csum_fold(first + (uint16_t)~load_be16(ip + 2) + (uint16_t)~load_be16(ip + 4) +
-			    (uint16_t)~load_be16(ip + 10)) == 0;
+	return pw_csum_fold(first + (uint16_t)~load_be16(ip + PW_IPV4_TOT_LEN) +
+			    (uint16_t)~load_be16(ip + PW_IPV4_ID) +
+			    (uint16_t)~load_be16(ip + PW_IPV4_CSUM)) == 0;
 }
 
 bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
@@ -362,14 +361,14 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	/* No IPv4 options (inet_gro_receive() wants 0x45), no routing
 	 * header with segments left (the checksum covers its last address). */
 	if (!parse(f, len, PW_GSO_NONE, &h) || !h.final_dst ||
-	    (!h.v6 && (f[h.l3] != 0x45 || !ipv4_csum_holds(f, h.l3))))
+	    (!h.v6 && (f[h.l3] != PW_IPV4_PLAIN || !ipv4_csum_holds(f, h.l3))))
 		return false;
 	len = ip_end(f, len, h.l3, h.v6);
 	if (len < (uint32_t)h.hdr + PW_TSO_MSS_MIN || len > g->cap)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
-	if (f[h.l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT))
+	if (f[h.l4 + PW_TCP_FLAGS] & ~(PW_TCP_PSH | PW_TCP_ACK))
 		return false;
 	memcpy(g->buf, f, h.l4);
 	if (pw_csum_fold(pw_csum_copy(pseudo_sum(f, h.l3, h.v6, len - h.l4), g->buf + h.l4,
@@ -381,9 +380,9 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	g->hdr_len = h.hdr;
 	g->v6 = h.v6;
 	g->mss = (uint16_t)(len - h.hdr);
-	g->next_seq = load_be32(f + h.l4 + 4) + g->mss;
-	g->next_id = (uint16_t)(load_be16(f + h.l3 + 4) + 1);
-	g->closed = f[h.l4 + 13] & TCP_PSH;
+	g->next_seq = load_be32(f + h.l4 + PW_TCP_SEQ) + g->mss;
+	g->next_id = (uint16_t)(load_be16(f + h.l3 + PW_IPV4_ID) + 1);
+	g->closed = f[h.l4 + PW_TCP_FLAGS] & PW_TCP_PSH;
 	g->segs = 1;
 	return true;
 }
@@ -399,11 +398,12 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	if (len <= g->hdr_len || pay > g->mss || g->len + pay > g->cap ||
 	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= 64)
 		return false;
-	if (!same_headers(g, f) || load_be32(f + g->l4 + 4) != g->next_seq ||
-	    (f[g->l4 + 13] & ~(TCP_PSH | TCP_ACK_BIT)) != 0 || (f[g->l4 + 13] & TCP_ACK_BIT) !=
-		    (g->buf[g->l4 + 13] & TCP_ACK_BIT))
+	if (!same_headers(g, f) || load_be32(f + g->l4 + PW_TCP_SEQ) != g->next_seq ||
+	    (f[g->l4 + PW_TCP_FLAGS] & ~(PW_TCP_PSH | PW_TCP_ACK)) != 0 ||
+	    (f[g->l4 + PW_TCP_FLAGS] & PW_TCP_ACK) != (g->buf[g->l4 + PW_TCP_FLAGS] & PW_TCP_ACK))
 		return false;
-	if (!g->v6 && (load_be16(f + g->l3 + 4) != g->next_id || !ipv4_csum_holds_as_first(g, f)))
+	if (!g->v6 &&
+	    (load_be16(f + g->l3 + PW_IPV4_ID) != g->next_id || !ipv4_csum_holds_as_first(g, f)))
 		return false;
 	/* The payload is copied past the end while its checksum is verified
 	 * (one pass): a segment that fails leaves g->len where it was. */
@@ -416,8 +416,8 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	g->next_id++;
 	g->segs++;
 	/* A short segment or a push ends the super-frame. */
-	g->closed = pay < g->mss || (f[g->l4 + 13] & TCP_PSH);
-	g->buf[g->l4 + 13] |= f[g->l4 + 13] & TCP_PSH;
+	g->closed = pay < g->mss || (f[g->l4 + PW_TCP_FLAGS] & PW_TCP_PSH);
+	g->buf[g->l4 + PW_TCP_FLAGS] |= f[g->l4 + PW_TCP_FLAGS] & PW_TCP_PSH;
 	return true;
 }
 
@@ -429,14 +429,14 @@ bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out)
 	if (g->segs < 2)
 		return false; /* the frame as it came, checksum and all */
 	if (g->v6) {
-		store_be16(ip + 4, (uint16_t)(g->len - g->l3 - PW_IPV6_HLEN));
+		store_be16(ip + PW_IPV6_PAYLOAD_LEN, (uint16_t)(g->len - g->l3 - PW_IPV6_HLEN));
 	} else {
-		store_be16(ip + 2, (uint16_t)(g->len - g->l3));
-		store_be16(ip + 10, 0);
-		store_be16(ip + 10, pw_csum_fold(pw_csum_add(0, ip, g->l4 - g->l3)));
+		store_be16(ip + PW_IPV4_TOT_LEN, (uint16_t)(g->len - g->l3));
+		store_be16(ip + PW_IPV4_CSUM, 0);
+		store_be16(ip + PW_IPV4_CSUM, pw_csum_fold(pw_csum_add(0, ip, g->l4 - g->l3)));
 	}
-	store_be16(tcp + TCP_CSUM, pseudo_sum(g->buf, g->l3, g->v6, tcp_len));
+	store_be16(tcp + PW_TCP_CSUM, pseudo_sum(g->buf, g->l3, g->v6, tcp_len));
 	*out = (struct pw_gso){ .needs_csum = true, .type = g->v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4,
-				.gso_size = g->mss, .csum_start = g->l4, .csum_offset = TCP_CSUM };
+				.gso_size = g->mss, .csum_start = g->l4, .csum_offset = PW_TCP_CSUM };
 	return true;
 }

@@ -4,7 +4,8 @@
  *
  * RFC 3931 §4.1.1 (UDP) and §4.1.1.1 (IP), RFC 4719 §3 (Ethernet pseudowire
  * with the default L2-Specific Sublayer, RFC 3931 §4.6). Only constants and
- * byte access helpers live here; the per-session layout is in layout.h.
+ * byte access helpers live here; the per-session layout is in layout.c, the
+ * Ethernet and IP headers around and inside the pseudowire are in inet.h.
  * Packet bytes are never cast to wider types: use the load/store helpers.
  */
 #ifndef PWIRE_CORE_WIRE_H
@@ -12,6 +13,8 @@
 
 #include <stdint.h>
 #include <string.h>
+
+#include "core/inet.h"
 
 enum pw_wire {
 	/* RFC 3931 §4.1.2.2: over UDP a data message starts with a 32-bit
@@ -35,13 +38,6 @@ enum pw_wire {
 	PW_SEQ_RESYNC = 4,
 	PW_HDR_MAX = PW_UDP_WORD_LEN + PW_SESSION_LEN + PW_COOKIE_MAX + PW_SUBLAYER_LEN +
 		     PW_OFFSET_MAX,
-	PW_ETH_HLEN = 14,
-	PW_ETH_VLAN_HLEN = 22, /* two VLAN tags (QinQ) on top of the MTU */
-	PW_IPV4_HLEN_MIN = 20,
-	PW_IPV4_HLEN_MAX = 60,
-	PW_IPV6_HLEN = 40,
-	PW_UDP_HLEN = 8,
-	PW_IPPROTO_L2TP = 115,
 };
 
 /*

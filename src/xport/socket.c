@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/inet.h"
 #include "xport/xport.h"
 
 enum {
@@ -87,7 +88,7 @@ static bool strip_ipv4(struct pw_pkt *p)
 
 	if (p->len < PW_IPV4_HLEN_MIN)
 		return false;
-	ihl = (p->data[0] & 0x0f) * 4u;
+	ihl = (p->data[0] & PW_IPV4_IHL) * 4u;
 	if (ihl < PW_IPV4_HLEN_MIN || p->len < ihl)
 		return false;
 	p->data += ihl;

@@ -28,16 +28,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/inet.h"
 #include "xport/steer.h"
 
 enum {
-	ETH_TYPE = 12,
-	IP = 14, /* the inner IP header, from the frame's start */
 	PROG_MAX = 96,
 	/* Registers: the loads leave their result in R0 and need the context
 	 * in R6; R7 and R8 survive them. */
 	R0 = 0, R1 = 1, R6 = 6, R7 = 7, R8 = 8, R9 = 9,
-	VLAN_TAG = 4,
 };
 
 /* Jump targets, resolved once the program is laid out. */
@@ -86,37 +84,38 @@ static void mark(struct prog *p, enum label l)
 
 static void build(struct prog *p, int32_t h, unsigned queues)
 {
-	int32_t ip = h + IP;
+	int32_t ip = h + PW_ETH_HLEN; /* the inner IP header, past the tags in R9 */
 
 	insn(p, BPF_ALU64 | BPF_MOV | BPF_X, R6, R1, 0, NONE); /* the skb, a pointer */
 	alu(p, BPF_MOV, R9, 0);
-	load(p, BPF_H, h + ETH_TYPE);
-	/* Up to two tags: R9 += 4 for each, the ethertype read past it. */
-	jump(p, BPF_JEQ, 0x8100, TAG1);
-	jump(p, BPF_JNE, 0x88a8, TYPE);
+	load(p, BPF_H, h + PW_ETH_TYPE);
+	/* Up to two tags (PW_VLAN_TAGS_MAX): R9 += 4 for each, the
+	 * ethertype read past it. */
+	jump(p, BPF_JEQ, PW_ETH_P_8021Q, TAG1);
+	jump(p, BPF_JNE, PW_ETH_P_8021AD, TYPE);
 	mark(p, TAG1);
-	alu(p, BPF_ADD, R9, VLAN_TAG);
-	load(p, BPF_H, h + ETH_TYPE);
-	jump(p, BPF_JEQ, 0x8100, TAG2);
-	jump(p, BPF_JNE, 0x88a8, TYPE);
+	alu(p, BPF_ADD, R9, PW_VLAN_HLEN);
+	load(p, BPF_H, h + PW_ETH_TYPE);
+	jump(p, BPF_JEQ, PW_ETH_P_8021Q, TAG2);
+	jump(p, BPF_JNE, PW_ETH_P_8021AD, TYPE);
 	mark(p, TAG2);
-	alu(p, BPF_ADD, R9, VLAN_TAG);
-	load(p, BPF_H, h + ETH_TYPE);
+	alu(p, BPF_ADD, R9, PW_VLAN_HLEN);
+	load(p, BPF_H, h + PW_ETH_TYPE);
 	mark(p, TYPE);
-	jump(p, BPF_JNE, 0x0800, V6);
+	jump(p, BPF_JNE, PW_ETH_P_IPV4, V6);
 	/* IPv4: R8 = source ^ destination; ports unless a later fragment. */
-	load(p, BPF_W, ip + 12);
+	load(p, BPF_W, ip + PW_IPV4_SADDR);
 	alu_reg(p, BPF_MOV, R8, R0);
-	load(p, BPF_W, ip + 16);
+	load(p, BPF_W, ip + PW_IPV4_DADDR);
 	alu_reg(p, BPF_XOR, R8, R0);
-	load(p, BPF_H, ip + 6);
-	jump(p, BPF_JSET, 0x1fff, ADDR);
-	load(p, BPF_B, ip + 9);
-	jump(p, BPF_JEQ, 6, P4);
-	jump(p, BPF_JNE, 17, ADDR);
+	load(p, BPF_H, ip + PW_IPV4_FRAG_OFF);
+	jump(p, BPF_JSET, PW_IPV4_FRAG_MASK, ADDR);
+	load(p, BPF_B, ip + PW_IPV4_PROTOCOL);
+	jump(p, BPF_JEQ, PW_IPPROTO_TCP, P4);
+	jump(p, BPF_JNE, PW_IPPROTO_UDP, ADDR);
 	mark(p, P4);
 	load(p, BPF_B, ip); /* R7 = the tags' and the IPv4 header's length */
-	alu(p, BPF_AND, R0, 0x0f);
+	alu(p, BPF_AND, R0, PW_IPV4_IHL);
 	alu(p, BPF_LSH, R0, 2);
 	alu_reg(p, BPF_MOV, R7, R0);
 	alu_reg(p, BPF_ADD, R7, R9);
@@ -124,18 +123,18 @@ static void build(struct prog *p, int32_t h, unsigned queues)
 	insn(p, BPF_JMP | BPF_JA, 0, 0, 0, PORTS);
 	/* IPv6 (no extension header): the eight address words. */
 	mark(p, V6);
-	jump(p, BPF_JNE, 0x86dd, RET0);
-	load(p, BPF_W, ip + 8);
+	jump(p, BPF_JNE, PW_ETH_P_IPV6, RET0);
+	load(p, BPF_W, ip + PW_IPV6_SADDR);
 	alu_reg(p, BPF_MOV, R8, R0);
-	for (int32_t k = 12; k <= 36; k += 4) {
+	for (int32_t k = PW_IPV6_SADDR + 4; k < PW_IPV6_SADDR + PW_IPV6_ADDRS_LEN; k += 4) {
 		load(p, BPF_W, ip + k);
 		alu_reg(p, BPF_XOR, R8, R0);
 	}
-	load(p, BPF_B, ip + 6);
-	jump(p, BPF_JEQ, 6, P6);
-	jump(p, BPF_JNE, 17, ADDR);
+	load(p, BPF_B, ip + PW_IPV6_NEXTHDR);
+	jump(p, BPF_JEQ, PW_IPPROTO_TCP, P6);
+	jump(p, BPF_JNE, PW_IPPROTO_UDP, ADDR);
 	mark(p, P6);
-	load(p, BPF_W, ip + 40);
+	load(p, BPF_W, ip + PW_IPV6_HLEN);
 	/* R0 = the port word: R8 ^= source port ^ destination port. */
 	mark(p, PORTS);
 	alu_reg(p, BPF_MOV, R7, R0);
