@@ -111,8 +111,8 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 		c->xport.local.ss_family = c->xport.family; /* any address */
 	} else if (c->xport.local.ss_family != c->xport.family) {
 		pw_err_set(e, "local %s and remote %s are not of one address family",
-			   pw_addr_str(&c->xport.local, a, sizeof(a)),
-			   pw_addr_str(&c->xport.remote, b, sizeof(b)));
+			   pw_xport_addr_str(&c->xport.local, a, sizeof(a)),
+			   pw_xport_addr_str(&c->xport.remote, b, sizeof(b)));
 		return false;
 	}
 	c->xport.encap = s->encap;

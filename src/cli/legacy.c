@@ -37,7 +37,7 @@ static bool family_matches(const struct pw_legacy *l, const char *key,
 	if ((ss->ss_family == AF_INET6) == l->ipv6)
 		return true;
 	pw_err_set(e, "%s: %s=%s is an IPv%c address but %s=%s", n->opt, key,
-		   pw_addr_str(ss, buf, sizeof(buf)), l->ipv6 ? '4' : '6', n->ipv6,
+		   pw_xport_addr_str(ss, buf, sizeof(buf)), l->ipv6 ? '4' : '6', n->ipv6,
 		   l->ipv6 ? n->ipv6_on : n->ipv6_off);
 	return false;
 }

@@ -241,14 +241,3 @@ void pw_addr_set_port(struct sockaddr_storage *ss, uint16_t port)
 	else
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
-
-const char *pw_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len)
-{
-	const void *a = ss->ss_family == AF_INET ?
-				(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
-				(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-	if (!inet_ntop(ss->ss_family, a, buf, len))
-		snprintf(buf, len, "?");
-	return buf;
-}

@@ -58,7 +58,5 @@ bool pw_kv_each(const char *what, const char *spec, char buf[static PW_SPEC_MAX]
 
 /* Set the port of an address. */
 void pw_addr_set_port(struct sockaddr_storage *ss, uint16_t port);
-/* "10.0.0.1" / "::1" (no port) into buf. */
-const char *pw_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len);
 
 #endif

@@ -34,37 +34,12 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-const char *pw_text_name(const char *name, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	for (; *name && n + 5 <= size; name++) {
-		unsigned char c = (unsigned char)*name;
-
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static uint64_t at(const void *stats, size_t offset)
 {
 	uint64_t v;
 
 	memcpy(&v, (const char *)stats + offset, sizeof(v));
 	return v;
-}
-
-void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = at(sum, names[i].offset) + at(stats, names[i].offset);
-
-		memcpy((char *)sum + names[i].offset, &v, sizeof(v));
-	}
 }
 
 static void group(FILE *f, bool json, const char *name, const struct pw_counter_name *names,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/codec.h"
+#include "core/text.h"
 #include "vnic/vnic.h"
 #include "xport/impair.h"
 
@@ -22,16 +23,6 @@ struct pw_report {
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;
 };
-
-/* A name for text output: control characters and backslash as \xNN, so a
- * device name cannot write to the terminal or forge a log line. Returns
- * buf; a name longer than fits is cut (PW_TEXT_NAME_MAX holds any device
- * name: 15 bytes, 4 each). */
-enum { PW_TEXT_NAME_MAX = 16 * 4 + 1 };
-const char *pw_text_name(const char *name, char *buf, size_t size);
-
-/* sum += stats, counter by counter (the queues' counters added up). */
-void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n);
 
 /* Text: one line per group. JSON: one object on one line. */
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json);

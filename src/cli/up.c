@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * up.c: `pwire up`: parse and check the whole command line before anything
- * is created, then run one pseudowire in the foreground until SIGINT or
- * SIGTERM: one burst loop (dp/engine.c) per queue pair, queue 0 in the main
- * thread, the others in threads of their own. Each queue has its own TAP
- * fd, socket, session copy and counters, so the loops share nothing on the
- * data path; the reports add the queues' counters up. Everything is opened
- * before the first thread starts, then privileges are dropped (privs.c):
- * the loops and the reports run as an unprivileged user under a
- * system-call filter.
+ * is created, open the pseudowire (link/link.h), drop privileges, then run
+ * it in the foreground until SIGINT or SIGTERM: queue 0 in this thread's
+ * loop (dp/loop.h) beside the signals, the drop log's timer and the link's
+ * failures; the other queues in threads of the link's own. What is left
+ * here is argv, signals and printing.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +23,8 @@
 #include "cli/parse.h"
 #include "cli/print.h"
 #include "cli/privs.h"
-#include "dp/engine.h"
-#include "xport/steer.h"
+#include "dp/loop.h"
+#include "link/link.h"
 
 static const char up_usage[] =
 	"usage: pwire up DEV [WORD VALUE]... [--qemu OPTS] [--uml OPTS] [--json] [--impair OPTS]\n"
@@ -163,37 +159,74 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 
 enum { PW_DROP_LOG_SECONDS = 1 };
 
-/* One queue pair and everything its burst loop owns. */
-struct queue {
-	struct pw_session session;
-	struct pw_tunnel tunnel;
-	struct pw_impair_stats impair;
-	struct pw_xport *x;
-	struct pw_vnic *v;
-	struct pw_engine *e;
-	pthread_t thread;
-	bool running;
-	int err;     /* why a thread's loop stopped (-errno), 0 when asked to */
-	int stop_fd; /* readable: stop (threads) */
-	int fail_fd; /* written by a thread whose loop failed */
+/* What the main loop's handlers share: the link, its reports, the exit code. */
+struct up {
+	const struct pw_config *c;
+	struct pw_link *link;
+	struct pw_loop *loop;
+	int sfd, tfd;
+	struct pw_link_stats stats;
+	struct pw_session session; /* the report's session: configuration and sums */
+	struct pw_report report;
+	struct pw_drop_marks marks;
+	int rc;
 };
 
-/* An epoll set of fds, one fd for the engine to wake on. */
-static int wake_open(const int *fds, unsigned n)
+/* The counters as they are now, into the report. */
+static void refresh(struct up *u)
 {
-	int ep = epoll_create1(EPOLL_CLOEXEC);
+	pw_link_stats(u->link, &u->stats);
+	u->session.stats = u->stats.session;
+}
 
-	if (ep < 0)
-		return -1;
-	for (unsigned i = 0; i < n; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+static int on_signal(void *data, uint32_t events)
+{
+	struct up *u = data;
+	struct signalfd_siginfo si;
 
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev)) {
-			close(ep);
-			return -1;
+	(void)events;
+	while (read(u->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			refresh(u);
+			pw_print_counters(stdout, &u->report, u->c->json);
+		} else {
+			u->rc = PW_EXIT_OK;
+			pw_loop_stop(u->loop);
 		}
 	}
-	return ep;
+	return 0;
+}
+
+/* Once a second: one line naming the drop counters that moved. */
+static int on_timer(void *data, uint32_t events)
+{
+	struct up *u = data;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(u->tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+		refresh(u);
+		pw_print_drops(stderr, &u->report, &u->marks, PW_DROP_LOG_SECONDS);
+	}
+	return 0;
+}
+
+/* A queue stopped on its own: its vNIC went away. */
+static int on_link_failed(void *data, uint32_t events)
+{
+	struct up *u = data;
+	int err = pw_link_error(u->link);
+	eventfd_t v;
+
+	(void)events;
+	eventfd_read(pw_link_fail_fd(u->link), &v);
+	if (!err)
+		return 0;
+	pw_error("%s: data path stopped: %s%s", u->c->shown, strerror(-err),
+		 err == -EBADFD ? " (the device was deleted)" : "");
+	u->rc = PW_EXIT_FAIL;
+	pw_loop_stop(u->loop);
+	return 0;
 }
 
 static int timer_open(unsigned seconds)
@@ -224,186 +257,12 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* The steering programs of the TAP and of the sockets (xport/steer.c). Prints
- * one line and returns false on failure. */
-static bool steer_load(struct pw_config *c)
+/* The loop's own fds: signals, the drop log's timer, the link's failures. */
+static bool watch_control(struct up *u)
 {
-	int tap = pw_steer_load(0, c->tap.queues);
-	int sock = tap < 0 ? tap : pw_steer_load(pw_layout_rx(&c->session).len, c->tap.queues);
-
-	if (tap < 0 || sock < 0) {
-		if (tap >= 0)
-			close(tap);
-		pw_error("queues %u: cannot load the program that steers flows to queues: %s%s",
-			 c->tap.queues, strerror(-sock),
-			 sock == -EPERM ? " (needs root, CAP_BPF or CAP_SYS_ADMIN)" : "");
-		return false;
-	}
-	c->tap.steer_prog = tap;
-	c->xport.steer_prog = sock;
-	return true;
-}
-
-/* Socket (impaired with --impair), TAP queue and burst loop of queue i.
- * Prints one line and returns false on failure. */
-static bool queue_open(struct queue *q, const struct pw_config *c, unsigned i)
-{
-	struct pw_xport_cfg xc = c->xport;
-	struct pw_tap_cfg tc = c->tap;
-	char a[64];
-	int err;
-
-	pw_session_init(&q->session, &c->session);
-	q->tunnel = (struct pw_tunnel){ .encap = c->session.encap, .sessions = &q->session,
-					.n_sessions = 1 };
-	/* The largest datagram that can carry a valid frame. */
-	xc.datagram_max = q->session.rx.len + pw_frame_max(c->tap.mtu);
-	xc.queue = i;
-	q->x = pw_socket_open(&xc, &q->tunnel.stats);
-	if (!q->x) {
-		err = errno;
-		pw_error("cannot open the %s socket on %s: %s%s",
-			 c->session.encap == PW_ENCAP_UDP ? "UDP" : "IP (protocol 115)",
-			 pw_addr_str(&c->xport.local, a, sizeof(a)), strerror(err),
-			 err == EPERM || err == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
-		return false;
-	}
-	if (c->has_impair) {
-		struct pw_impair_cfg ic = c->impair;
-		struct pw_xport *w;
-
-		ic.seed += i; /* each queue draws its own faults */
-		w = pw_impair_wrap(q->x, &ic, &q->impair);
-		if (!w) {
-			pw_error("--impair: %s", strerror(errno));
-			return false;
-		}
-		q->x = w;
-	}
-	q->v = pw_tap_open(&tc, i);
-	if (!q->v) {
-		err = errno;
-		pw_error("cannot open TAP device %s%s: %s%s", c->shown,
-			 c->tap.queues > 1 ? " (a queue of it)" : "", strerror(err),
-			 err == EPERM || err == EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
-		return false;
-	}
-	struct pw_engine_cfg ecfg = {
-		.vnic = q->v,
-		.xport = q->x,
-		.tunnel = &q->tunnel,
-		.burst = c->xport.burst,
-		.busy_poll_us = c->busy_poll_us,
-	};
-	q->e = pw_engine_new(&ecfg);
-	if (!q->e) {
-		pw_error("cannot set up the data path: %s", strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static void queue_close(struct queue *q)
-{
-	pw_engine_free(q->e);
-	pw_vnic_close(q->v);
-	pw_xport_close(q->x);
-}
-
-/* Queues 1..N-1: run until stop_fd is readable or the loop fails. */
-static void *queue_thread(void *arg)
-{
-	struct queue *q = arg;
-
-	q->err = pw_engine_run(q->e, q->stop_fd);
-	if (q->err)
-		eventfd_write(q->fail_fd, 1);
-	return NULL;
-}
-
-/* The queues' counters added up, for the reports. Read while the threads
- * run: a report is a snapshot, exact once they have stopped. */
-struct totals {
-	struct pw_session session;
-	struct pw_session_stats queues[PW_QUEUES_MAX];
-	uint64_t sockbuf_drops[PW_QUEUES_MAX];
-	struct pw_tunnel_stats tunnel;
-	struct pw_vnic_stats vnic;
-	struct pw_impair_stats impair;
-};
-
-static void add_up(struct totals *t, struct queue *qs, unsigned n)
-{
-	memset(t, 0, sizeof(*t));
-	t->session.cfg = qs[0].session.cfg;
-	for (unsigned i = 0; i < n; i++) {
-		/* The one counter this thread writes: the loops never do. */
-		if (qs[i].x->ops->sync_stats)
-			qs[i].x->ops->sync_stats(qs[i].x);
-		t->queues[i] = qs[i].session.stats;
-		t->sockbuf_drops[i] = qs[i].tunnel.stats.rx_sockbuf_drops;
-		pw_counters_add(&t->session.stats, &qs[i].session.stats, pw_session_counter_names,
-				pw_session_counter_count);
-		pw_counters_add(&t->tunnel, &qs[i].tunnel.stats, pw_tunnel_counter_names,
-				pw_tunnel_counter_count);
-		pw_counters_add(&t->vnic, &qs[i].v->stats, pw_vnic_counter_names,
-				pw_vnic_counter_count);
-		pw_counters_add(&t->impair, &qs[i].impair, pw_impair_counter_names,
-				pw_impair_counter_count);
-	}
-}
-
-/* Run queue 0 here until a signal or a failure; returns the exit code. */
-static int run(const struct pw_config *c, struct queue *qs, int wake, int sfd, int tfd,
-	       int fail_fd)
-{
-	struct pw_drop_marks marks = { 0 };
-	struct totals t;
-	struct pw_report report = { c->tap.name,
-				    &t.session,
-				    &t.tunnel,
-				    &t.vnic,
-				    c->has_impair ? &t.impair : NULL,
-				    c->tap.queues > 1 ? t.queues : NULL,
-				    t.sockbuf_drops,
-				    c->tap.queues };
-	int rc = PW_EXIT_FAIL;
-
-	for (bool stop = false; !stop;) {
-		struct signalfd_siginfo si;
-		uint64_t ticks;
-		int err = pw_engine_run(qs[0].e, wake);
-
-		if (!err && eventfd_read(fail_fd, &ticks) == 0) {
-			for (unsigned i = 1; i < c->tap.queues && !err; i++)
-				err = qs[i].err;
-		}
-		if (err) {
-			pw_error("%s: data path stopped: %s%s", c->shown, strerror(-err),
-				 err == -EBADFD ? " (the device was deleted)" : "");
-			break;
-		}
-		add_up(&t, qs, c->tap.queues);
-		if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
-			pw_print_drops(stderr, &report, &marks, PW_DROP_LOG_SECONDS);
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGUSR1)
-				pw_print_counters(stdout, &report, c->json);
-			else
-				stop = true;
-		}
-		rc = stop ? PW_EXIT_OK : rc;
-	}
-	/* Stop the threads, then report exact totals. */
-	eventfd_write(qs[0].stop_fd, 1);
-	for (unsigned i = 1; i < c->tap.queues; i++) {
-		if (qs[i].running)
-			pthread_join(qs[i].thread, NULL);
-		qs[i].running = false;
-	}
-	add_up(&t, qs, c->tap.queues);
-	pw_print_counters(stdout, &report, c->json);
-	return rc;
+	return !pw_loop_watch(u->loop, u->sfd, EPOLLIN, on_signal, u) &&
+	       !pw_loop_watch(u->loop, u->tfd, EPOLLIN, on_timer, u) &&
+	       !pw_loop_watch(u->loop, pw_link_fail_fd(u->link), EPOLLIN, on_link_failed, u);
 }
 
 int pw_cmd_up(int argc, char **argv)
@@ -411,10 +270,7 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_config c;
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
-	struct queue *qs = NULL;
-	int sfd = -1, tfd = -1, stop_fd = -1, fail_fd = -1, wake = -1, rc = PW_EXIT_FAIL;
-	bool parsed, as_root = false;
-	unsigned opened = 0;
+	bool parsed;
 	char a[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -443,61 +299,75 @@ int pw_cmd_up(int argc, char **argv)
 		pw_warn("%s: no 64-bit peer_cookie on a pseudowire to %s: anyone who can send "
 			"to this host can inject frames into it (RFC 3931 section 8.2). "
 			"`pwire genkey` makes a cookie",
-			c.shown, pw_addr_str(&c.xport.remote, a, sizeof(a)));
+			c.shown, pw_xport_addr_str(&c.xport.remote, a, sizeof(a)));
 
-	sfd = signals_open();
-	tfd = timer_open(PW_DROP_LOG_SECONDS);
-	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	fail_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	wake = sfd < 0 || tfd < 0 || fail_fd < 0 ? -1 : wake_open((int[]){ sfd, tfd, fail_fd }, 3);
-	qs = calloc(c.tap.queues, sizeof(*qs));
-	if (wake < 0 || stop_fd < 0 || !qs) {
+	struct pw_link_cfg lc = {
+		.session = c.session,
+		.tap = c.tap,
+		.xport = c.xport,
+		.busy_poll_us = c.busy_poll_us,
+		.has_impair = c.has_impair,
+		.impair = c.impair,
+	};
+	struct up u = { .c = &c, .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
+	struct pw_watcher w;
+	bool as_root;
+
+	u.loop = pw_loop_new();
+	u.sfd = signals_open();
+	u.tfd = timer_open(PW_DROP_LOG_SECONDS);
+	if (!u.loop || u.sfd < 0 || u.tfd < 0) {
 		pw_error("signalfd/timerfd/eventfd/epoll: %s", strerror(errno));
 		goto out;
 	}
-	if (c.tap.queues > 1 && !steer_load(&c))
+	u.link = pw_link_open(&lc, &err);
+	if (!u.link) {
+		pw_err_print(stderr, &err);
 		goto out;
-	for (; opened < c.tap.queues; opened++) {
-		qs[opened].stop_fd = stop_fd;
-		qs[opened].fail_fd = fail_fd;
-		if (!queue_open(&qs[opened], &c, opened)) {
-			opened++;
-			goto out;
-		}
+	}
+	u.session.cfg = *pw_link_session(u.link);
+	u.report = (struct pw_report){ c.tap.name,
+				       &u.session,
+				       &u.stats.tunnel,
+				       &u.stats.vnic,
+				       c.has_impair ? &u.stats.impair : NULL,
+				       c.tap.queues > 1 ? u.stats.queues : NULL,
+				       u.stats.sockbuf_drops,
+				       c.tap.queues };
+	if (!watch_control(&u)) {
+		pw_error("epoll: %s", strerror(errno));
+		goto out;
 	}
 	/* Everything is open: no thread runs yet, so all inherit the drop. */
 	as_root = geteuid() == 0;
 	if (!pw_privs_drop(&privs, c.shown))
 		goto out;
-	for (unsigned i = 1; i < c.tap.queues; i++) {
-		int err = pthread_create(&qs[i].thread, NULL, queue_thread, &qs[i]);
-
-		if (err) {
-			pw_error("cannot start the thread of queue %u: %s", i, strerror(err));
-			eventfd_write(stop_fd, 1);
-			goto out;
-		}
-		qs[i].running = true;
+	pw_loop_busy_poll(u.loop, c.busy_poll_us);
+	w = pw_loop_watcher(u.loop);
+	if (pw_link_start(u.link, &w, &err)) {
+		pw_err_print(stderr, &err);
+		goto out;
 	}
 	fprintf(stderr, "pwire: %s up: mtu %u, %s to %s, session_id %u peer_session_id %u, "
 		"queues %u%s%s\n",
 		c.shown, c.tap.mtu, c.session.encap == PW_ENCAP_UDP ? "udp" : "ip",
-		pw_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
+		pw_xport_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
 		c.session.peer_session_id, c.tap.queues, as_root ? ", user " : "",
 		as_root ? privs.user : "");
-	rc = run(&c, qs, wake, sfd, tfd, fail_fd);
-out:
-	for (unsigned i = 1; qs && i < opened; i++)
-		if (qs[i].running)
-			pthread_join(qs[i].thread, NULL);
-	for (unsigned i = 0; qs && i < opened; i++)
-		queue_close(&qs[i]);
-	free(qs);
-	for (int fd, k = 0; k < 7; k++) {
-		fd = (int[]){ wake, fail_fd, stop_fd, tfd, sfd, c.tap.steer_prog,
-			      c.xport.steer_prog }[k];
-		if (fd >= 0)
-			close(fd);
+	if (pw_loop_run(u.loop)) {
+		pw_error("epoll: %s", strerror(errno));
+		u.rc = PW_EXIT_FAIL;
 	}
-	return rc;
+	/* Stop the threads, then report exact totals. */
+	pw_link_stop(u.link);
+	refresh(&u);
+	pw_print_counters(stdout, &u.report, c.json);
+out:
+	pw_link_close(u.link);
+	pw_loop_free(u.loop);
+	if (u.tfd >= 0)
+		close(u.tfd);
+	if (u.sfd >= 0)
+		close(u.sfd);
+	return u.rc;
 }

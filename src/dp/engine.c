@@ -1,25 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * engine.c: the burst loop (DESIGN.md "dp/").
+ * engine.c: the burst loop (DESIGN.md "dp/"), driven by someone else's
+ * event loop (dp/loop.h): it owns no epoll set and no thread.
  *
  * Each direction reads one burst, hands it to the other side and keeps what
  * the other side did not take ("staged"). A staged direction stops reading
  * and waits for its output to become writable (EPOLLOUT) instead of
- * spinning. Nothing on this path allocates; epoll_ctl runs only when a
- * direction changes between flowing and staged.
- *
- * Busy polling (busy_poll_us): after a round that moved frames, epoll is
- * asked without a timeout until busy_poll_us pass with nothing to do, and
- * only then does the loop sleep. A reply that comes back within that time
- * (a ping, a request/response) costs no wake-up on either side; an idle
- * link costs nothing once the time is up.
+ * spinning. Nothing on this path allocates; the watcher hears of an fd only
+ * when a direction changes between flowing and staged. Each call does a
+ * bounded amount of work and returns, so whoever runs the loop serves its
+ * other fds (signals, stop requests, other engines) in between.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "dp/engine.h"
 
@@ -35,11 +29,16 @@ struct pw_engine {
 	struct dir up, down;
 	struct pw_pkt *pkt_mem;
 	uint8_t *buf_mem;
-	int ep;
-	uint32_t vnic_events, xport_events;
+	int vnic_fd, xport_fd;
+	struct pw_watcher watcher;
+	bool attached;
+	bool moved; /* this call moved a frame (busy polling's hint) */
+	uint32_t vnic_events, xport_events; /* as last told to the watcher */
+	int err;
 };
 
-enum { PW_TAG_VNIC, PW_TAG_XPORT, PW_TAG_WAKE };
+static int on_vnic(void *data, uint32_t events);
+static int on_xport(void *data, uint32_t events);
 
 /* Full bursts pumped per direction before the loop looks at its wake fd
  * again: a link that never runs dry (a flood, even of frames that are all
@@ -64,6 +63,7 @@ static bool up_flush(struct pw_engine *e)
 		e->session->stats.tx_bytes += d->pkts[d->off + i]->len;
 	}
 	d->off += (unsigned)(k > 0 ? k : 0);
+	e->moved |= k > 0;
 	if (staged(d))
 		return false;
 	if (e->cfg.vnic->ops->release)
@@ -78,6 +78,7 @@ static bool down_flush(struct pw_engine *e)
 	int k = e->cfg.vnic->ops->tx_burst(e->cfg.vnic, d->pkts + d->off, d->n - d->off);
 
 	d->off += (unsigned)(k > 0 ? k : 0);
+	e->moved |= k > 0;
 	if (staged(d))
 		return false;
 	d->n = d->off = 0;
@@ -96,6 +97,7 @@ static int up_pump(struct pw_engine *e)
 	n = e->cfg.vnic->ops->rx_burst(e->cfg.vnic, d->pkts, e->cfg.burst);
 	if (n <= 0)
 		return n;
+	e->moved = true;
 	pw_encap_burst(e->session, d->pkts, (unsigned)n);
 	d->n = (unsigned)n;
 	d->off = 0;
@@ -112,97 +114,100 @@ static int down_pump(struct pw_engine *e)
 	n = e->cfg.xport->ops->rx_burst(e->cfg.xport, d->pkts, e->cfg.burst);
 	if (n <= 0)
 		return n;
+	e->moved = true;
 	d->n = pw_decap_burst(e->cfg.tunnel, d->pkts, (unsigned)n, e->rx_sess);
 	d->off = 0;
 	return down_flush(e) && (unsigned)n == e->cfg.burst;
 }
 
-static int watch(struct pw_engine *e, int fd, int tag, uint32_t *cur, uint32_t want)
-{
-	struct epoll_event ev = { .events = want, .data.u32 = (uint32_t)tag };
-
-	if (*cur == want)
-		return 0;
-	*cur = want;
-	return epoll_ctl(e->ep, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
-}
-
-/* Read where nothing is staged; wait for room where something is. */
+/* Read where nothing is staged; wait for room where something is. The
+ * watcher is told only when that changes. */
 static int update_interest(struct pw_engine *e)
 {
 	uint32_t v = (staged(&e->up) ? 0 : EPOLLIN) | (staged(&e->down) ? EPOLLOUT : 0);
 	uint32_t x = (staged(&e->down) ? 0 : EPOLLIN) | (staged(&e->up) ? EPOLLOUT : 0);
-	int err = watch(e, e->cfg.vnic->ops->fd(e->cfg.vnic), PW_TAG_VNIC, &e->vnic_events, v);
-
-	return err ? err : watch(e, e->cfg.xport->ops->fd(e->cfg.xport), PW_TAG_XPORT,
-				 &e->xport_events, x);
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the vDSO: no system call */
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-int pw_engine_run(struct pw_engine *e, int wake_fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = PW_TAG_WAKE };
-	uint64_t spin_until = 0; /* busy polling until then; 0: sleep */
+	const struct pw_watcher *w = &e->watcher;
 	int err = 0;
 
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, wake_fd, &ev) && errno != EEXIST)
-		return -errno;
-	for (;;) {
-		struct epoll_event evs[3];
-		int up = 0, down = 0, n;
+	if (v != e->vnic_events) {
+		err = w->watch(w->loop, e->vnic_fd, v, on_vnic, e);
+		e->vnic_events = v;
+	}
+	if (!err && x != e->xport_events) {
+		err = w->watch(w->loop, e->xport_fd, x, on_xport, e);
+		e->xport_events = x;
+	}
+	return err;
+}
 
-		err = update_interest(e);
-		if (err)
-			break;
-		n = epoll_wait(e->ep, evs, 3, spin_until ? 0 : -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (e->cfg.busy_poll_us) {
-			uint64_t t = now_us();
+/* The vNIC or the watcher failed for good: stop watching, tell the owner. */
+static void fail(struct pw_engine *e, int err)
+{
+	pw_engine_detach(e);
+	e->err = err;
+	if (e->cfg.on_error)
+		e->cfg.on_error(e->cfg.ctx, err);
+}
 
-			if (n > 0)
-				spin_until = t + e->cfg.busy_poll_us;
-			else if (t >= spin_until)
-				spin_until = 0;
-			else
-				sched_yield(); /* whoever shares the core goes first */
-		}
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == PW_TAG_WAKE)
-				goto out;
-			if (evs[i].data.u32 == PW_TAG_VNIC) {
-				up |= !!(evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP));
-				down |= !!(evs[i].events & EPOLLOUT);
-			} else {
-				down |= !!(evs[i].events & (EPOLLIN | EPOLLERR));
-				up |= !!(evs[i].events & EPOLLOUT);
-			}
-		}
-		for (unsigned round = 0; (up > 0 || down > 0) && round < PW_ROUNDS_MAX; round++) {
-			if (up > 0)
-				up = up_pump(e);
-			if (down > 0)
-				down = down_pump(e);
-			if (up < 0 || down < 0) {
-				err = up < 0 ? up : down;
-				goto out;
-			}
+/* Pump the directions an fd's readiness says can move, alternating, for at
+ * most PW_ROUNDS_MAX bursts each; what is left is found again next round
+ * (the loop is level-triggered), after every other fd had its turn. */
+static int pump(struct pw_engine *e, int up, int down)
+{
+	int err;
+
+	e->moved = false;
+	for (unsigned round = 0; (up > 0 || down > 0) && round < PW_ROUNDS_MAX; round++) {
+		if (up > 0)
+			up = up_pump(e);
+		if (down > 0)
+			down = down_pump(e);
+		if (up < 0 || down < 0) {
+			fail(e, up < 0 ? up : down);
+			return 1;
 		}
 	}
-out:
-	epoll_ctl(e->ep, EPOLL_CTL_DEL, wake_fd, NULL);
+	err = update_interest(e);
+	if (err)
+		fail(e, err);
+	return e->moved;
+}
+
+static int on_vnic(void *data, uint32_t events)
+{
+	return pump(data, !!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)), !!(events & EPOLLOUT));
+}
+
+static int on_xport(void *data, uint32_t events)
+{
+	return pump(data, !!(events & EPOLLOUT), !!(events & (EPOLLIN | EPOLLERR)));
+}
+
+int pw_engine_attach(struct pw_engine *e, const struct pw_watcher *w)
+{
+	int err;
+
+	e->watcher = *w;
+	e->attached = true;
+	e->vnic_events = e->xport_events = UINT32_MAX; /* not yet registered */
+	err = update_interest(e);
+	if (err)
+		pw_engine_detach(e);
 	return err;
+}
+
+void pw_engine_detach(struct pw_engine *e)
+{
+	if (!e->attached)
+		return;
+	e->watcher.unwatch(e->watcher.loop, e->vnic_fd);
+	e->watcher.unwatch(e->watcher.loop, e->xport_fd);
+	e->attached = false;
+}
+
+int pw_engine_error(const struct pw_engine *e)
+{
+	return e->err;
 }
 
 static int alloc_dir(struct dir *d, struct pw_pkt *pkts, uint8_t *bufs, unsigned burst,
@@ -228,13 +233,13 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	 * anything longer is MSG_TRUNC and dropped. */
 	uint32_t up_cap = cfg->vnic->frame_max + 1;
 	uint32_t down_cap = PW_IPV4_HLEN_MAX + cfg->tunnel->sessions[0].rx.len + cfg->vnic->frame_max;
-	struct epoll_event ev = { 0 };
 	int err = ENOMEM;
 
 	if (!e)
 		return NULL;
 	e->cfg = *cfg;
-	e->ep = -1;
+	e->vnic_fd = cfg->vnic->ops->fd(cfg->vnic);
+	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
 	e->session = &cfg->tunnel->sessions[0];
 	e->pkt_mem = calloc(2 * (size_t)b, sizeof(*e->pkt_mem));
 	e->buf_mem = malloc((size_t)b * up_cap + (size_t)b * down_cap);
@@ -243,18 +248,7 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	    alloc_dir(&e->up, e->pkt_mem, e->buf_mem, b, up_cap) ||
 	    alloc_dir(&e->down, e->pkt_mem + b, e->buf_mem + (size_t)b * up_cap, b, down_cap))
 		goto fail;
-	e->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (e->ep < 0)
-		goto fail_errno;
-	ev.data.u32 = PW_TAG_VNIC;
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, cfg->vnic->ops->fd(cfg->vnic), &ev))
-		goto fail_errno;
-	ev.data.u32 = PW_TAG_XPORT;
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, cfg->xport->ops->fd(cfg->xport), &ev))
-		goto fail_errno;
 	return e;
-fail_errno:
-	err = errno;
 fail:
 	pw_engine_free(e);
 	errno = err;
@@ -265,8 +259,7 @@ void pw_engine_free(struct pw_engine *e)
 {
 	if (!e)
 		return;
-	if (e->ep >= 0)
-		close(e->ep);
+	pw_engine_detach(e);
 	free(e->up.pkts);
 	free(e->down.pkts);
 	free(e->pkt_mem);

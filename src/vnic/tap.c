@@ -368,8 +368,9 @@ static int ring_open(struct io_uring *ring)
 	return err;
 }
 
-/* MTU, MAC and IFF_UP go through an ordinary socket's ioctls. */
-static int tap_configure(const struct pw_tap_cfg *cfg, const char *name)
+/* MTU and MAC (when `set`), IFF_UP (when `up`) go through an ordinary
+ * socket's ioctls. */
+static int tap_configure(const struct pw_tap_cfg *cfg, const char *name, bool set, bool up)
 {
 	struct ifreq ifr = { 0 };
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
@@ -378,18 +379,18 @@ static int tap_configure(const struct pw_tap_cfg *cfg, const char *name)
 		return -errno;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	ifr.ifr_mtu = (int)cfg->mtu;
-	if (ioctl(s, SIOCSIFMTU, &ifr))
+	if (set && ioctl(s, SIOCSIFMTU, &ifr))
 		goto fail;
-	if (cfg->has_mac) {
+	if (set && cfg->has_mac) {
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, cfg->mac, 6);
 		if (ioctl(s, SIOCSIFHWADDR, &ifr))
 			goto fail;
 	}
-	if (ioctl(s, SIOCGIFFLAGS, &ifr))
+	if (up && ioctl(s, SIOCGIFFLAGS, &ifr))
 		goto fail;
 	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr))
+	if (up && ioctl(s, SIOCSIFFLAGS, &ifr))
 		goto fail;
 	close(s);
 	return 0;
@@ -434,6 +435,7 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	int hdr = sizeof(struct virtio_net_hdr);
 	struct pw_vnic *v;
+	bool last;
 	int fd, err;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -451,7 +453,12 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 		ioctl(fd, TUNSETOFFLOAD, 0);
 	if (cfg->queues > 1 && queue == 0 && ioctl(fd, TUNSETSTEERINGEBPF, &cfg->steer_prog) < 0)
 		goto fail;
-	err = queue ? 0 : tap_configure(cfg, ifr.ifr_name);
+	/* Up only once the last queue is attached: what the kernel sends as
+	 * the link comes up (IPv6 router solicitations, MLD reports) would
+	 * otherwise all go to queue 0, whatever the steering program says,
+	 * and reach the peer's queue its hash names. */
+	last = queue + 1 >= cfg->queues;
+	err = queue == 0 || last ? tap_configure(cfg, ifr.ifr_name, queue == 0, last) : 0;
 	if (err) {
 		errno = -err;
 		goto fail;

@@ -24,9 +24,9 @@ struct pw_tap_cfg {
 
 enum { PW_QUEUES_MAX = 16 };
 
-/* Open queue `queue` (0..cfg->queues-1) of a TAP device. Queue 0 creates the
- * device if absent, gives it steer_prog, sets its MTU (and MAC) and brings it
- * up. NULL and errno. */
+/* Open queue `queue` (0..cfg->queues-1) of a TAP device, in order. Queue 0
+ * creates the device if absent, gives it steer_prog and sets its MTU (and
+ * MAC); the last queue brings it up. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
 /* A vNIC on a TAP fd opened and set up by someone else (IFF_TAP | IFF_NO_PI |

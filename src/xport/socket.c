@@ -9,9 +9,11 @@
  * ones do not: the IPv4 header is skipped by its IHL. The mmsghdr, iovec and
  * address arrays are allocated here at open time; buffers are the caller's.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/sock_diag.h>
 #include <netinet/udp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -492,4 +494,16 @@ fail_fd:
 	close(fd);
 	errno = err;
 	return NULL;
+}
+
+const char *pw_xport_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len)
+{
+	const void *a = ss->ss_family == AF_INET ?
+				(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+				(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if ((ss->ss_family != AF_INET && ss->ss_family != AF_INET6) ||
+	    !inet_ntop(ss->ss_family, a, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
 }

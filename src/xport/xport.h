@@ -54,6 +54,10 @@ struct pw_xport_cfg {
 	int steer_prog;
 };
 
+/* The address of ss as text (inet_ntop), into buf; returns buf ("?" when
+ * it has no address family pwire knows). */
+const char *pw_xport_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len);
+
 /* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */
 struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats);
 

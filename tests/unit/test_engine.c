@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_engine.c: the burst loop never starves its wake fd. A transport (or a
- * vNIC) that always has a full burst waiting, here of datagrams the gate
- * drops, must not keep pw_engine_run() from seeing a stop request: it
- * returns within 100 ms of the request, and the flood was really pumped.
+ * test_engine.c: the burst loop never starves the loop it runs in. A
+ * transport (or a vNIC) that always has a full burst waiting, here of
+ * datagrams the gate drops, must not keep the pw_loop that drives the engine
+ * from seeing a stop request: pw_loop_run() returns within 100 ms of the
+ * request, and the flood was really pumped.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -120,8 +121,7 @@ static const struct pw_vnic_ops flood_vnic_ops = {
 };
 
 struct run {
-	struct pw_engine *e;
-	int wake;
+	struct pw_loop *loop;
 	int err;
 	bool done;
 	pthread_mutex_t lock;
@@ -131,7 +131,7 @@ struct run {
 static void *runner(void *arg)
 {
 	struct run *r = arg;
-	int err = pw_engine_run(r->e, r->wake);
+	int err = pw_loop_run(r->loop);
 
 	pthread_mutex_lock(&r->lock);
 	r->err = err;
@@ -149,16 +149,17 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Run the engine on a flood for 50 ms, ask it to stop, and time the answer. */
+/* Run the engine in a pw_loop on a flood for 50 ms, ask the loop to stop,
+ * and time the answer. */
 static void stop_under_flood(struct pw_vnic *v, struct pw_xport *x, const uint64_t *bursts)
 {
 	struct pw_session_cfg sc = { .encap = PW_ENCAP_UDP, .session_id = 1,
 				     .peer_session_id = 2, .l2spec = PW_L2SPEC_DEFAULT };
 	struct pw_session s;
 	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = &s, .n_sessions = 1 };
-	struct run r = { .wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-			 .lock = PTHREAD_MUTEX_INITIALIZER,
-			 .cond = PTHREAD_COND_INITIALIZER };
+	struct run r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct pw_watcher w;
+	struct pw_engine *e;
 	struct timespec deadline;
 	pthread_t th;
 	uint64_t asked, answered;
@@ -167,13 +168,16 @@ static void stop_under_flood(struct pw_vnic *v, struct pw_xport *x, const uint64
 	pw_session_init(&s, &sc);
 	x->stats = &t.stats;
 	struct pw_engine_cfg ec = { .vnic = v, .xport = x, .tunnel = &t, .burst = BURST };
-	r.e = pw_engine_new(&ec);
-	assert_non_null(r.e);
-	assert_true(r.wake >= 0);
+	e = pw_engine_new(&ec);
+	assert_non_null(e);
+	r.loop = pw_loop_new();
+	assert_non_null(r.loop);
+	w = pw_loop_watcher(r.loop);
+	assert_int_equal(pw_engine_attach(e, &w), 0);
 	assert_int_equal(pthread_create(&th, NULL, runner, &r), 0);
 	usleep(50 * 1000);
 	asked = now_ms();
-	assert_int_equal(eventfd_write(r.wake, 1), 0);
+	pw_loop_stop(r.loop);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 2;
 	pthread_mutex_lock(&r.lock);
@@ -183,15 +187,16 @@ static void stop_under_flood(struct pw_vnic *v, struct pw_xport *x, const uint64
 	answered = now_ms();
 	/* A loop that never returns stays behind, spinning, until exit. */
 	if (!r.done)
-		fail_msg("the engine ignored its wake fd for 2 s under a flood");
+		fail_msg("the loop ignored its stop request for 2 s under a flood");
 	pthread_join(th, NULL);
 	assert_int_equal(r.err, 0);
+	assert_int_equal(pw_engine_error(e), 0);
 	print_message("stop honoured after %llu ms, %llu bursts pumped\n",
 		      (unsigned long long)(answered - asked), (unsigned long long)*bursts);
 	assert_true(answered - asked < STOP_WITHIN_MS);
 	assert_true(*bursts > 1); /* the flood was really served */
-	pw_engine_free(r.e);
-	close(r.wake);
+	pw_engine_free(e);
+	pw_loop_free(r.loop);
 }
 
 static void test_stop_under_transport_flood(void **state)

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * link.h: one pseudowire as an object of the library: a session, its vNIC
+ * and its queue pairs, with open / start / stats / stop. `pwire up` builds
+ * its pseudowire through it (and so will pwired and the embedding API);
+ * what is left to a front end is argv, signals and printing.
+ *
+ * Queue i is a transport, a vNIC queue and a burst loop (dp/engine.h) that
+ * share nothing with the other queues on the data path. pw_link_start()
+ * attaches queue 0 to the caller's event loop (any struct pw_watcher) and
+ * runs every other queue in a thread of its own with a pw_loop.
+ *
+ * Opening needs the privileges (TAP, sockets, BPF); starting and everything
+ * after does not, so a front end drops them in between.
+ */
+#ifndef PWIRE_LINK_LINK_H
+#define PWIRE_LINK_LINK_H
+
+#include "core/err.h"
+#include "dp/loop.h"
+#include "vnic/tap.h"
+#include "vnic/vnic.h"
+#include "xport/impair.h"
+#include "xport/xport.h"
+
+struct pw_link_cfg {
+	struct pw_session_cfg session;
+	struct pw_tap_cfg tap;     /* the vNIC: name, mtu, mac, queues, io_uring */
+	struct pw_xport_cfg xport; /* encap, family, local, remote, burst */
+	unsigned busy_poll_us;     /* each queue thread's loop (queue 0: the caller's) */
+	bool has_impair;           /* a test aid: impair what is received */
+	struct pw_impair_cfg impair;
+};
+
+/* The queues' counters added up; a snapshot while the link runs, exact
+ * once it has stopped. */
+struct pw_link_stats {
+	struct pw_session_stats session;
+	struct pw_tunnel_stats tunnel;
+	struct pw_vnic_stats vnic;
+	struct pw_impair_stats impair;
+	unsigned n_queues;
+	struct pw_session_stats queues[PW_QUEUES_MAX]; /* each queue's share */
+	uint64_t sockbuf_drops[PW_QUEUES_MAX];         /* its socket's rx_sockbuf_drops */
+};
+
+struct pw_link;
+
+/* Open the transports, the vNIC's queues and their burst loops (and the
+ * steering programs with several queues). NULL with the reason in err
+ * (words naming what failed and why) and errno set. */
+struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err);
+
+/* Attach queue 0 to w, start the other queues' threads. 0, or -errno with
+ * the reason in err (the link is then stopped). */
+int pw_link_start(struct pw_link *l, const struct pw_watcher *w, struct pw_err *err);
+
+/* Readable (an eventfd) once a queue stopped on its own (its vNIC went away);
+ * pw_link_error() says why. Watch it in the loop that runs queue 0. */
+int pw_link_fail_fd(const struct pw_link *l);
+/* The first queue's reason to stop (-errno), 0 while every queue runs. */
+int pw_link_error(const struct pw_link *l);
+
+/* Add the queues' counters up (and read the sockets' drop counts: a system
+ * call per queue, so for reports, never on the data path). */
+void pw_link_stats(struct pw_link *l, struct pw_link_stats *out);
+
+/* The session as configured (ids, cookies) and the vNIC's name. */
+const struct pw_session_cfg *pw_link_session(const struct pw_link *l);
+
+/* Stop the queue threads and detach queue 0; idempotent. */
+void pw_link_stop(struct pw_link *l);
+/* Stop, then close everything (the TAP goes away if the link made it). */
+void pw_link_close(struct pw_link *l);
+
+#endif
