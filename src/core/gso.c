@@ -204,8 +204,9 @@ bool pw_tso_parse(struct pw_tso *t, const uint8_t *f, uint32_t len, const struct
 	uint32_t segs, csum_at;
 	struct hdrs h;
 
-	if (g->type == PW_GSO_NONE || !parse(f, len, g->type, &h) || h.hdr >= len)
-		return false;
+	if ((g->type != PW_GSO_TCPV4 && g->type != PW_GSO_TCPV6 && !udp) ||
+	    !parse(f, len, g->type, &h) || h.hdr >= len)
+		return false; /* not a kind of super-frame pwire cuts (legacy UFO...) */
 	/* The amplification bounds (gso.h): a floor under the segment size,
 	 * one IP datagram of payload at most, and for UDP the kernel's count. */
 	if (g->gso_size < (udp ? PW_USO_SIZE_MIN : PW_TSO_MSS_MIN) ||

@@ -252,6 +252,10 @@ static void test_malformed_super_frames_are_refused(void **state)
 	assert_false(pw_tso_parse(&t, f, 34 + 60, &g));     /* options past the end */
 	f[34 + 12] = 0x50;
 	assert_true(pw_tso_parse(&t, f, len, &g));
+	g.type = (enum pw_gso_type)-1;                     /* a type pwire does not cut (UFO) */
+	assert_false(pw_tso_parse(&t, f, len, &g));
+	g.type = PW_GSO_NONE;
+	assert_false(pw_tso_parse(&t, f, len, &g));
 }
 
 /* Cut a frame, and the same frame with VLAN tags and IPv6 extension
