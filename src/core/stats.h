@@ -68,6 +68,10 @@ struct pw_counter_name {
 #define PW_COUNTER_ENTRY(type, name, kind)                                                         \
 	{ #name, offsetof(struct type, name), (kind) == PW_DROP },
 
+/* sum += stats, counter by counter, for a group described by names (the
+ * queues' counters added up). */
+void pw_counters_add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n);
+
 extern const struct pw_counter_name pw_session_counter_names[];
 extern const size_t pw_session_counter_count;
 extern const struct pw_counter_name pw_tunnel_counter_names[];

@@ -258,19 +258,6 @@ const struct pw_session_cfg *pw_link_session(const struct pw_link *l)
 	return &l->cfg.session;
 }
 
-/* sum += stats, counter by counter, from a counter table. */
-static void add(void *sum, const void *stats, const struct pw_counter_name *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint64_t a, b;
-
-		memcpy(&a, (char *)sum + names[i].offset, sizeof(a));
-		memcpy(&b, (const char *)stats + names[i].offset, sizeof(b));
-		a += b;
-		memcpy((char *)sum + names[i].offset, &a, sizeof(a));
-	}
-}
-
 void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -283,11 +270,12 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 			q->x->ops->sync_stats(q->x);
 		t->queues[i] = q->session.stats;
 		t->sockbuf_drops[i] = q->tunnel.stats.rx_sockbuf_drops;
-		add(&t->session, &q->session.stats, pw_session_counter_names,
-		    pw_session_counter_count);
-		add(&t->tunnel, &q->tunnel.stats, pw_tunnel_counter_names, pw_tunnel_counter_count);
-		add(&t->vnic, &q->v->stats, pw_vnic_counter_names, pw_vnic_counter_count);
-		add(&t->impair, &q->impair, pw_impair_counter_names, pw_impair_counter_count);
+		pw_counters_add(&t->session, &q->session.stats, pw_session_counter_names,
+				pw_session_counter_count);
+		pw_counters_add(&t->tunnel, &q->tunnel.stats, pw_tunnel_counter_names,
+				pw_tunnel_counter_count);
+		pw_counters_add(&t->vnic, &q->v->stats, pw_vnic_counter_names, pw_vnic_counter_count);
+		pw_counters_add(&t->impair, &q->impair, pw_impair_counter_names, pw_impair_counter_count);
 	}
 }
 
