@@ -51,6 +51,18 @@ void pw_presets_help(FILE *f)
 		fprintf(f, "%28s%-6s %s\n", "", presets[i].name, presets[i].help);
 }
 
+struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c)
+{
+	return (struct pw_link_cfg){
+		.session = c->session,
+		.tap = c->tap,
+		.xport = c->xport,
+		.busy_poll_us = c->busy_poll_us,
+		.has_impair = c->has_impair,
+		.impair = c->impair,
+	};
+}
+
 unsigned pw_config_overhead(const struct pw_config *c)
 {
 	struct pw_layout tx = pw_layout_tx(&c->session);

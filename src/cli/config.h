@@ -17,6 +17,7 @@
 #include "cli/print.h"
 #include "core/err.h"
 #include "core/session.h"
+#include "link/link.h"
 #include "vnic/tap.h"
 #include "xport/impair.h"
 #include "xport/xport.h"
@@ -81,6 +82,11 @@ bool pw_impair_parse(struct pw_config *c, const char *spec, struct pw_err *e);
  * inconsistent, derive the MTU. Reports one error into e and returns false
  * on the first problem. */
 bool pw_config_finish(struct pw_config *c, struct pw_err *e);
+
+/* The link object's configuration of a finished pw_config (the one place
+ * `pwire up` and pwired turn a parsed pseudowire into what pw_link_open()
+ * takes). */
+struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c);
 
 /* The bytes of outer IP + UDP + L2TPv3 + inner Ethernet headers one frame costs. */
 unsigned pw_config_overhead(const struct pw_config *c);

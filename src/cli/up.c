@@ -301,14 +301,7 @@ int pw_cmd_up(int argc, char **argv)
 			"`pwire genkey` makes a cookie",
 			c.shown, pw_xport_addr_str(&c.xport.remote, a, sizeof(a)));
 
-	struct pw_link_cfg lc = {
-		.session = c.session,
-		.tap = c.tap,
-		.xport = c.xport,
-		.busy_poll_us = c.busy_poll_us,
-		.has_impair = c.has_impair,
-		.impair = c.impair,
-	};
+	struct pw_link_cfg lc = pw_config_link_cfg(&c);
 	struct up u = { .c = &c, .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
 	struct pw_watcher w;
 	bool as_root;
