@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: pwired, every pseudowire of pwire.conf (daemon/conf.h) in one
+ * process: open them all as links (link/link.h), drop privileges once, run
+ * them in one epoll loop (dp/loop.h) beside the signals and the drop log's
+ * timer. SIGUSR1 prints every link's counters, SIGINT and SIGTERM print them
+ * and stop. Foreground only for now (-f); the control socket, reload and
+ * metrics come later.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "cli/config.h"
+#include "cli/parse.h"
+#include "cli/print.h"
+#include "cli/privs.h"
+#include "daemon/conf.h"
+#include "dp/loop.h"
+#include "link/link.h"
+
+static const char usage[] =
+	"usage: pwired [-c FILE] [-n] [-f] [-h] [-V]\n"
+	"\n"
+	"Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
+	"\n"
+	"  -c FILE  the configuration (default " "/etc/pwire/pwire.conf" ")\n"
+	"  -n       check the configuration, print it normalized and exit (0, or 2\n"
+	"           with one line naming the file, line, key and bad value)\n"
+	"  -f       run in the foreground (the only mode for now) until SIGINT or\n"
+	"           SIGTERM; SIGUSR1 prints every pseudowire's counters\n"
+	"  -h       this help\n"
+	"  -V       print the version\n";
+
+enum { DROP_LOG_SECONDS = 1 };
+
+struct run;
+
+/* One pseudowire while it runs, with what its reports need. */
+struct run_link {
+	struct run *r;
+	const struct pw_conf_link *cl;
+	struct pw_link *link;
+	struct pw_link_stats stats;
+	struct pw_session session;
+	struct pw_report report;
+	struct pw_drop_marks marks;
+};
+
+struct run {
+	struct pw_conf conf;
+	struct run_link *links;
+	struct pw_loop *loop;
+	int sfd, tfd;
+	int rc;
+};
+
+static void refresh(struct run_link *rl)
+{
+	pw_link_stats(rl->link, &rl->stats);
+	rl->session.stats = rl->stats.session;
+}
+
+static void print_all(struct run *r)
+{
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		refresh(&r->links[i]);
+		printf("[%s]\n", r->links[i].cl->name);
+		pw_print_counters(stdout, &r->links[i].report, false);
+	}
+}
+
+static int on_signal(void *data, uint32_t events)
+{
+	struct run *r = data;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(r->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			print_all(r);
+		} else {
+			r->rc = PW_EXIT_OK;
+			pw_loop_stop(r->loop);
+		}
+	}
+	return 0;
+}
+
+static int on_timer(void *data, uint32_t events)
+{
+	struct run *r = data;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(r->tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return 0;
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		refresh(&r->links[i]);
+		pw_print_drops(stderr, &r->links[i].report, &r->links[i].marks, DROP_LOG_SECONDS);
+	}
+	return 0;
+}
+
+/* A link stopped on its own (its vNIC went away): the others keep running. */
+static int on_link_failed(void *data, uint32_t events)
+{
+	struct run_link *rl = data;
+	int err = pw_link_error(rl->link);
+	eventfd_t v;
+
+	(void)events;
+	eventfd_read(pw_link_fail_fd(rl->link), &v);
+	if (!err)
+		return 0;
+	pw_error("[%s] %s: data path stopped: %s%s", rl->cl->name, rl->cl->c.shown,
+		 strerror(-err), err == -EBADFD ? " (the device was deleted)" : "");
+	pw_loop_unwatch(rl->r->loop, pw_link_fail_fd(rl->link));
+	pw_link_stop(rl->link);
+	return 0;
+}
+
+static int timer_open(unsigned seconds)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
+				  .it_value = { .tv_sec = seconds } };
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
+		close(tfd);
+		return -1;
+	}
+	return tfd;
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Open every link, drop privileges, start them, run until a signal. */
+static int run(struct run *r)
+{
+	const struct pw_config *first = &r->conf.links[0].c;
+	struct pw_privs privs = { .user = "" };
+	struct pw_watcher w;
+	struct pw_err err;
+	unsigned busy_poll = 0;
+	char a[64];
+
+	/* conf.c saw to it that every section names the same user. */
+	if ((first->user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, first->user))
+		return first->user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
+	r->links = calloc(r->conf.n, sizeof(*r->links));
+	r->loop = pw_loop_new();
+	r->sfd = signals_open();
+	r->tfd = timer_open(DROP_LOG_SECONDS);
+	if (!r->links || !r->loop || r->sfd < 0 || r->tfd < 0) {
+		pw_error("signalfd/timerfd/epoll: %s", strerror(errno));
+		goto out;
+	}
+	if (pw_loop_watch(r->loop, r->sfd, EPOLLIN, on_signal, r) ||
+	    pw_loop_watch(r->loop, r->tfd, EPOLLIN, on_timer, r)) {
+		pw_error("epoll: %s", strerror(errno));
+		goto out;
+	}
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		struct run_link *rl = &r->links[i];
+		const struct pw_config *c = &r->conf.links[i].c;
+		struct pw_link_cfg lc = pw_config_link_cfg(c);
+
+		rl->r = r;
+		rl->cl = &r->conf.links[i];
+		pw_err_init(&err);
+		rl->link = pw_link_open(&lc, &err);
+		if (!rl->link) {
+			pw_error("[%s] %s", rl->cl->name, pw_err_msg(&err));
+			goto out;
+		}
+		rl->session.cfg = *pw_link_session(rl->link);
+		rl->report = (struct pw_report){ c->tap.name,
+						 &rl->session,
+						 &rl->stats.tunnel,
+						 &rl->stats.vnic,
+						 NULL,
+						 c->tap.queues > 1 ? rl->stats.queues : NULL,
+						 rl->stats.sockbuf_drops,
+						 c->tap.queues };
+		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed, rl)) {
+			pw_error("epoll: %s", strerror(errno));
+			goto out;
+		}
+		privs.io_uring |= c->tap.io_uring;
+		if (c->busy_poll_us > busy_poll)
+			busy_poll = c->busy_poll_us;
+	}
+	/* Everything is open and no thread runs yet: all inherit the drop. */
+	if (!pw_privs_drop(&privs, "pwired"))
+		goto out;
+	pw_loop_busy_poll(r->loop, busy_poll);
+	w = pw_loop_watcher(r->loop);
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		const struct pw_config *c = &r->conf.links[i].c;
+
+		pw_err_init(&err);
+		if (pw_link_start(r->links[i].link, &w, &err)) {
+			pw_error("[%s] %s", r->conf.links[i].name, pw_err_msg(&err));
+			goto out;
+		}
+		fprintf(stderr, "pwired: [%s] %s up: mtu %u, %s to %s, session_id %u "
+			"peer_session_id %u, queues %u\n", r->conf.links[i].name, c->shown,
+			c->tap.mtu, c->session.encap == PW_ENCAP_UDP ? "udp" : "ip",
+			pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), c->session.session_id,
+			c->session.peer_session_id, c->tap.queues);
+	}
+	r->rc = PW_EXIT_FAIL;
+	if (pw_loop_run(r->loop))
+		pw_error("epoll: %s", strerror(errno));
+	for (unsigned i = 0; i < r->conf.n; i++)
+		pw_link_stop(r->links[i].link);
+	print_all(r);
+out:
+	for (unsigned i = 0; r->links && i < r->conf.n; i++)
+		pw_link_close(r->links[i].link);
+	free(r->links);
+	pw_loop_free(r->loop);
+	if (r->tfd >= 0)
+		close(r->tfd);
+	if (r->sfd >= 0)
+		close(r->sfd);
+	return r->rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = "/etc/pwire/pwire.conf";
+	bool check = false, foreground = false;
+	struct run r = { .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
+	struct pw_err err;
+	bool ok;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:nfhV")) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return PW_EXIT_OK;
+		case 'V':
+			printf("pwired %s\n", PWIRE_VERSION);
+			return PW_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return PW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pw_error("unexpected argument '%s' (see pwired -h)", argv[optind]);
+		return PW_EXIT_USAGE;
+	}
+	if (!check && !foreground) {
+		pw_error("no daemon mode yet: run pwired -f (in the foreground, as systemd "
+			 "would), or -n to check the configuration");
+		return PW_EXIT_USAGE;
+	}
+	pw_err_init(&err);
+	ok = pw_conf_load(&r.conf, file, &err);
+	pw_err_print(stderr, &err);
+	if (!ok)
+		return PW_EXIT_USAGE;
+	if (check) {
+		pw_conf_print(stdout, &r.conf);
+		pw_conf_free(&r.conf);
+		return PW_EXIT_OK;
+	}
+	r.rc = run(&r);
+	pw_conf_free(&r.conf);
+	return r.rc;
+}
