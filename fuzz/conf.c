@@ -74,14 +74,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(a->session.session_id == b->session.session_id &&
 			   a->session.peer_session_id == b->session.peer_session_id &&
 			   a->session.encap == b->session.encap &&
-			   a->session.l2spec == b->session.l2spec && a->session.seq == b->session.seq);
-		FUZZ_CHECK(!memcmp(&a->session.cookie, &b->session.cookie,
-				   sizeof(a->session.cookie)) &&
-			   !memcmp(&a->session.peer_cookie, &b->session.peer_cookie,
-				   sizeof(a->session.peer_cookie)));
+			   a->session.l2spec == b->session.l2spec &&
+			   a->session.seq == b->session.seq);
+		FUZZ_CHECK(
+		    !memcmp(&a->session.cookie, &b->session.cookie, sizeof(a->session.cookie)) &&
+		    !memcmp(&a->session.peer_cookie, &b->session.peer_cookie,
+			    sizeof(a->session.peer_cookie)));
 		FUZZ_CHECK(a->session.offset == b->session.offset &&
 			   a->session.peer_offset == b->session.peer_offset);
-		FUZZ_CHECK(a->tap.mtu == b->tap.mtu && a->sport == b->sport && a->dport == b->dport);
+		FUZZ_CHECK(a->tap.mtu == b->tap.mtu && a->sport == b->sport &&
+			   a->dport == b->dport);
 		FUZZ_CHECK(a->tap.queues == b->tap.queues && a->tap.io_uring == b->tap.io_uring &&
 			   a->busy_poll_us == b->busy_poll_us && !strcmp(a->user, b->user));
 		FUZZ_CHECK(a->tap.has_mac == b->tap.has_mac &&

@@ -27,10 +27,10 @@ struct key_seen {
 struct ctx {
 	const char *file;
 	const char *text, *pos, *end;
-	unsigned line;       /* of the line last handed to libinih */
-	unsigned hdr_line;   /* of the last [section] header, 0 before one */
+	unsigned line;	   /* of the line last handed to libinih */
+	unsigned hdr_line; /* of the last [section] header, 0 before one */
 	char hdr_name[PW_CONF_NAME_MAX * 2];
-	bool hdr_used;       /* a key came under that header */
+	bool hdr_used; /* a key came under that header */
 	struct pw_conf *conf;
 	unsigned cap;
 	struct key_seen keys[KEYS_MAX];
@@ -42,17 +42,18 @@ struct ctx {
 /* pw_config words a section may use, canonical names and their aliases:
  * the table of cli/words.c, which parses them; here only to tell an
  * unknown key from a bad value. */
+/* clang-format off */
 static const char *const words[] = {
-	"encap",     "local",       "remote",	 "udp_sport",	   "udp_dport",
-	"session_id", "sid",        "peer_session_id", "psid",     "cookie",
-	"peer_cookie", "l2spec_type", "seq",	 "offset",	   "peer_offset",
-	"tunnel_id", "tid",         "peer_tunnel_id", "ptid",	   "mtu",
-	"mac",       "address",     "queues",	 "busy_poll",	   "io_uring",
-	"peer",      "user",
+	"encap", "local", "remote", "udp_sport", "udp_dport",
+	"session_id", "sid", "peer_session_id", "psid",
+	"cookie", "peer_cookie", "l2spec_type", "seq", "offset", "peer_offset",
+	"tunnel_id", "tid", "peer_tunnel_id", "ptid",
+	"mtu", "mac", "address", "queues", "busy_poll", "io_uring", "peer", "user",
 };
+/* clang-format on */
 
 static void fail(struct ctx *x, unsigned line, const char *section, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void fail(struct ctx *x, unsigned line, const char *section, const char *fmt, ...)
 {
@@ -93,7 +94,8 @@ static bool name_ok(const char *s)
 	if (n == 0 || n >= PW_CONF_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+			    s[i]))
 			return false;
 	return true;
 }
@@ -105,16 +107,20 @@ static bool set_vnic(struct pw_config *c, const char *v, struct pw_err *e)
 
 	if (colon) {
 		if ((size_t)(colon - v) != 3 || strncmp(v, "tap", 3)) {
-			pw_err_set(e, "bad value for vnic: '%s' (the only vNIC kind is tap: tap:NAME "
-				   "or NAME)", v);
+			pw_err_set(e,
+				   "bad value for vnic: '%s' (the only vNIC kind is tap: tap:NAME "
+				   "or NAME)",
+				   v);
 			return false;
 		}
 		name = colon + 1;
 	}
 	if (!*name || strlen(name) >= sizeof(c->tap.name) || !strcmp(name, ".") ||
 	    !strcmp(name, "..") || strpbrk(name, "/: \t")) {
-		pw_err_set(e, "bad value for vnic: '%s' (a device name of 1..%zu characters, "
-			   "no '/', ':' or blanks)", v, sizeof(c->tap.name) - 1);
+		pw_err_set(e,
+			   "bad value for vnic: '%s' (a device name of 1..%zu characters, "
+			   "no '/', ':' or blanks)",
+			   v, sizeof(c->tap.name) - 1);
 		return false;
 	}
 	strcpy(c->tap.name, name);
@@ -209,7 +215,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	} else if (!strcmp(key, "uml")) {
 		ok = pw_uml_parse(&l->c, val, &sub);
 	} else {
-		char *argv[2] = { (char *)key, (char *)val };
+		char *argv[2] = {(char *)key, (char *)val};
 
 		ok = pw_words_parse(&l->c, 2, argv, &sub);
 	}
@@ -326,9 +332,9 @@ static bool overlaps(const struct sockaddr_storage *a, const struct sockaddr_sto
 
 static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	const void *a = ss->ss_family == AF_INET ?
-				(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
-				(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	const void *a = ss->ss_family == AF_INET
+			    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+			    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 
 	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
@@ -347,23 +353,28 @@ static bool clash(struct ctx *x, const struct pw_conf_link *a, const struct pw_c
 		return true;
 	}
 	if (strcmp(p->user, q->user)) {
-		fail(x, b->line, b->name, "user %s: [%s] (line %u) has user %s; pwired runs every "
-		     "pseudowire as one user", q->user[0] ? q->user : "(the default)", a->name,
-		     a->line, p->user[0] ? p->user : "(the default)");
+		fail(x, b->line, b->name,
+		     "user %s: [%s] (line %u) has user %s; pwired runs every "
+		     "pseudowire as one user",
+		     q->user[0] ? q->user : "(the default)", a->name, a->line,
+		     p->user[0] ? p->user : "(the default)");
 		return true;
 	}
 	if (p->session.encap != q->session.encap || !overlaps(&p->xport.local, &q->xport.local))
 		return false;
 	if (q->session.encap == PW_ENCAP_UDP && p->sport == q->sport) {
-		fail(x, b->line, b->name, "udp_sport %u on %s: already the port of [%s] (line %u); "
-		     "each pseudowire has a socket of its own for now", q->sport,
-		     addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
+		fail(x, b->line, b->name,
+		     "udp_sport %u on %s: already the port of [%s] (line %u); "
+		     "each pseudowire has a socket of its own for now",
+		     q->sport, addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
 		return true;
 	}
 	if (q->session.encap == PW_ENCAP_IP && p->session.session_id == q->session.session_id) {
-		fail(x, b->line, b->name, "session_id %u on %s: already the session of [%s] "
-		     "(line %u)", q->session.session_id,
-		     addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
+		fail(x, b->line, b->name,
+		     "session_id %u on %s: already the session of [%s] "
+		     "(line %u)",
+		     q->session.session_id, addr_str(&q->xport.local, s, sizeof(s)), a->name,
+		     a->line);
 		return true;
 	}
 	return false;
@@ -395,9 +406,11 @@ static bool finish(struct ctx *x)
 			if (clash(x, &conf->links[k], l))
 				return false;
 		if (pw_config_unprotected(&l->c))
-			pw_err_warn(x->e, "%s:%u: [%s] no 64-bit peer_cookie on a pseudowire to %s: "
+			pw_err_warn(x->e,
+				    "%s:%u: [%s] no 64-bit peer_cookie on a pseudowire to %s: "
 				    "anyone who can send to this host can inject frames into it "
-				    "(RFC 3931 section 8.2)", x->file, l->line, l->name,
+				    "(RFC 3931 section 8.2)",
+				    x->file, l->line, l->name,
 				    addr_str(&l->c.xport.remote, a, sizeof(a)));
 	}
 	return true;
@@ -416,8 +429,8 @@ bool pw_conf_parse(struct pw_conf *conf, const char *file, const char *text, siz
 		pw_err_set(e, "%s: %s", file, strerror(ENOMEM));
 		return false;
 	}
-	*x = (struct ctx){ .file = file, .text = text, .pos = text, .end = text + len,
-			   .conf = conf, .e = e };
+	*x = (struct ctx){
+	    .file = file, .text = text, .pos = text, .end = text + len, .conf = conf, .e = e};
 	if (!screen(x, text, len))
 		goto out;
 	/* libinih (Debian's) takes its options at run time. */
@@ -499,10 +512,10 @@ static void print_cookie(FILE *f, const char *key, const struct pw_cookie *c)
 
 void pw_conf_print(FILE *f, const struct pw_conf *conf)
 {
-	static const char *const l2spec[] = { [PW_L2SPEC_NONE] = "none",
-					      [PW_L2SPEC_DEFAULT] = "default",
-					      [PW_L2SPEC_COUNTER32] = "counter32" };
-	static const char *const seq[] = { "none", "send", "recv", "both" };
+	static const char *const l2spec[] = {[PW_L2SPEC_NONE] = "none",
+					     [PW_L2SPEC_DEFAULT] = "default",
+					     [PW_L2SPEC_COUNTER32] = "counter32"};
+	static const char *const seq[] = {"none", "send", "recv", "both"};
 
 	for (unsigned i = 0; i < conf->n; i++) {
 		const struct pw_conf_link *l = &conf->links[i];

@@ -20,10 +20,10 @@
 #include "core/err.h"
 
 enum {
-	PW_CONF_NAME_MAX = 32,         /* a section name: 1..31 of [A-Za-z0-9._-] */
-	PW_CONF_LINE_MAX = 1024,       /* bytes of one line, without its newline */
-	PW_CONF_SIZE_MAX = 4 << 20,    /* bytes of a whole file */
-	PW_CONF_LINKS_MAX = 4096,      /* sections */
+	PW_CONF_NAME_MAX = 32,	    /* a section name: 1..31 of [A-Za-z0-9._-] */
+	PW_CONF_LINE_MAX = 1024,    /* bytes of one line, without its newline */
+	PW_CONF_SIZE_MAX = 4 << 20, /* bytes of a whole file */
+	PW_CONF_LINKS_MAX = 4096,   /* sections */
 };
 
 /* One section: a finished pseudowire and where it was written. */

@@ -28,17 +28,19 @@
 #include "link/link.h"
 
 static const char usage[] =
-	"usage: pwired [-c FILE] [-n] [-f] [-h] [-V]\n"
-	"\n"
-	"Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
-	"\n"
-	"  -c FILE  the configuration (default " "/etc/pwire/pwire.conf" ")\n"
-	"  -n       check the configuration, print it normalized and exit (0, or 2\n"
-	"           with one line naming the file, line, key and bad value)\n"
-	"  -f       run in the foreground (the only mode for now) until SIGINT or\n"
-	"           SIGTERM; SIGUSR1 prints every pseudowire's counters\n"
-	"  -h       this help\n"
-	"  -V       print the version\n";
+    "usage: pwired [-c FILE] [-n] [-f] [-h] [-V]\n"
+    "\n"
+    "Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
+    "\n"
+    "  -c FILE  the configuration (default "
+    "/etc/pwire/pwire.conf"
+    ")\n"
+    "  -n       check the configuration, print it normalized and exit (0, or 2\n"
+    "           with one line naming the file, line, key and bad value)\n"
+    "  -f       run in the foreground (the only mode for now) until SIGINT or\n"
+    "           SIGTERM; SIGUSR1 prints every pseudowire's counters\n"
+    "  -h       this help\n"
+    "  -V       print the version\n";
 
 enum { DROP_LOG_SECONDS = 1 };
 
@@ -121,8 +123,8 @@ static int on_link_failed(void *data, uint32_t events)
 	eventfd_read(pw_link_fail_fd(rl->link), &v);
 	if (!err)
 		return 0;
-	pw_error("[%s] %s: data path stopped: %s%s", rl->cl->name, rl->cl->c.shown,
-		 strerror(-err), err == -EBADFD ? " (the device was deleted)" : "");
+	pw_error("[%s] %s: data path stopped: %s%s", rl->cl->name, rl->cl->c.shown, strerror(-err),
+		 err == -EBADFD ? " (the device was deleted)" : "");
 	pw_loop_unwatch(rl->r->loop, pw_link_fail_fd(rl->link));
 	pw_link_stop(rl->link);
 	return 0;
@@ -130,8 +132,8 @@ static int on_link_failed(void *data, uint32_t events)
 
 static int timer_open(unsigned seconds)
 {
-	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
-				  .it_value = { .tv_sec = seconds } };
+	struct itimerspec its = {.it_interval = {.tv_sec = seconds},
+				 .it_value = {.tv_sec = seconds}};
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
 	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
@@ -158,7 +160,7 @@ static int signals_open(void)
 static int run(struct run *r)
 {
 	const struct pw_config *first = &r->conf.links[0].c;
-	struct pw_privs privs = { .user = "" };
+	struct pw_privs privs = {.user = ""};
 	struct pw_watcher w;
 	struct pw_err err;
 	unsigned busy_poll = 0;
@@ -194,15 +196,16 @@ static int run(struct run *r)
 			goto out;
 		}
 		rl->session.cfg = *pw_link_session(rl->link);
-		rl->report = (struct pw_report){ c->tap.name,
-						 &rl->session,
-						 &rl->stats.tunnel,
-						 &rl->stats.vnic,
-						 NULL,
-						 c->tap.queues > 1 ? rl->stats.queues : NULL,
-						 rl->stats.sockbuf_drops,
-						 c->tap.queues };
-		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed, rl)) {
+		rl->report = (struct pw_report){c->tap.name,
+						&rl->session,
+						&rl->stats.tunnel,
+						&rl->stats.vnic,
+						NULL,
+						c->tap.queues > 1 ? rl->stats.queues : NULL,
+						rl->stats.sockbuf_drops,
+						c->tap.queues};
+		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,
+				  rl)) {
 			pw_error("epoll: %s", strerror(errno));
 			goto out;
 		}
@@ -223,9 +226,11 @@ static int run(struct run *r)
 			pw_error("[%s] %s", r->conf.links[i].name, pw_err_msg(&err));
 			goto out;
 		}
-		fprintf(stderr, "pwired: [%s] %s up: mtu %u, %s to %s, session_id %u "
-			"peer_session_id %u, queues %u\n", r->conf.links[i].name, c->shown,
-			c->tap.mtu, c->session.encap == PW_ENCAP_UDP ? "udp" : "ip",
+		fprintf(stderr,
+			"pwired: [%s] %s up: mtu %u, %s to %s, session_id %u "
+			"peer_session_id %u, queues %u\n",
+			r->conf.links[i].name, c->shown, c->tap.mtu,
+			c->session.encap == PW_ENCAP_UDP ? "udp" : "ip",
 			pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), c->session.session_id,
 			c->session.peer_session_id, c->tap.queues);
 	}
@@ -251,7 +256,7 @@ int main(int argc, char **argv)
 {
 	const char *file = "/etc/pwire/pwire.conf";
 	bool check = false, foreground = false;
-	struct run r = { .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
+	struct run r = {.sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL};
 	struct pw_err err;
 	bool ok;
 	int opt;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # pwired with three pseudowires (three TAPs, three UDP ports) in namespace A
-# against three `pwire up` in namespace B: a ping through each, then SIGTERM
-# must make pwired exit 0 after printing every pseudowire's counters with
-# rx_packets > 0, and take its TAPs with it.
+# against three `pwire up` in namespace B: a ping through each; SIGUSR1
+# prints the three pseudowires' counters; then SIGTERM must make pwired exit
+# 0 after printing them again, each with rx_packets > 0, and take its TAPs
+# with it.
 #
 #   netns A                                        netns B
 #   pwd1..3 10.98.N.1 -- pwired ==[veth underlay]== pwire up x3 -- pw1..3 10.98.N.2
@@ -54,6 +55,16 @@ for n in 1 2 3; do
 	run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 "10.98.$n.2"
 done
 
+# SIGUSR1: every pseudowire's counters, and pwired keeps running.
+run kill -USR1 "$daemon"
+for _ in $(seq 20); do
+	[ "$(grep -c '^\[vm[123]\]$' "$tmp/daemon")" = 3 ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^\[vm[123]\]$' "$tmp/daemon")" = 3 ] || {
+	cat "$tmp/daemon"; echo "FAIL: SIGUSR1 printed no counters of the three"; exit 1; }
+kill -0 "$daemon" || { echo "FAIL: pwired ended on SIGUSR1"; exit 1; }
+
 run kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
@@ -61,7 +72,7 @@ daemon=
 cat "$tmp/daemon"
 [ "$rc" = 0 ] || { cat "$tmp/daemon.err"; echo "FAIL: pwired exited $rc"; exit 1; }
 for n in 1 2 3; do
-	rx=$(awk -v s="[vm$n]" '$0 == s { f = 1 } f && /^  session:/ {
+	rx=$(awk -v s="[vm$n]" '$0 == s { f++ } f == 2 && /^  session:/ {
 		for (i = 2; i < NF; i++) if ($i == "rx_packets") { print $(i + 1); exit } }' \
 		"$tmp/daemon")
 	[ "${rx:-0}" -gt 0 ] || { echo "FAIL: [vm$n]: rx_packets '${rx:-}' after the ping"; exit 1; }
