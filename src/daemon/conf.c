@@ -257,8 +257,10 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	nl = memchr(x->pos, '\n', (size_t)(x->end - x->pos));
 	n = nl ? (size_t)(nl - x->pos) + 1 : (size_t)(x->end - x->pos);
-	if (n >= (size_t)num) /* screened: cannot happen */
+	if (n >= (size_t)num) { /* screened for PW_CONF_LINE_MAX: a libinih built smaller */
+		fail(x, x->line + 1, NULL, "line longer than %d bytes (libinih's limit)", num - 3);
 		return NULL;
+	}
 	memcpy(str, x->pos, n);
 	str[n] = '\0';
 	x->pos += n;
@@ -433,13 +435,11 @@ bool pw_conf_parse(struct pw_conf *conf, const char *file, const char *text, siz
 	    .file = file, .text = text, .pos = text, .end = text + len, .conf = conf, .e = e};
 	if (!screen(x, text, len))
 		goto out;
-	/* libinih (Debian's) takes its options at run time. */
+	/* Debian's libinih takes these options at run time (not the line
+	 * length: its buffer is fixed, hence PW_CONF_LINE_MAX). */
 	ini_allow_multiline = false;
 	ini_allow_no_value = false;
 	ini_stop_on_first_error = true;
-	ini_use_stack = false;
-	ini_allow_realloc = false;
-	ini_max_line = PW_CONF_LINE_MAX + 3;
 	rc = ini_parse_stream(read_line, x, on_key, x);
 	if (x->failed)
 		goto out;

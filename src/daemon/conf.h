@@ -21,7 +21,8 @@
 
 enum {
 	PW_CONF_NAME_MAX = 32,	    /* a section name: 1..31 of [A-Za-z0-9._-] */
-	PW_CONF_LINE_MAX = 1024,    /* bytes of one line, without its newline */
+	PW_CONF_LINE_MAX = 200 - 3, /* bytes of a line without its newline: libinih's buffer, as
+				     * Debian builds it (200), less CR, LF and NUL */
 	PW_CONF_SIZE_MAX = 4 << 20, /* bytes of a whole file */
 	PW_CONF_LINKS_MAX = 4096,   /* sections */
 };
