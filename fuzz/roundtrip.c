@@ -3,8 +3,10 @@
  * roundtrip.c: encap -> wire -> decap must give back every frame, byte for
  * byte, with exact counters. Input: a config byte (fuzz_pick), an offset
  * byte, then frames as [length byte][bytes]: a burst of up to 64 frames
- * through a mirror pair of sessions.
+ * through a mirror pair of sessions. Each packet is sent to A's peer (B's
+ * address) and arrives from B's peer (A's address).
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "core/codec.h"
@@ -38,6 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pw_session_init(&sa, &a);
 	pw_session_init(&sb, &b);
 	tb.encap = b.encap;
+	sa.peer = (struct pw_addr){ .family = AF_INET6, .addr = { 0xfd, [15] = 2 } };
+	sb.peer = (struct pw_addr){ .family = AF_INET6, .addr = { 0xfd, [15] = 1 } };
+	if (a.encap == PW_ENCAP_UDP) {
+		sa.peer.port = htons(1702);
+		sb.peer.port = htons(1701);
+	}
 
 	for (size_t at = 2; at < size && n < BURST; n++) {
 		uint32_t len = PW_ETH_HLEN + data[at++];
@@ -52,10 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pw_encap_burst(&sa, txp, n);
 	for (unsigned i = 0; i < n; i++) {
+		FUZZ_CHECK(pw_addr_eq(&tx[i].peer, &sa.peer));
 		memcpy(wire[i], tx[i].hdr, tx[i].hdr_len);
 		memcpy(wire[i] + tx[i].hdr_len, tx[i].data, tx[i].len);
 		rx[i] = (struct pw_pkt){ .buf = wire[i], .cap = sizeof(wire[i]), .data = wire[i],
-					 .len = tx[i].hdr_len + tx[i].len };
+					 .len = tx[i].hdr_len + tx[i].len, .peer = sb.peer };
 		rxp[i] = &rx[i];
 	}
 	FUZZ_CHECK(pw_decap_burst(&tb, rxp, n, sess) == n);

@@ -3,10 +3,15 @@
  * codec.c: L2TPv3 encapsulation and the single receive gate.
  *
  * Encap writes the header described by the session's tx layout into the
- * packet's header slot. Decap checks, in this order and before reading the field it
- * guards: MSG_TRUNC, the length of the fixed part, the UDP T/Ver word, the
- * session id, the full header length, the cookie, the sequence number.
- * Every drop is counted under exactly one reason.
+ * packet's header slot, and the session's peer into the packet. Decap
+ * checks, in this order and before reading the field it guards: MSG_TRUNC,
+ * the length of the fixed part, the UDP T/Ver word, the session id, the
+ * source (the session's peer: address, and port over UDP), the full header
+ * length, the cookie, the sequence number. The first check that fails is
+ * the one reason the datagram is counted under; so a datagram from a
+ * stranger counts as rx_bad_source only once it names one of our sessions
+ * (before that, no peer is known to compare with: a stranger's short or
+ * unknown-session datagram counts as short or bad session, like anyone's).
  */
 #include "core/codec.h"
 
@@ -45,17 +50,74 @@ void pw_encap_burst(struct pw_session *s, struct pw_pkt *const *pkts, unsigned n
 			store_be32(h + l->sublayer, sublayer_next(s));
 		memset(h + l->pad, 0, l->pad_len);
 		p->hdr_len = l->len;
+		p->peer = s->peer;
+	}
+}
+
+/* Where the probe for an id starts. Ids are chosen by configuration, not by
+ * whoever sends to us: a multiplicative hash spreads sequential ones. */
+static uint32_t slot_of(uint32_t id, uint32_t mask)
+{
+	uint32_t h = id * 0x9e3779b1u;
+
+	return (h ^ (h >> 16)) & mask;
+}
+
+size_t pw_tunnel_slots(unsigned n_sessions)
+{
+	size_t n = 2;
+
+	while (n < 2 * (size_t)n_sessions)
+		n <<= 1;
+	return n;
+}
+
+bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n_slots)
+{
+	uint32_t mask = (uint32_t)n_slots - 1;
+
+	if (n_slots != pw_tunnel_slots(t->n_sessions))
+		return false;
+	memset(slots, 0, n_slots * sizeof(*slots));
+	for (unsigned k = 0; k < t->n_sessions; k++) {
+		uint32_t id = t->sessions[k].cfg.session_id, i = slot_of(id, mask);
+
+		for (; slots[i].index; i = (i + 1) & mask) {
+			if (slots[i].id == id)
+				return false;
+		}
+		slots[i] = (struct pw_tunnel_slot){ .id = id, .index = k + 1 };
+	}
+	t->slots = slots;
+	t->slot_mask = mask;
+	return true;
+}
+
+/* Inlined into the gate; pw_tunnel_lookup() is the same for everyone else. */
+static inline struct pw_session *lookup(struct pw_tunnel *t, uint32_t session_id)
+{
+	/* One session (pwire up): its id is one compare away, nearer than
+	 * any slot. */
+	if (!t->slots || t->n_sessions == 1) {
+		for (unsigned i = 0; i < t->n_sessions; i++)
+			if (t->sessions[i].cfg.session_id == session_id)
+				return &t->sessions[i];
+		return NULL;
+	}
+	/* At most half the slots are used: a probe ends at an empty one. */
+	for (uint32_t i = slot_of(session_id, t->slot_mask);; i = (i + 1) & t->slot_mask) {
+		const struct pw_tunnel_slot *sl = &t->slots[i];
+
+		if (!sl->index)
+			return NULL;
+		if (sl->id == session_id)
+			return &t->sessions[sl->index - 1];
 	}
 }
 
 struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id)
 {
-	/* A pwire process carries a handful of sessions per socket; a linear
-	 * scan beats a hash until that changes. */
-	for (unsigned i = 0; i < t->n_sessions; i++)
-		if (t->sessions[i].cfg.session_id == session_id)
-			return &t->sessions[i];
-	return NULL;
+	return lookup(t, session_id);
 }
 
 /* The sequence check of `seq recv` (RFC 4719 §4.2 leaves the policy to us):
@@ -120,10 +182,15 @@ enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_ses
 		t->stats.rx_control++;
 		return PW_RX_CONTROL;
 	}
-	s = pw_tunnel_lookup(t, id);
+	s = lookup(t, id);
 	if (!s) {
 		t->stats.rx_bad_session++;
 		return PW_RX_BAD_SESSION;
+	}
+	/* A tunnel counter: the datagram is not the session's to count. */
+	if (!pw_addr_eq(&p->peer, &s->peer)) {
+		t->stats.rx_bad_source++;
+		return PW_RX_BAD_SOURCE;
 	}
 	if (p->len < (uint32_t)s->rx.len + PW_ETH_HLEN) {
 		t->stats.rx_short++;

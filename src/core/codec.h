@@ -22,18 +22,21 @@ enum pw_rx_verdict {
 	PW_RX_BAD_VERSION,
 	PW_RX_CONTROL,
 	PW_RX_BAD_SESSION,
+	PW_RX_BAD_SOURCE,
 	PW_RX_BAD_COOKIE,
 	PW_RX_NO_SEQ,
 	PW_RX_OOS,
 };
 
-/* Write each packet's header into pkt->hdr. Counts nothing: what is sent is
+/* Write each packet's header into pkt->hdr and set pkt->peer to the
+ * session's. Counts nothing: what is sent is
  * counted once the transport has taken it. */
 void pw_encap_burst(struct pw_session *s, struct pw_pkt *const *pkts, unsigned n);
 
 /*
  * Check one received datagram (data/len start at the L2TPv3 header: UDP
- * payload, or IP payload after the IPv4 header), find its session, and on
+ * payload, or IP payload after the IPv4 header; pkt->peer is its source),
+ * find its session, check that it comes from the session's peer, and on
  * success leave data/len on the Ethernet frame and set *out. Every drop is
  * counted once, on the tunnel or on the session.
  */

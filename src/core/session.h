@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pkt.h"
 #include "core/stats.h"
 #include "core/wire.h"
 
@@ -84,11 +85,24 @@ struct pw_session {
 	bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
 	uint32_t rx_oos_next; /* the number that would continue the run of... */
 	uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
+	/* The one address (and, over UDP, port) it sends to and accepts from;
+	 * set by whoever opens it (the link: remote and udp_dport). Sockets
+	 * are shared, so the transport does not know it: the gate checks it. */
+	struct pw_addr peer;
 	struct pw_session_stats stats;
 };
 
-/* Fill a live session from its configuration (layouts, seq start). */
+/* Fill a live session from its configuration (layouts, seq start; no peer:
+ * all zero, which only the in-memory loop's datagrams come from). */
 void pw_session_init(struct pw_session *s, const struct pw_session_cfg *cfg);
+
+/* One slot of a tunnel's index: a session id and 1 + the session's place
+ * in sessions[] (0: an empty slot). The id is here so that a probe reads
+ * the table only, not the sessions. */
+struct pw_tunnel_slot {
+	uint32_t id;
+	uint32_t index;
+};
 
 /* A tunnel is the set of sessions that share one socket, and the counters
  * of what arrives on it before a session is known. */
@@ -96,8 +110,22 @@ struct pw_tunnel {
 	enum pw_encap encap;
 	struct pw_session *sessions;
 	unsigned n_sessions;
+	/* The index by session id (pw_tunnel_index): open addressing with
+	 * linear probing in 2^k slots, at most half of them used. NULL: the
+	 * sessions are scanned (a tunnel filled by hand, in tests). */
+	struct pw_tunnel_slot *slots;
+	uint32_t slot_mask;
 	struct pw_tunnel_stats stats;
 };
+
+/* How many slots pw_tunnel_index() needs for n sessions (a power of two,
+ * at least 2n); the caller allocates them, once, when it opens the tunnel. */
+size_t pw_tunnel_slots(unsigned n_sessions);
+
+/* Index t->sessions[0..n_sessions) by id in slots[0..n_slots) (n_slots from
+ * pw_tunnel_slots) and point t at it. False, with t unchanged, when two
+ * sessions have one id or n_slots is not what pw_tunnel_slots() said. */
+bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n_slots);
 
 /* The session with this local id, or NULL. */
 struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id);

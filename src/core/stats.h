@@ -37,7 +37,7 @@ enum pw_counter_kind {
 #define PW_TUNNEL_COUNTERS(X)                                                                      \
 	X(rx_truncated, PW_DROP)     /* datagram longer than the buffer (MSG_TRUNC) */             \
 	X(rx_short, PW_DROP)         /* shorter than its header and an Ethernet header */          \
-	X(rx_bad_source, PW_DROP)    /* not from the configured remote address/port */             \
+	X(rx_bad_source, PW_DROP)    /* not from its session's peer (remote address, UDP port) */  \
 	X(rx_bad_version, PW_DROP)   /* UDP: version nibble is not 3 */                            \
 	X(rx_control, PW_DROP)       /* T bit set, or IP session id 0: control message */          \
 	X(rx_bad_session, PW_DROP)   /* no session with this id */                                 \

@@ -27,6 +27,7 @@ struct queue {
 	struct pw_link *link;
 	struct pw_session session;
 	struct pw_tunnel tunnel;
+	struct pw_tunnel_slot *slots; /* the tunnel's index by session id */
 	struct pw_impair_stats impair;
 	struct pw_xport *x;
 	struct pw_vnic *v;
@@ -91,8 +92,19 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 
 	q->link = l;
 	pw_session_init(&q->session, &c->session);
+	/* The session owns its peer (remote, and udp_dport over UDP); the
+	 * socket only reports sources and sends where each packet says. */
+	pw_xport_peer(&q->session.peer, &c->xport.remote);
+	if (c->session.encap != PW_ENCAP_UDP)
+		q->session.peer.port = 0; /* the socket reports none over IP */
 	q->tunnel = (struct pw_tunnel){ .encap = c->session.encap, .sessions = &q->session,
 					.n_sessions = 1 };
+	q->slots = calloc(pw_tunnel_slots(1), sizeof(*q->slots));
+	if (!q->slots || !pw_tunnel_index(&q->tunnel, q->slots, pw_tunnel_slots(1))) {
+		e = ENOMEM;
+		pw_err_set(err, "cannot set up the data path: %s", strerror(e));
+		goto fail;
+	}
 	/* The largest datagram that can carry a valid frame. */
 	xc.datagram_max = q->session.rx.len + pw_frame_max(c->tap.mtu);
 	xc.queue = i;
@@ -163,6 +175,7 @@ static void queue_close(struct queue *q)
 	pw_vnic_close(q->v);
 	pw_xport_close(q->x);
 	pw_loop_free(q->loop);
+	free(q->slots);
 }
 
 struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)

@@ -6,6 +6,7 @@
  * have room in the caller's array: a duplicate is copied into the buffer of
  * a packet the inner transport did not fill, and every buffer pointer stays
  * in the caller's array (kept ones first).
+ * A duplicate comes from the same source as its original.
  * Reordering swaps a datagram with the one after it in the burst. Corruption
  * flips one bit; truncation either cuts the datagram short or marks it
  * MSG_TRUNC. Each decision is drawn for every datagram, so the same seed and
@@ -89,6 +90,7 @@ static int impair_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 			d->data = d->buf;
 			d->len = p->len;
 			d->truncated = p->truncated;
+			d->peer = p->peer;
 			kept[nk++] = d;
 			im->stats->impair_duplicated++;
 		}

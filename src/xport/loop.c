@@ -6,7 +6,8 @@
  * Each side owns a ring of slots allocated at open time; tx copies [hdr][data]
  * into the peer's ring (once), rx copies out into the caller's buffer, like a
  * socket would. A datagram longer than a slot or than the caller's buffer is
- * reported truncated, as MSG_TRUNC would be. An eventfd is readable while
+ * reported truncated, as MSG_TRUNC would be. There are no addresses: a
+ * datagram's peer is ignored on tx and is the zero peer on rx. An eventfd is readable while
  * the ring holds datagrams. Single-threaded use only.
  */
 #include <errno.h>
@@ -77,6 +78,7 @@ static int loop_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 		p->data = p->buf;
 		p->len = len;
 		p->truncated = s->wire > len;
+		p->peer = (struct pw_addr){ 0 }; /* no addresses in memory */
 	}
 	if (!used(l) && read(l->efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		return -errno;

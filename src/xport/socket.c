@@ -3,11 +3,15 @@
  * socket.c: L2TPv3 over UDP (RFC 3931 §4.1.2.2) and over IP protocol 115
  * (§4.1.1.1), IPv4 and IPv6, with recvmmsg/sendmmsg bursts.
  *
- * The socket is bound to the local address and not connected, so datagrams
- * from any other source reach us and are counted (rx_bad_source) instead of
- * vanishing in the kernel. Raw IPv4 sockets deliver the IP header, raw IPv6
- * ones do not: the IPv4 header is skipped by its IHL. The mmsghdr, iovec and
- * address arrays are allocated here at open time; buffers are the caller's.
+ * The socket is bound to the local address and not connected: it is shared
+ * by every session on that address (and port), so it knows no remote. Each
+ * received datagram's source goes up with it (pkt->peer) for the gate to
+ * check against its session's peer (a stranger's datagrams are counted
+ * there, rx_bad_source, instead of vanishing in the kernel), and each
+ * datagram is sent to its packet's peer. Raw IPv4 sockets deliver the IP
+ * header, raw IPv6 ones do not: the IPv4 header is skipped by its IHL. The
+ * mmsghdr, iovec and address arrays are allocated here at open time;
+ * buffers are the caller's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +37,13 @@ enum {
 	PW_GRO_BUF = 65536,
 };
 
+/* A datagram's address as the socket calls take it. */
+union sock_name {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 union gso_cmsg {
 	char buf[CMSG_SPACE(sizeof(int))]; /* UDP_SEGMENT: u16; UDP_GRO: int */
 	struct cmsghdr align;
@@ -47,13 +58,12 @@ struct sock_xport {
 	 * message; 0 without GSO. Lowered when the kernel refuses a size (a
 	 * segment that would need IP fragmentation). */
 	uint32_t gso_max;
-	struct sockaddr_storage remote;
-	socklen_t remote_len;
 	unsigned burst;
 	struct mmsghdr *rx_msgs, *tx_msgs;
 	struct iovec *rx_iov, *tx_iov; /* 1 per rx datagram, 2 per tx datagram */
 	struct sockaddr_storage *rx_names;
-	union gso_cmsg *tx_cmsg; /* one per tx message */
+	union sock_name *tx_names; /* one per tx message: its packets' peer */
+	union gso_cmsg *tx_cmsg;   /* one per tx message */
 	unsigned *tx_run;        /* datagrams in each tx message */
 	uint32_t datagram_max;
 	/* UDP GRO (NULL without): the kernel joins a peer's datagrams of one
@@ -67,20 +77,49 @@ struct sock_xport {
 	uint32_t gro_off;          /* where in it the next datagram starts */
 };
 
-static bool same_source(const struct sock_xport *sx, const struct sockaddr_storage *from)
+void pw_xport_peer(struct pw_addr *a, const struct sockaddr_storage *ss)
 {
-	if (from->ss_family != sx->remote.ss_family)
-		return false;
-	if (from->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)from, *b = (const void *)&sx->remote;
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
 
-		return a->sin_addr.s_addr == b->sin_addr.s_addr &&
-		       (!sx->udp || a->sin_port == b->sin_port);
+		a->family = AF_INET;
+		a->port = in->sin_port;
+		memcpy(a->addr, &in->sin_addr, sizeof(in->sin_addr));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+
+		a->family = AF_INET6;
+		a->port = in6->sin6_port;
+		memcpy(a->addr, &in6->sin6_addr, sizeof(in6->sin6_addr));
 	}
-	const struct sockaddr_in6 *a = (const void *)from, *b = (const void *)&sx->remote;
+}
 
-	return !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) &&
-	       (!sx->udp || a->sin6_port == b->sin6_port);
+/* A received datagram's source; over IP there is no port (raw sockets
+ * report 0, and a peer over IP has none). */
+static void source_of(const struct sock_xport *sx, struct pw_addr *a,
+		      const struct sockaddr_storage *ss)
+{
+	pw_xport_peer(a, ss);
+	if (!sx->udp)
+		a->port = 0;
+}
+
+/* The socket address of a packet's peer, for msg_name; its length, or 0
+ * for a packet with no peer (sendmmsg then refuses it: EDESTADDRREQ). */
+static socklen_t name_of(union sock_name *n, const struct pw_addr *a)
+{
+	if (a->family == AF_INET) {
+		n->in = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = a->port };
+		memcpy(&n->in.sin_addr, a->addr, sizeof(n->in.sin_addr));
+		return sizeof(n->in);
+	}
+	if (a->family == AF_INET6) {
+		n->in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = a->port };
+		memcpy(&n->in6.sin6_addr, a->addr, sizeof(n->in6.sin6_addr));
+		return sizeof(n->in6);
+	}
+	return 0;
 }
 
 /* Skip the IPv4 header a raw socket hands us, by its IHL. */
@@ -122,9 +161,9 @@ static uint32_t gro_size(const struct msghdr *h, uint32_t len)
 }
 
 /* Lend the datagrams of the GRO messages received (gro_msgs[gro_cur..gro_got),
- * from gro_off in the current one) into pkts[filled..n); a message from
- * another source is dropped whole (each of its datagrams counted), an empty
- * one from the remote counted as short. Returns filled plus those lent. */
+ * from gro_off in the current one) into pkts[filled..n), each with its
+ * message's source (the kernel joins datagrams of one source only); an empty
+ * message is counted as short. Returns filled plus those lent. */
 static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned filled, unsigned n)
 {
 	struct pw_tunnel_stats *st = sx->x.stats;
@@ -136,14 +175,13 @@ static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned 
 		uint32_t seg = len - sx->gro_off < size ? len - sx->gro_off : size;
 		bool done = true;
 
-		if (!same_source(sx, &sx->gro_names[sx->gro_cur])) {
-			st->rx_bad_source += len ? (len + size - 1) / size : 1;
-		} else if (!len) {
+		if (!len) {
 			st->rx_short++;
 		} else {
 			pkts[filled]->data = base + sx->gro_off;
 			pkts[filled]->len = seg;
 			pkts[filled]->truncated = (h->msg_flags & MSG_TRUNC) || too_long(sx, seg);
+			source_of(sx, &pkts[filled]->peer, &sx->gro_names[sx->gro_cur]);
 			filled++;
 			sx->gro_off += seg;
 			done = sx->gro_off >= len;
@@ -189,9 +227,10 @@ static int gro_rx_burst(struct sock_xport *sx, struct pw_pkt **pkts, unsigned n)
 }
 
 /* What recvmmsg returned in rx_msgs[0..got), received into pkts[0..got):
- * the datagrams from the remote move to the front of pkts, in order (a cut
- * one with nothing of it read, marked truncated; over IP/IPv4 past the IP
- * header); the others are counted. Returns how many were kept. */
+ * the datagrams kept move to the front of pkts, in order, with their source
+ * (a cut one with nothing of it read, marked truncated; over IP/IPv4 past
+ * the IP header); one whose IPv4 header does not fit is counted as short.
+ * Returns how many were kept. */
 static unsigned rx_sort(struct sock_xport *sx, struct pw_pkt **pkts, unsigned got)
 {
 	struct pw_tunnel_stats *st = sx->x.stats;
@@ -201,10 +240,6 @@ static unsigned rx_sort(struct sock_xport *sx, struct pw_pkt **pkts, unsigned go
 		struct pw_pkt *p = pkts[i];
 		const struct msghdr *h = &sx->rx_msgs[i].msg_hdr;
 
-		if (!same_source(sx, &sx->rx_names[i])) {
-			st->rx_bad_source++;
-			continue;
-		}
 		p->data = p->buf;
 		p->len = sx->rx_msgs[i].msg_len;
 		p->truncated = h->msg_flags & MSG_TRUNC;
@@ -215,6 +250,7 @@ static unsigned rx_sort(struct sock_xport *sx, struct pw_pkt **pkts, unsigned go
 			continue;
 		}
 		p->truncated |= too_long(sx, p->len);
+		source_of(sx, &p->peer, &sx->rx_names[i]);
 		pkts[i] = pkts[kept];
 		pkts[kept++] = p;
 	}
@@ -246,10 +282,11 @@ static int sock_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 	return (int)rx_sort(sx, pkts, (unsigned)got);
 }
 
-/* Put pkts[from..n) into messages from tx_msgs[m] on: with GSO, a run of
- * datagrams of one size (the last of a run may be shorter) is one message
- * with UDP_SEGMENT, which the kernel walks through its stack once; a peer
- * still receives ordinary datagrams. Returns the index after the last. */
+/* Put pkts[from..n) into messages from tx_msgs[m] on, each to its packets'
+ * peer: with GSO, a run of datagrams of one size (the last of a run may be
+ * shorter) to one peer is one message with UDP_SEGMENT, which the kernel
+ * walks through its stack once; a peer still receives ordinary datagrams.
+ * Returns the index after the last. */
 static unsigned build_msgs(struct sock_xport *sx, struct pw_pkt *const *pkts, unsigned from,
 			   unsigned n, unsigned m)
 {
@@ -262,12 +299,14 @@ static unsigned build_msgs(struct sock_xport *sx, struct pw_pkt *const *pkts, un
 		       (j - i + 1) * size <= PW_GSO_BYTES_MAX) {
 			uint32_t next = pkts[j]->hdr_len + pkts[j]->len;
 
-			if (next > size)
+			if (next > size || !pw_addr_eq(&pkts[j]->peer, &pkts[i]->peer))
 				break;
 			j++;
 			if (next < size)
 				break; /* a shorter one ends the run */
 		}
+		h->msg_name = &sx->tx_names[m];
+		h->msg_namelen = name_of(&sx->tx_names[m], &pkts[i]->peer);
 		h->msg_iov = &sx->tx_iov[2 * i];
 		h->msg_iovlen = 2 * (j - i);
 		h->msg_control = NULL;
@@ -347,6 +386,7 @@ static void sock_close(struct pw_xport *x)
 	free(sx->rx_iov);
 	free(sx->tx_iov);
 	free(sx->rx_names);
+	free(sx->tx_names);
 	free(sx->tx_cmsg);
 	free(sx->tx_run);
 	free(sx->gro_mem);
@@ -405,20 +445,19 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 	sx->burst = b;
 	sx->udp = cfg->encap == PW_ENCAP_UDP;
 	sx->raw_v4 = !sx->udp && cfg->family == AF_INET;
-	sx->remote = cfg->remote;
-	sx->remote_len = addr_len(cfg->family);
 	sx->datagram_max = cfg->datagram_max;
 	sx->rx_msgs = calloc(b, sizeof(*sx->rx_msgs));
 	sx->tx_msgs = calloc(b, sizeof(*sx->tx_msgs));
 	sx->rx_iov = calloc(b, sizeof(*sx->rx_iov));
 	sx->tx_iov = calloc(2 * (size_t)b, sizeof(*sx->tx_iov));
 	sx->rx_names = calloc(b, sizeof(*sx->rx_names));
+	sx->tx_names = calloc(b, sizeof(*sx->tx_names));
 	sx->tx_cmsg = calloc(b, sizeof(*sx->tx_cmsg));
 	sx->tx_run = calloc(b, sizeof(*sx->tx_run));
 	if (gro)
 		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_BUF);
 	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names ||
-	    !sx->tx_cmsg || !sx->tx_run || (gro && !sx->gro_mem)) {
+	    !sx->tx_names || !sx->tx_cmsg || !sx->tx_run || (gro && !sx->gro_mem)) {
 		sock_close(&sx->x);
 		errno = ENOMEM;
 		return NULL;
@@ -430,8 +469,6 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 			.msg_iovlen = 1,
 		};
 		sx->tx_msgs[i].msg_hdr = (struct msghdr){
-			.msg_name = &sx->remote,
-			.msg_namelen = sx->remote_len,
 			.msg_iov = &sx->tx_iov[2 * i],
 			.msg_iovlen = 2,
 		};

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xport.h: transports to the remote peer (the "out" side), behind one ops table.
+ * xport.h: transports to the remote peers (the "out" side), behind one ops table.
  *
  * A transport moves bursts of datagrams; it knows sockets and addresses but
- * nothing of sessions. Buffers belong to the caller: rx_burst receives into
- * the buffers of the packets it is given, tx_burst sends [hdr][data] of each
- * packet. The mmsghdr and iovec arrays are allocated at open time.
+ * nothing of sessions, and no remote: one socket carries any number of
+ * sessions, each with its own peer. It reports each datagram's source in
+ * pkt->peer and sends each packet to pkt->peer. Buffers belong to the
+ * caller: rx_burst receives into the buffers of the packets it is given,
+ * tx_burst sends [hdr][data] of each packet. The mmsghdr, iovec and address
+ * arrays are allocated at open time.
  */
 #ifndef PWIRE_XPORT_XPORT_H
 #define PWIRE_XPORT_XPORT_H
@@ -19,14 +22,15 @@ struct pw_xport;
 
 struct pw_xport_ops {
 	const char *name;
-	/* Receive up to n datagrams; set data/len/truncated of pkts[i]: into
-	 * pkts[i]->buf, or lent from the transport's own buffers (UDP GRO),
-	 * valid until the next rx_burst. Datagrams from a source other than the
-	 * remote are dropped and counted here. Returns how many packets were
-	 * filled (0 when none is waiting), or -errno. */
+	/* Receive up to n datagrams; set data/len/truncated/peer (the source)
+	 * of pkts[i]: into pkts[i]->buf, or lent from the transport's own
+	 * buffers (UDP GRO), valid until the next rx_burst. Whether the source
+	 * is the right one is the gate's to say (pw_decap). Returns how many
+	 * packets were filled (0 when none is waiting), or -errno. */
 	int (*rx_burst)(struct pw_xport *x, struct pw_pkt **pkts, unsigned n);
-	/* Send pkts[0..k) and return k (DPDK contract: the rest stay with the
-	 * caller); 0 when the socket is full; -errno on a hard error. */
+	/* Send pkts[0..k), each to its pkt->peer, and return k (DPDK contract:
+	 * the rest stay with the caller); 0 when the socket is full; -errno on
+	 * a hard error. */
 	int (*tx_burst)(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n);
 	int (*fd)(const struct pw_xport *x);
 	/* Refresh stats->rx_sockbuf_drops from the kernel (a system call: for
@@ -44,7 +48,9 @@ struct pw_xport_cfg {
 	enum pw_encap encap;
 	int family; /* AF_INET or AF_INET6 */
 	struct sockaddr_storage local;  /* with the UDP source port */
-	struct sockaddr_storage remote; /* with the UDP destination port */
+	/* Not the transport's: where the link takes its session's peer from
+	 * (pw_xport_peer), with the UDP destination port. */
+	struct sockaddr_storage remote;
 	unsigned burst; /* most datagrams per call */
 	uint32_t datagram_max; /* longer ones are dropped as rx_truncated; 0: no limit */
 	/* UDP only: `queues` sockets share the port (SO_REUSEPORT), opened in
@@ -58,11 +64,16 @@ struct pw_xport_cfg {
  * it has no address family pwire knows). */
 const char *pw_xport_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len);
 
+/* The peer (pkt.h) of a socket address: family, port, address bytes. */
+void pw_xport_peer(struct pw_addr *a, const struct sockaddr_storage *ss);
+
 /* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */
 struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats);
 
 /* Two transports joined back to back in memory, for tests, fuzzing and the
- * benchmark. Each datagram of up to `mtu` bytes is copied once. */
+ * benchmark. Each datagram of up to `mtu` bytes is copied once. They have no
+ * addresses: every datagram arrives from the zero peer (family 0), which is
+ * the peer of a session nobody gave one. */
 int pw_loop_open_pair(unsigned burst, unsigned mtu, struct pw_tunnel_stats *stats_a,
 		      struct pw_tunnel_stats *stats_b, struct pw_xport **a, struct pw_xport **b);
 

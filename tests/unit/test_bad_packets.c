@@ -5,6 +5,8 @@
  * a drop must move its one named counter and nothing else; an accepted one
  * must leave data/len on exactly the frame, where the RFCs put it (computed
  * here, not by pw_layout) and where the catalog's F frame was written.
+ * Each datagram comes from the session's peer (10.0.0.2, port 1701 over
+ * UDP) unless its text says FROM-... .
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "core/codec.h"
@@ -24,6 +28,7 @@ static const char *const reasons[] = {
 	[PW_RX_BAD_VERSION] = "rx_bad_version",
 	[PW_RX_CONTROL] = "rx_control",
 	[PW_RX_BAD_SESSION] = "rx_bad_session",
+	[PW_RX_BAD_SOURCE] = "rx_bad_source",
 	[PW_RX_BAD_COOKIE] = "rx_cookie_discards",
 	[PW_RX_NO_SEQ] = "rx_seq_discards",
 	[PW_RX_OOS] = "rx_oos_packets",
@@ -98,9 +103,23 @@ static uint8_t f_byte(unsigned i)
 	return (uint8_t)(i < 6 ? 0xff : i);
 }
 
+/* The session's peer, as the socket transport reports a source. */
+static struct pw_addr peer_of(const struct pw_session_cfg *c)
+{
+	struct pw_addr a = { .family = AF_INET };
+
+	a.port = c->encap == PW_ENCAP_UDP ? htons(1701) : 0;
+	memcpy(a.addr, (const uint8_t[]){ 10, 0, 0, 2 }, 4);
+	return a;
+}
+
 /* Hex (spaces ignored), F = a 60-byte frame (*f_at: where it starts, or
- * SIZE_MAX), TRUNC = MSG_TRUNC. */
-static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated, size_t *f_at)
+ * SIZE_MAX), TRUNC = MSG_TRUNC; the source (*from, the peer until told):
+ * FROM-ADDR another address (10.0.0.3, same port), FROM-PORT the peer's
+ * address and another port (1702), FROM-V6 the same bytes as an IPv6
+ * address, FROM-NONE no address at all. */
+static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated, size_t *f_at,
+			     struct pw_addr *from)
 {
 	size_t n = 0;
 
@@ -111,6 +130,18 @@ static size_t parse_datagram(const char *text, uint8_t *out, bool *truncated, si
 
 		if (*p == ' ') {
 			p++;
+		} else if (!strncmp(p, "FROM-ADDR", 9)) {
+			from->addr[3] = 3;
+			p += 9;
+		} else if (!strncmp(p, "FROM-PORT", 9)) {
+			from->port = htons(1702);
+			p += 9;
+		} else if (!strncmp(p, "FROM-V6", 7)) {
+			from->family = AF_INET6;
+			p += 7;
+		} else if (!strncmp(p, "FROM-NONE", 9)) {
+			*from = (struct pw_addr){ 0 };
+			p += 9;
 		} else if (!strncmp(p, "TRUNC", 5)) {
 			*truncated = true;
 			p += 5;
@@ -133,7 +164,7 @@ static void test_catalog(void **state)
 {
 	FILE *f = fopen("bad/packets.txt", "r");
 	char line[4096];
-	unsigned cases = 0, ok = 0;
+	unsigned cases = 0, ok = 0, lines = 0, sources = 0;
 
 	(void)state;
 	assert_non_null(f);
@@ -142,6 +173,7 @@ static void test_catalog(void **state)
 		struct pw_session_cfg c;
 		struct pw_session s;
 		struct pw_tunnel t;
+		struct pw_tunnel_slot slots[2];
 
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || !line[0])
@@ -157,7 +189,11 @@ static void test_catalog(void **state)
 		print_message("%s | %s| %s\n", cfg, grams, results);
 		parse_config(cfg, &c);
 		pw_session_init(&s, &c);
+		s.peer = peer_of(&c);
 		t = (struct pw_tunnel){ .encap = c.encap, .sessions = &s, .n_sessions = 1 };
+		/* Every other line through the index, the others by the scan. */
+		if (lines++ & 1)
+			assert_true(pw_tunnel_index(&t, slots, 2));
 
 		char *g = strtok_r(grams, ";", &save_g);
 		char *r = strtok_r(results, " ", &save_r);
@@ -171,11 +207,13 @@ static void test_catalog(void **state)
 			size_t f_at, len;
 			enum pw_rx_verdict v;
 
-			len = parse_datagram(g ? g : "", buf, &truncated, &f_at);
+			p.peer = s.peer;
+			len = parse_datagram(g ? g : "", buf, &truncated, &f_at, &p.peer);
 			p.len = (uint32_t)len;
 			p.truncated = truncated;
 			v = pw_decap(&t, &p, &found);
 			assert_string_equal(reasons[v], r);
+			sources += v == PW_RX_BAD_SOURCE;
 			if (v == PW_RX_OK) {
 				assert_int_equal(s.stats.rx_packets, rx + 1);
 				assert_int_equal(all_drops(&s, &t), drops);
@@ -200,6 +238,7 @@ static void test_catalog(void **state)
 	fclose(f);
 	assert_true(cases >= 60);
 	assert_true(ok >= 35);
+	assert_true(sources >= 8);
 }
 
 int main(void)

@@ -3,7 +3,8 @@
  * test_codec.c: encap -> loop transport -> decap round trips for every
  * combination of encap, cookie, sublayer, sequencing and offset; the header
  * bytes each mode writes; one test per receive-gate reason, each checking
- * that its counter and nothing else moved; sequence wrap and resync.
+ * that its counter and nothing else moved (the source among them, and the
+ * order it is checked in); sequence wrap and resync; the index by session id.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "core/codec.h"
@@ -199,8 +201,18 @@ struct gate {
 	struct pw_pkt p;
 };
 
+/* The peer of the gate's session: fd00::2, port 1701 over UDP (none over IP). */
+static struct pw_addr gate_peer(enum pw_encap e)
+{
+	struct pw_addr a = { .family = AF_INET6, .port = e == PW_ENCAP_UDP ? htons(1701) : 0 };
+
+	a.addr[0] = 0xfd;
+	a.addr[15] = 2;
+	return a;
+}
+
 /* A receiver (session 0x55, peer_cookie 4 bytes, default sublayer, seq recv)
- * and a valid datagram carrying sequence number `ns`. */
+ * and a valid datagram from its peer carrying sequence number `ns`. */
 static void gate_init(struct gate *g, enum pw_encap e, uint32_t ns)
 {
 	struct pw_session_cfg c = { .encap = e, .session_id = 0x55, .peer_session_id = 1,
@@ -217,7 +229,9 @@ static void gate_init(struct gate *g, enum pw_encap e, uint32_t ns)
 	memcpy(g->buf + at + 4, c.peer_cookie.bytes, 4);
 	store_be32(g->buf + at + 8, PW_SUBLAYER_S_BIT | ns);
 	g->len = at + 12 + 60;
-	g->p = (struct pw_pkt){ .buf = g->buf, .cap = BUF, .data = g->buf, .len = g->len };
+	g->s.peer = gate_peer(e);
+	g->p = (struct pw_pkt){ .buf = g->buf, .cap = BUF, .data = g->buf, .len = g->len,
+				.peer = g->s.peer };
 }
 
 static enum pw_rx_verdict gate_run(struct gate *g)
@@ -313,6 +327,176 @@ static void test_gate_bad_session(void **state)
 	only(&g, &g.t.stats.rx_bad_session);
 }
 
+/* Another address, or over UDP the right address and another port, or
+ * another family: rx_bad_source, a tunnel counter, nothing else. */
+static void test_gate_bad_source(void **state)
+{
+	struct gate g;
+
+	(void)state;
+	for (int e = PW_ENCAP_UDP; e <= PW_ENCAP_IP; e++) {
+		gate_init(&g, e, 0);
+		g.p.peer.addr[15] = 3;
+		assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+		only(&g, &g.t.stats.rx_bad_source);
+
+		gate_init(&g, e, 0);
+		g.p.peer.family = AF_INET;
+		assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+		only(&g, &g.t.stats.rx_bad_source);
+
+		gate_init(&g, e, 0);
+		g.p.peer = (struct pw_addr){ 0 }; /* the loop's: no address */
+		assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+		only(&g, &g.t.stats.rx_bad_source);
+	}
+	gate_init(&g, PW_ENCAP_UDP, 0);
+	g.p.peer.port = htons(1702);
+	assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+	only(&g, &g.t.stats.rx_bad_source);
+	g.p.peer.port = htons(1701);
+	assert_int_equal(gate_run(&g), PW_RX_OK); /* the same datagram from the peer */
+}
+
+/* The source is checked after the session lookup and before everything the
+ * session decides: what fails earlier counts as that, what would fail later
+ * counts as rx_bad_source, and a stranger never moves the sequence state. */
+static void test_gate_source_order(void **state)
+{
+	struct gate g;
+
+	(void)state;
+	gate_init(&g, PW_ENCAP_UDP, 0);
+	g.p.peer.port = htons(1702);
+	g.p.truncated = true;
+	assert_int_equal(gate_run(&g), PW_RX_TRUNCATED);
+	only(&g, &g.t.stats.rx_truncated);
+
+	gate_init(&g, PW_ENCAP_UDP, 0);
+	g.p.peer.addr[15] = 3;
+	store_be32(g.buf + 4, 0x56);
+	assert_int_equal(gate_run(&g), PW_RX_BAD_SESSION); /* no session: no peer to compare */
+	only(&g, &g.t.stats.rx_bad_session);
+
+	gate_init(&g, PW_ENCAP_UDP, 0);
+	g.p.peer.addr[15] = 3;
+	g.len = 4 + 12; /* no frame */
+	assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+	only(&g, &g.t.stats.rx_bad_source);
+
+	gate_init(&g, PW_ENCAP_IP, 0);
+	g.p.peer.addr[15] = 3;
+	g.buf[4 + 3] ^= 1; /* and a bad cookie */
+	assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+	only(&g, &g.t.stats.rx_bad_source);
+
+	gate_init(&g, PW_ENCAP_IP, 100);
+	g.p.peer.addr[15] = 3; /* far ahead: would move rx_seq if it got that far */
+	assert_int_equal(gate_run(&g), PW_RX_BAD_SOURCE);
+	assert_false(g.s.rx_seq_valid);
+	g.p.peer = g.s.peer;
+	store_be32(g.buf + 8, PW_SUBLAYER_S_BIT | 5);
+	assert_int_equal(gate_run(&g), PW_RX_OK);
+	assert_int_equal(g.s.rx_seq, 6);
+}
+
+static void test_encap_sets_peer(void **state)
+{
+	struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .peer_session_id = 1 };
+	struct pw_session s;
+	uint8_t frame[60] = { 0 };
+	struct pw_pkt p = { .buf = frame, .cap = 60, .data = frame, .len = 60 }, q = p;
+	struct pw_pkt *burst[] = { &p, &q };
+
+	(void)state;
+	pw_session_init(&s, &c);
+	s.peer = gate_peer(PW_ENCAP_UDP);
+	q.peer.family = AF_INET;
+	pw_encap_burst(&s, burst, 2);
+	assert_memory_equal(&p.peer, &s.peer, sizeof(s.peer));
+	assert_memory_equal(&q.peer, &s.peer, sizeof(s.peer));
+}
+
+enum { MANY = 1000 };
+
+/* Ids that share low or high bits, and 1..: what a hash could mix badly. */
+static uint32_t many_id(unsigned i)
+{
+	return i % 3 == 0 ? (i + 1) << 16 : i % 3 == 1 ? i + 1 : UINT32_MAX - i;
+}
+
+static void test_tunnel_index(void **state)
+{
+	static struct pw_session s[MANY];
+	static struct pw_tunnel_slot slots[4096];
+	struct pw_tunnel t = { .encap = PW_ENCAP_IP, .sessions = s, .n_sessions = MANY };
+	size_t n = pw_tunnel_slots(MANY);
+
+	(void)state;
+	assert_int_equal(pw_tunnel_slots(0), 2);
+	assert_int_equal(pw_tunnel_slots(1), 2);
+	assert_int_equal(pw_tunnel_slots(2), 4);
+	assert_int_equal(pw_tunnel_slots(3), 8);
+	assert_int_equal(n, 2048);
+	for (unsigned i = 0; i < MANY; i++) {
+		struct pw_session_cfg c = { .encap = PW_ENCAP_IP, .session_id = many_id(i),
+					    .peer_session_id = 1 };
+
+		pw_session_init(&s[i], &c);
+	}
+	assert_false(pw_tunnel_index(&t, slots, n / 2)); /* not the size it needs */
+	assert_null(t.slots);
+	assert_true(pw_tunnel_index(&t, slots, n));
+	assert_ptr_equal(t.slots, slots);
+	for (unsigned i = 0; i < MANY; i++) {
+		assert_ptr_equal(pw_tunnel_lookup(&t, many_id(i)), &s[i]);
+		assert_null(pw_tunnel_lookup(&t, many_id(i) ^ 0x80));
+	}
+	assert_null(pw_tunnel_lookup(&t, 0));
+	/* Two sessions with one id: refused, the tunnel left as it was. */
+	s[MANY - 1].cfg.session_id = many_id(7);
+	t.slots = NULL;
+	assert_false(pw_tunnel_index(&t, slots, n));
+	assert_null(t.slots);
+}
+
+/* Many sessions on one tunnel: each datagram goes to its own session, and is
+ * checked against that session's peer, not another's. */
+static void test_gate_many_sessions(void **state)
+{
+	static struct pw_session s[64];
+	static struct pw_tunnel_slot slots[128];
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = s, .n_sessions = 64 };
+	uint8_t buf[4 + 4 + 60];
+
+	(void)state;
+	for (unsigned i = 0; i < 64; i++) {
+		struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = 1000 + i,
+					    .peer_session_id = 1 };
+
+		pw_session_init(&s[i], &c);
+		s[i].peer = gate_peer(PW_ENCAP_UDP);
+		s[i].peer.port = htons((uint16_t)(2000 + i)); /* one port per session */
+	}
+	assert_true(pw_tunnel_index(&t, slots, pw_tunnel_slots(64)));
+	for (unsigned i = 0; i < 64; i++) {
+		struct pw_pkt p = { .buf = buf, .cap = sizeof(buf), .data = buf, .len = sizeof(buf),
+				    .peer = s[i].peer };
+		struct pw_session *found = NULL;
+
+		memset(buf, 0, sizeof(buf));
+		store_be32(buf, PW_UDP_WORD);
+		store_be32(buf + 4, 1000 + i);
+		assert_int_equal(pw_decap(&t, &p, &found), PW_RX_OK);
+		assert_ptr_equal(found, &s[i]);
+		p = (struct pw_pkt){ .buf = buf, .cap = sizeof(buf), .data = buf, .len = sizeof(buf),
+				     .peer = s[(i + 1) % 64].peer }; /* a neighbour's peer */
+		assert_int_equal(pw_decap(&t, &p, &found), PW_RX_BAD_SOURCE);
+		assert_int_equal(s[i].stats.rx_packets, 1);
+	}
+	assert_int_equal(t.stats.rx_bad_source, 64);
+}
+
 static void test_gate_bad_cookie(void **state)
 {
 	struct gate g;
@@ -390,6 +574,82 @@ static void test_decap_burst_keeps_order_and_buffers(void **state)
 	assert_ptr_equal(sess[3], &g[0].s);
 }
 
+/* A UDP socket on 127.0.0.1, an ephemeral port; its address into *at. */
+static struct pw_xport *udp_on_lo(struct pw_tunnel_stats *st, struct pw_addr *at)
+{
+	struct pw_xport_cfg c = { .encap = PW_ENCAP_UDP, .family = AF_INET, .burst = 16 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&c.local;
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	struct pw_xport *x;
+
+	in->sin_family = AF_INET;
+	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	x = pw_socket_open(&c, st);
+	assert_non_null(x);
+	assert_int_equal(getsockname(x->ops->fd(x), (struct sockaddr *)&bound, &len), 0);
+	pw_xport_peer(at, &bound);
+	return x;
+}
+
+/* One shared socket sends each packet to its own peer (a run of equal
+ * sizes that UDP_SEGMENT could join ends where the peer changes), and each
+ * receiver reports where its datagrams came from. */
+static void test_socket_per_packet_peer(void **state)
+{
+	static const int to[] = { 1, 1, 2, 2, 1, 2, 2, 2 };
+	struct pw_tunnel_stats sa = { 0 }, s1 = { 0 }, s2 = { 0 };
+	struct pw_addr a, b1, b2;
+	struct pw_xport *xa = udp_on_lo(&sa, &a), *x1 = udp_on_lo(&s1, &b1), *x2 = udp_on_lo(&s2, &b2);
+	uint8_t frames[8][100], rx_mem[8][200];
+	struct pw_pkt tx[8], rx[8], *txp[8], *rxp[8];
+	unsigned got1 = 0, got2 = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++) {
+		memset(frames[i], (int)i, sizeof(frames[i]));
+		tx[i] = (struct pw_pkt){ .buf = frames[i], .cap = 100, .data = frames[i], .len = 100,
+					 .hdr_len = 4, .peer = to[i] == 1 ? b1 : b2 };
+		memset(tx[i].hdr, 0xee, 4);
+		txp[i] = &tx[i];
+	}
+	assert_int_equal(xa->ops->tx_burst(xa, txp, 8), 8);
+	assert_int_equal(sa.tx_errors, 0);
+	/* Loopback delivers at once; a few tries for the scheduler's sake. */
+	for (int tries = 0; tries < 1000 && got1 + got2 < 8; tries++) {
+		struct pw_xport *xs[] = { x1, x2 };
+
+		for (int k = 0; k < 2; k++) {
+			int n;
+
+			for (unsigned i = 0; i < 8; i++) {
+				rx[i] = (struct pw_pkt){ .buf = rx_mem[i], .cap = 200 };
+				rxp[i] = &rx[i];
+			}
+			n = xs[k]->ops->rx_burst(xs[k], rxp, 8);
+			assert_true(n >= 0);
+			for (int i = 0; i < n; i++) {
+				unsigned *got = k ? &got2 : &got1;
+				unsigned want = 0;
+
+				assert_int_equal(rxp[i]->len, 104);
+				assert_memory_equal(&rxp[i]->peer, &a, sizeof(a));
+				/* the next frame this receiver was sent, in order */
+				for (unsigned j = 0, seen = 0; j < 8; j++)
+					if (to[j] == k + 1 && seen++ == *got)
+						want = j;
+				assert_int_equal(rxp[i]->data[4], want);
+				(*got)++;
+			}
+		}
+	}
+	assert_int_equal(got1, 3);
+	assert_int_equal(got2, 5);
+	pw_xport_close(xa);
+	pw_xport_close(x1);
+	pw_xport_close(x2);
+}
+
 static void test_loop_full_and_truncated(void **state)
 {
 	struct pw_tunnel_stats sa = { 0 }, sb = { 0 };
@@ -424,11 +684,17 @@ int main(void)
 		cmocka_unit_test(test_gate_bad_version),
 		cmocka_unit_test(test_gate_control),
 		cmocka_unit_test(test_gate_bad_session),
+		cmocka_unit_test(test_gate_bad_source),
+		cmocka_unit_test(test_gate_source_order),
+		cmocka_unit_test(test_encap_sets_peer),
+		cmocka_unit_test(test_tunnel_index),
+		cmocka_unit_test(test_gate_many_sessions),
 		cmocka_unit_test(test_gate_bad_cookie),
 		cmocka_unit_test(test_gate_no_sequence),
 		cmocka_unit_test(test_gate_out_of_order),
 		cmocka_unit_test(test_decap_burst_keeps_order_and_buffers),
 		cmocka_unit_test(test_loop_full_and_truncated),
+		cmocka_unit_test(test_socket_per_packet_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
