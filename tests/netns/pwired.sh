@@ -55,6 +55,11 @@ for n in 1 2 3; do
 	run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 "10.98.$n.2"
 done
 
+# One privilege drop for all: not root, no capability left.
+st=/proc/$daemon/status
+awk '/^Uid:/ { exit !($2 != 0 && $3 != 0) }' "$st" || { grep '^Uid' "$st"; echo "FAIL: pwired runs as root"; exit 1; }
+grep -qx $'CapEff:\t0000000000000000' "$st" || { grep '^CapEff' "$st"; echo "FAIL: pwired kept capabilities"; exit 1; }
+
 # SIGUSR1: every pseudowire's counters, and pwired keeps running.
 run kill -USR1 "$daemon"
 for _ in $(seq 20); do
