@@ -67,6 +67,9 @@ enum { PW_BUSY_POLL_MAX = 10000 };
 /* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
 void pw_config_init(struct pw_config *c);
 
+/* Whether name is a word (or an alias of one) pw_words_parse() takes. */
+bool pw_words_known(const char *name);
+
 /* `ip l2tp add tunnel` + `add session` words, e.g. argv = {"encap", "udp",
  * "local", "10.0.0.1", ...}. */
 bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e);

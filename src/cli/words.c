@@ -224,15 +224,24 @@ static const struct word words[] = {
 	{ "user", NULL, set_user },
 };
 
+static const struct word *word_find(const char *name)
+{
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (!strcmp(name, words[k].name) || (words[k].alias && !strcmp(name, words[k].alias)))
+			return &words[k];
+	return NULL;
+}
+
+bool pw_words_known(const char *name)
+{
+	return word_find(name);
+}
+
 bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e)
 {
 	for (int i = 0; i < argc; i += 2) {
-		const struct word *w = NULL;
+		const struct word *w = word_find(argv[i]);
 
-		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-			if (!strcmp(argv[i], words[k].name) ||
-			    (words[k].alias && !strcmp(argv[i], words[k].alias)))
-				w = &words[k];
 		if (!w) {
 			pw_err_set(e, "unknown word '%s' (see pwire up --help)", argv[i]);
 			return false;

@@ -39,19 +39,6 @@ struct ctx {
 	bool failed;
 };
 
-/* pw_config words a section may use, canonical names and their aliases:
- * the table of cli/words.c, which parses them; here only to tell an
- * unknown key from a bad value. */
-/* clang-format off */
-static const char *const words[] = {
-	"encap", "local", "remote", "udp_sport", "udp_dport",
-	"session_id", "sid", "peer_session_id", "psid",
-	"cookie", "peer_cookie", "l2spec_type", "seq", "offset", "peer_offset",
-	"tunnel_id", "tid", "peer_tunnel_id", "ptid",
-	"mtu", "mac", "address", "queues", "busy_poll", "io_uring", "peer", "user",
-};
-/* clang-format on */
-
 static void fail(struct ctx *x, unsigned line, const char *section, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -77,14 +64,6 @@ static void relay(struct ctx *x, unsigned line, const char *section, const struc
 		pw_err_warn(x->e, "%s:%u: [%s] %s", x->file, line, section, sub->warn[i]);
 	if (pw_err_failed(sub))
 		fail(x, line, section, "%s", pw_err_msg(sub));
-}
-
-static bool is_word(const char *k)
-{
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (!strcmp(k, words[i]))
-			return true;
-	return false;
 }
 
 static bool name_ok(const char *s)
@@ -196,7 +175,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		}
 	}
 	if (strlen(key) >= sizeof(x->keys[0].name) ||
-	    (strcmp(key, "vnic") && strcmp(key, "qemu") && strcmp(key, "uml") && !is_word(key))) {
+	    (strcmp(key, "vnic") && strcmp(key, "qemu") && strcmp(key, "uml") &&
+	     !pw_words_known(key))) {
 		fail(x, x->line, section, "unknown key '%s'", key);
 		return 0;
 	}
