@@ -15,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "cli/cmd.h"
@@ -229,34 +228,6 @@ static int on_link_failed(void *data, uint32_t events)
 	return 0;
 }
 
-static int timer_open(unsigned seconds)
-{
-	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
-				  .it_value = { .tv_sec = seconds } };
-	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
-		close(tfd);
-		return -1;
-	}
-	return tfd;
-}
-
-/* Block the signals (threads started later inherit the mask) and read them
- * from a signalfd instead. */
-static int signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* The loop's own fds: signals, the drop log's timer, the link's failures. */
 static bool watch_control(struct up *u)
 {
@@ -307,8 +278,8 @@ int pw_cmd_up(int argc, char **argv)
 	bool as_root;
 
 	u.loop = pw_loop_new();
-	u.sfd = signals_open();
-	u.tfd = timer_open(PW_DROP_LOG_SECONDS);
+	u.sfd = pw_signals_open();
+	u.tfd = pw_timer_open(PW_DROP_LOG_SECONDS);
 	if (!u.loop || u.sfd < 0 || u.tfd < 0) {
 		pw_error("signalfd/timerfd/eventfd/epoll: %s", strerror(errno));
 		goto out;

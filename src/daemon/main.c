@@ -15,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "cli/cmd.h"
@@ -130,32 +129,6 @@ static int on_link_failed(void *data, uint32_t events)
 	return 0;
 }
 
-static int timer_open(unsigned seconds)
-{
-	struct itimerspec its = {.it_interval = {.tv_sec = seconds},
-				 .it_value = {.tv_sec = seconds}};
-	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
-		close(tfd);
-		return -1;
-	}
-	return tfd;
-}
-
-static int signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 /* Open every link, drop privileges, start them, run until a signal. */
 static int run(struct run *r)
 {
@@ -171,8 +144,8 @@ static int run(struct run *r)
 		return first->user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 	r->links = calloc(r->conf.n, sizeof(*r->links));
 	r->loop = pw_loop_new();
-	r->sfd = signals_open();
-	r->tfd = timer_open(DROP_LOG_SECONDS);
+	r->sfd = pw_signals_open();
+	r->tfd = pw_timer_open(DROP_LOG_SECONDS);
 	if (!r->links || !r->loop || r->sfd < 0 || r->tfd < 0) {
 		pw_error("signalfd/timerfd/epoll: %s", strerror(errno));
 		goto out;

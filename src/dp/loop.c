@@ -14,9 +14,12 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,4 +209,30 @@ void pw_loop_free(struct pw_loop *l)
 		free(l->entries[i]);
 	free(l->entries);
 	free(l);
+}
+
+int pw_timer_open(unsigned seconds)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
+				  .it_value = { .tv_sec = seconds } };
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (tfd >= 0 && timerfd_settime(tfd, 0, &its, NULL)) {
+		close(tfd);
+		return -1;
+	}
+	return tfd;
+}
+
+int pw_signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }

@@ -55,4 +55,10 @@ int pw_loop_run(struct pw_loop *l);
  * thread may call it (an eventfd write). */
 void pw_loop_stop(struct pw_loop *l);
 
+/* The fds a front end watches beside its links. A timerfd that fires every
+ * `seconds`; SIGINT, SIGTERM and SIGUSR1 blocked (threads started later
+ * inherit the mask) and read from a signalfd instead. -1 and errno. */
+int pw_timer_open(unsigned seconds);
+int pw_signals_open(void);
+
 #endif
