@@ -17,6 +17,7 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <grp.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -43,6 +44,9 @@ enum cond {
 	ENOSYS_,   /* clone3: fail with ENOSYS (its flags are behind a pointer a
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
+	RELOAD,    /* only for pwired, which re-reads its file (pw_privs.reread) */
+	RELOAD_RD, /* openat, the same, and read only (arg 2: no write access, no
+		    * O_CREAT or O_TRUNC) */
 };
 
 /* Every system call the process makes after the drop, found with strace -f
@@ -103,6 +107,10 @@ static const struct allow {
 	{ SCMP_SYS(getpid), ANY },
 	{ SCMP_SYS(gettid), ANY },
 	{ SCMP_SYS(tgkill), SELF_ABRT },
+	/* pwired's reload (SIGHUP) reads its configuration file again
+	 * (fopen, fread's fstat for its buffer size, read and close above). */
+	{ SCMP_SYS(openat), RELOAD_RD },
+	{ SCMP_SYS(newfstatat), RELOAD },
 };
 
 /* What the SIGSYS handler prints, prepared before the filter is loaded:
@@ -193,7 +201,7 @@ static bool trap_init(const char *dev)
 	return !sigaction(SIGSYS, &sa, NULL) && !sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring)
+static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring, bool reread)
 {
 	switch (a->cond) {
 	case ANY:
@@ -219,11 +227,18 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring)
 		return seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), a->nr, 0);
 	case IO_URING:
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case RELOAD:
+		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case RELOAD_RD:
+		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+						 SCMP_A2(SCMP_CMP_MASKED_EQ,
+							 O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY))
+			      : 0;
 	}
 	return -EINVAL;
 }
 
-static bool filter_load(bool io_uring)
+static bool filter_load(bool io_uring, bool reread)
 {
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_TRAP);
 	int err = f ? 0 : -ENOMEM;
@@ -232,7 +247,7 @@ static bool filter_load(bool io_uring)
 	if (!err)
 		err = seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
 	for (size_t i = 0; !err && i < sizeof(allow) / sizeof(allow[0]); i++)
-		err = rule_add(f, &allow[i], io_uring);
+		err = rule_add(f, &allow[i], io_uring, reread);
 	if (!err)
 		err = seccomp_load(f);
 	seccomp_release(f);
@@ -346,5 +361,5 @@ bool pw_privs_drop(const struct pw_privs *p, const char *shown)
 			"check and reports need ptrace, clone and /proc)\n", shown);
 		return true;
 	}
-	return filter_load(p->io_uring);
+	return filter_load(p->io_uring, p->reread);
 }

@@ -4,8 +4,9 @@
  * process: open them all as links (link/link.h), drop privileges once, run
  * them in one epoll loop (dp/loop.h) beside the signals and the drop log's
  * timer. SIGUSR1 prints every link's counters, SIGINT and SIGTERM print them
- * and stop. Foreground only for now (-f); the control socket, reload and
- * metrics come later.
+ * and stop, SIGHUP re-reads the file and applies the difference (removals
+ * only: daemon/reload.h). Foreground only for now (-f); the control socket
+ * and metrics come later.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "cli/print.h"
 #include "cli/privs.h"
 #include "daemon/conf.h"
+#include "daemon/reload.h"
 #include "dp/loop.h"
 #include "link/link.h"
 
@@ -37,7 +39,8 @@ static const char usage[] =
     "  -n       check the configuration, print it normalized and exit (0, or 2\n"
     "           with one line naming the file, line, key and bad value)\n"
     "  -f       run in the foreground (the only mode for now) until SIGINT or\n"
-    "           SIGTERM; SIGUSR1 prints every pseudowire's counters\n"
+    "           SIGTERM; SIGUSR1 prints every pseudowire's counters; SIGHUP\n"
+    "           re-reads FILE: sections removed are stopped, the others kept\n"
     "  -h       this help\n"
     "  -V       print the version\n";
 
@@ -57,10 +60,11 @@ struct run_link {
 };
 
 struct run {
+	const char *file; /* what SIGHUP re-reads */
 	struct pw_conf conf;
 	struct run_link *links;
 	struct pw_loop *loop;
-	int sfd, tfd;
+	int sfd, tfd, hfd;
 	int rc;
 };
 
@@ -111,6 +115,83 @@ static int on_timer(void *data, uint32_t events)
 	return 0;
 }
 
+/* Its counters' report: pointers into rl and its section. */
+static void link_report(struct run_link *rl)
+{
+	const struct pw_config *c = &rl->cl->c;
+
+	rl->report = (struct pw_report){c->tap.name,
+					&rl->session,
+					&rl->stats.tunnel,
+					&rl->stats.vnic,
+					NULL,
+					c->tap.queues > 1 ? rl->stats.queues : NULL,
+					rl->stats.sockbuf_drops,
+					c->tap.queues};
+}
+
+static int on_link_failed(void *data, uint32_t events);
+
+/* Removed sections' links closed (their TAPs go), the others untouched: the
+ * same pw_link, only its run_link moved to the new array (daemon/reload.h). */
+int pwired_reload(struct run *r, struct pw_err *e)
+{
+	struct pw_reload_plan p;
+	struct pw_conf conf;
+	struct run_link *links;
+	char line[256];
+
+	if (!pw_conf_load(&conf, r->file, e))
+		return -1;
+	links = calloc(conf.n ? conf.n : 1, sizeof(*links));
+	if (!links || !pw_reload_plan(&r->conf, &conf, r->file, &p, line, sizeof(line), e)) {
+		if (!links)
+			pw_err_set(e, "reload: %s", strerror(ENOMEM));
+		free(links);
+		pw_conf_free(&conf);
+		return -1;
+	}
+	for (unsigned i = 0; i < r->conf.n; i++) {
+		struct run_link *rl = &r->links[i];
+		int j = p.new_of_old[i];
+
+		if (j < 0) {
+			pw_loop_unwatch(r->loop, pw_link_fail_fd(rl->link));
+			pw_link_close(rl->link);
+			continue;
+		}
+		links[j] = *rl;
+		links[j].cl = &conf.links[j];
+		link_report(&links[j]);
+		if (!pw_link_error(rl->link))
+			pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,
+				      &links[j]);
+	}
+	pw_reload_plan_free(&p);
+	free(r->links);
+	pw_conf_free(&r->conf);
+	r->conf = conf;
+	r->links = links;
+	fprintf(stderr, "pwired: %s\n", line);
+	return 0;
+}
+
+static int on_hup(void *data, uint32_t events)
+{
+	struct run *r = data;
+	struct signalfd_siginfo si;
+	struct pw_err err;
+
+	(void)events;
+	while (read(r->hfd, &si, sizeof(si)) == sizeof(si)) {
+		pw_err_init(&err);
+		if (pwired_reload(r, &err))
+			pw_error("reload refused, the running configuration kept: %s",
+				 pw_err_msg(&err));
+	}
+	return 0;
+}
+
 /* A link stopped on its own (its vNIC went away): the others keep running. */
 static int on_link_failed(void *data, uint32_t events)
 {
@@ -146,12 +227,14 @@ static int run(struct run *r)
 	r->loop = pw_loop_new();
 	r->sfd = pw_signals_open();
 	r->tfd = pw_timer_open(DROP_LOG_SECONDS);
-	if (!r->links || !r->loop || r->sfd < 0 || r->tfd < 0) {
+	r->hfd = pw_reload_signal_open();
+	if (!r->links || !r->loop || r->sfd < 0 || r->tfd < 0 || r->hfd < 0) {
 		pw_error("signalfd/timerfd/epoll: %s", strerror(errno));
 		goto out;
 	}
 	if (pw_loop_watch(r->loop, r->sfd, EPOLLIN, on_signal, r) ||
-	    pw_loop_watch(r->loop, r->tfd, EPOLLIN, on_timer, r)) {
+	    pw_loop_watch(r->loop, r->tfd, EPOLLIN, on_timer, r) ||
+	    pw_loop_watch(r->loop, r->hfd, EPOLLIN, on_hup, r)) {
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
@@ -169,14 +252,7 @@ static int run(struct run *r)
 			goto out;
 		}
 		rl->session.cfg = *pw_link_session(rl->link);
-		rl->report = (struct pw_report){c->tap.name,
-						&rl->session,
-						&rl->stats.tunnel,
-						&rl->stats.vnic,
-						NULL,
-						c->tap.queues > 1 ? rl->stats.queues : NULL,
-						rl->stats.sockbuf_drops,
-						c->tap.queues};
+		link_report(rl);
 		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,
 				  rl)) {
 			pw_error("epoll: %s", strerror(errno));
@@ -186,7 +262,9 @@ static int run(struct run *r)
 		if (c->busy_poll_us > busy_poll)
 			busy_poll = c->busy_poll_us;
 	}
-	/* Everything is open and no thread runs yet: all inherit the drop. */
+	/* Everything is open and no thread runs yet: all inherit the drop,
+	 * which leaves SIGHUP's reload a read-only openat. */
+	privs.reread = true;
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);
@@ -222,6 +300,8 @@ out:
 		close(r->tfd);
 	if (r->sfd >= 0)
 		close(r->sfd);
+	if (r->hfd >= 0)
+		close(r->hfd);
 	return r->rc;
 }
 
@@ -229,7 +309,7 @@ int main(int argc, char **argv)
 {
 	const char *file = "/etc/pwire/pwire.conf";
 	bool check = false, foreground = false;
-	struct run r = {.sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL};
+	struct run r = {.sfd = -1, .tfd = -1, .hfd = -1, .rc = PW_EXIT_FAIL};
 	struct pw_err err;
 	bool ok;
 	int opt;
@@ -275,6 +355,7 @@ int main(int argc, char **argv)
 		pw_conf_free(&r.conf);
 		return PW_EXIT_OK;
 	}
+	r.file = file;
 	r.rc = run(&r);
 	pw_conf_free(&r.conf);
 	return r.rc;
