@@ -185,9 +185,12 @@ static int on_hup(void *data, uint32_t events)
 	(void)events;
 	while (read(r->hfd, &si, sizeof(si)) == sizeof(si)) {
 		pw_err_init(&err);
-		if (pwired_reload(r, &err))
-			pw_error("reload refused, the running configuration kept: %s",
-				 pw_err_msg(&err));
+		if (!pwired_reload(r, &err))
+			continue;
+		for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
+			pw_error("reload refused, the running configuration kept: %s", err.err[i]);
+		if (err.n_err > PW_ERR_KEEP)
+			pw_error("reload refused: %u more reasons not kept", err.n_err - PW_ERR_KEEP);
 	}
 	return 0;
 }

@@ -14,7 +14,7 @@
 #include "daemon/reload.h"
 
 static const char restart[] = "needs a restart: pwired runs unprivileged and cannot open a "
-			      "TAP or a socket (the running configuration is unchanged)";
+			      "TAP or a socket";
 
 static int find(const struct pw_conf *conf, const char *name)
 {

@@ -3,7 +3,7 @@
 # up`; a ping flood runs through vm1 while the file loses vm2 and SIGHUP is
 # sent: the flood loses nothing and vm1's counters keep counting (it was not
 # reopened), pwd2 is gone. Then a broken file and a file adding vm3 are
-# refused with the reason logged (pwired cannot open a TAP once it runs
+# refused with every reason logged (pwired cannot open a TAP once it runs
 # unprivileged), and vm1 still carries a ping.
 #
 #   netns A                                        netns B
@@ -93,12 +93,16 @@ done
 { section 1; echo "bogus_key = 1"; } | put
 run kill -HUP "$daemon"
 wait_log "reload refused, the running configuration kept: $conf:12: "
-# Adding vm3: pwired, unprivileged by now, cannot open its TAP: refused.
-{ section 1; section 3; } | put
+# Adding vm3 and vm4: pwired, unprivileged by now, cannot open their TAPs:
+# refused, each reason logged.
+{ section 1; section 3; section 4; } | put
 run kill -HUP "$daemon"
 wait_log "reload refused, the running configuration kept: $conf:12: adding vm3 needs a restart"
+wait_log "reload refused, the running configuration kept: $conf:23: adding vm4 needs a restart"
 kill -0 "$daemon" || { cat "$tmp/daemon.err"; echo "FAIL: pwired ended on a refused reload"; exit 1; }
-ip -n "$a" link show pwd3 >/dev/null 2>&1 && { echo "FAIL: pwd3 exists"; exit 1; }
+for n in 2 3 4; do
+	ip -n "$a" link show "pwd$n" >/dev/null 2>&1 && { echo "FAIL: pwd$n exists"; exit 1; }
+done
 run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.97.1.2
 
 run kill -TERM "$daemon"
