@@ -10,4 +10,7 @@ enum { PW_EXIT_OK = 0, PW_EXIT_FAIL = 1, PW_EXIT_USAGE = 2 };
 /* pwire up DEV [WORD VALUE]... (up.c) */
 int pw_cmd_up(int argc, char **argv);
 
+/* pwire [-s SOCKET] show [--json|--prometheus]: ask pwired (show.c). */
+int pw_cmd_show(int argc, char **argv, const char *sock);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c: the pwire command: a table of subcommands (`up` is in up.c).
+ * main.c: the pwire command: a table of subcommands (`up` is in up.c,
+ * `show`, a client of pwired's control socket, in show.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,16 +10,23 @@
 
 #include "cli/cmd.h"
 #include "cli/parse.h"
+#include "daemon/control.h"
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: pwire COMMAND [ARGS]\n"
+	fputs("usage: pwire [-s SOCKET] COMMAND [ARGS]\n"
 	      "\n"
 	      "Commands:\n"
 	      "  up DEV ...   run one L2TPv3 pseudowire between a TAP device and a peer\n"
+	      "  show [--json|--prometheus]\n"
+	      "               every pseudowire of a running pwired and its counters\n"
+	      "               (text, JSON, or Prometheus text metrics)\n"
 	      "  genkey       print a random 64-bit cookie (16 hex digits)\n"
 	      "  help         this text (pwire up --help: the words of up)\n"
-	      "  version      print the version\n",
+	      "  version      print the version\n"
+	      "\n"
+	      "  -s SOCKET    pwired's control socket, for show (default\n"
+	      "               " PW_CTL_PATH_DEFAULT ")\n",
 	      f);
 }
 
@@ -58,18 +66,32 @@ static int cmd_version(int argc, char **argv)
 	return PW_EXIT_OK;
 }
 
+/* A command runs on its own (fn) or talks to pwired's control socket (ctl). */
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	int (*ctl)(int argc, char **argv, const char *sock);
 } commands[] = {
-	{ "up", pw_cmd_up },
-	{ "help", cmd_help },
-	{ "genkey", cmd_genkey },
-	{ "version", cmd_version },
+	{ "up", pw_cmd_up, NULL },
+	{ "show", NULL, pw_cmd_show },
+	{ "help", cmd_help, NULL },
+	{ "genkey", cmd_genkey, NULL },
+	{ "version", cmd_version, NULL },
 };
 
 int main(int argc, char **argv)
 {
+	const char *sock = NULL;
+
+	if (argc >= 2 && !strcmp(argv[1], "-s")) {
+		if (argc < 3) {
+			pw_error("-s needs a value (the control socket)");
+			return PW_EXIT_USAGE;
+		}
+		sock = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		print_usage(stderr);
 		return PW_EXIT_USAGE;
@@ -78,9 +100,19 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (commands[i].ctl)
+			return commands[i].ctl(argc - 1, argv + 1,
+					       sock ? sock : PW_CTL_PATH_DEFAULT);
+		if (sock) {
+			pw_error("-s is for the commands that talk to pwired (show), not '%s'",
+				 argv[1]);
+			return PW_EXIT_USAGE;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	pw_error("unknown command '%s' (see pwire --help)", argv[1]);
 	return PW_EXIT_USAGE;
 }

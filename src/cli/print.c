@@ -6,19 +6,21 @@
  *
  * Names come from users (Linux takes any byte but '/', ':' and white space
  * in a device name, quotes and control characters included): JSON gets them
- * through json_str(), text through pw_text_name(). A dozen lines of escaping
+ * through pw_print_json_str(), text through pw_text_name(). A dozen lines of escaping
  * for one kind of value do not justify a JSON library; every other JSON
  * token printed here is a fixed name or a number.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <string.h>
 
+#include "cli/config.h"
 #include "cli/print.h"
 
 /* A JSON string (RFC 8259 §7): quotes, backslash and control characters
  * escaped; other bytes as they are (names are bytes, not text: a byte of
  * 0x80 or more passes, as it does through the kernel). */
-static void json_str(FILE *f, const char *s)
+void pw_print_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -116,7 +118,7 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 
 	if (json) {
 		fputs("{\"ifname\":", f);
-		json_str(f, r->ifname);
+		pw_print_json_str(f, r->ifname);
 		fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",",
 			s->cfg.session_id, s->cfg.peer_session_id);
 	} else {
@@ -156,4 +158,194 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 	if (json)
 		fputs("}\n", f);
 	fflush(f);
+}
+
+static unsigned port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+	return 0;
+}
+
+void pw_show_init(struct pw_show *s, struct pw_show_text *t, const char *name,
+		  const struct pw_config *c, const struct pw_report *r)
+{
+	bool udp = c->session.encap == PW_ENCAP_UDP;
+
+	snprintf(t->vnic, sizeof(t->vnic), "tap:%s", c->tap.name);
+	*s = (struct pw_show){
+		.name = name,
+		.vnic = t->vnic,
+		.encap = udp ? "udp" : "ip",
+		.local = pw_xport_addr_str(&c->xport.local, t->local, sizeof(t->local)),
+		.remote = pw_xport_addr_str(&c->xport.remote, t->remote, sizeof(t->remote)),
+		.udp_sport = udp ? port_of(&c->xport.local) : 0,
+		.udp_dport = udp ? port_of(&c->xport.remote) : 0,
+		.report = r,
+	};
+}
+
+/* The counter groups of a pseudowire, in print order. vNIC counters share
+ * names with tunnel ones (rx_short, tx_errors): Prometheus tells them apart
+ * by a prefix. */
+struct show_group {
+	const char *name, *prom;
+	const struct pw_counter_name *names;
+	size_t n;
+};
+
+static const void *group_stats(const struct pw_report *r, unsigned g)
+{
+	return g == 0 ? (const void *)&r->session->stats : g == 1 ? (const void *)r->tunnel :
+								    (const void *)r->vnic;
+}
+
+static void show_groups(struct show_group g[3])
+{
+	g[0] = (struct show_group){ "session", "", pw_session_counter_names,
+				    pw_session_counter_count };
+	g[1] = (struct show_group){ "tunnel", "", pw_tunnel_counter_names,
+				    pw_tunnel_counter_count };
+	g[2] = (struct show_group){ "vnic", "vnic_", pw_vnic_counter_names,
+				    pw_vnic_counter_count };
+}
+
+static void show_text(FILE *f, const struct pw_show *s)
+{
+	const struct pw_report *r = s->report;
+	const struct pw_session_stats *ss = &r->session->stats;
+	char safe[PW_TEXT_NAME_MAX], vnic[PW_TEXT_NAME_MAX];
+	struct show_group g[3];
+
+	show_groups(g);
+	fprintf(f, "%s: vnic %s encap %s local %s remote %s", pw_text_name(s->name, safe, sizeof(safe)),
+		pw_text_name(s->vnic, vnic, sizeof(vnic)), s->encap, s->local, s->remote);
+	if (s->udp_sport)
+		fprintf(f, " udp_sport %u udp_dport %u", s->udp_sport, s->udp_dport);
+	fprintf(f, "\n  session_id %" PRIu32 " peer_session_id %" PRIu32 "\n",
+		r->session->cfg.session_id, r->session->cfg.peer_session_id);
+	for (unsigned i = 0; i < 3; i++)
+		group(f, false, g[i].name, g[i].names, g[i].n, group_stats(r, i),
+		      i ? NULL : "rx_errors",
+		      ss->rx_cookie_discards + ss->rx_seq_discards + ss->rx_oos_packets);
+}
+
+static void show_json(FILE *f, const struct pw_show *s)
+{
+	const struct pw_report *r = s->report;
+	const struct pw_session_stats *ss = &r->session->stats;
+	struct show_group g[3];
+
+	show_groups(g);
+	fputs("{\"name\":", f);
+	pw_print_json_str(f, s->name);
+	fputs(",\"vnic\":", f);
+	pw_print_json_str(f, s->vnic);
+	fputs(",\"encap\":", f);
+	pw_print_json_str(f, s->encap);
+	fputs(",\"local\":", f);
+	pw_print_json_str(f, s->local);
+	fputs(",\"remote\":", f);
+	pw_print_json_str(f, s->remote);
+	if (s->udp_sport)
+		fprintf(f, ",\"udp_sport\":%u,\"udp_dport\":%u", s->udp_sport, s->udp_dport);
+	fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",\"counters\":{",
+		r->session->cfg.session_id, r->session->cfg.peer_session_id);
+	for (unsigned i = 0; i < 3; i++) {
+		if (i)
+			fputc(',', f);
+		group(f, true, g[i].name, g[i].names, g[i].n, group_stats(r, i),
+		      i ? NULL : "rx_errors",
+		      ss->rx_cookie_discards + ss->rx_seq_discards + ss->rx_oos_packets);
+	}
+	fputs("}}", f);
+}
+
+/* A label value of the text exposition format: \\, \" and \n escaped. */
+static void prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Every counter a family of its own (pwire_NAME_total), but the drops: one
+ * family per direction (pwire_rx_dropped_total, pwire_tx_dropped_total)
+ * with the counter's name as its reason. Each family's samples together,
+ * after its HELP and TYPE. */
+static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
+{
+	static const char *const dir[] = { "rx", "tx" };
+	struct show_group g[3];
+
+	show_groups(g);
+	for (unsigned i = 0; i < 3; i++) {
+		for (size_t c = 0; c < g[i].n; c++) {
+			if (g[i].names[c].drop)
+				continue;
+			fprintf(f, "# HELP pwire_%s%s_total pwire %s counter %s\n", g[i].prom,
+				g[i].names[c].name, g[i].name, g[i].names[c].name);
+			fprintf(f, "# TYPE pwire_%s%s_total counter\n", g[i].prom,
+				g[i].names[c].name);
+			for (size_t k = 0; k < n; k++) {
+				fprintf(f, "pwire_%s%s_total{session=", g[i].prom,
+					g[i].names[c].name);
+				prom_label(f, s[k].name);
+				fprintf(f, "} %" PRIu64 "\n",
+					at(group_stats(s[k].report, i), g[i].names[c].offset));
+			}
+		}
+	}
+	for (unsigned d = 0; d < 2; d++) {
+		fprintf(f, "# HELP pwire_%s_dropped_total pwire %s drops, by reason (the counter's name)\n",
+			dir[d], dir[d]);
+		fprintf(f, "# TYPE pwire_%s_dropped_total counter\n", dir[d]);
+		for (size_t k = 0; k < n; k++)
+			for (unsigned i = 0; i < 3; i++)
+				for (size_t c = 0; c < g[i].n; c++) {
+					const char *name = g[i].names[c].name;
+
+					if (!g[i].names[c].drop || strncmp(name, dir[d], 2))
+						continue;
+					fprintf(f, "pwire_%s_dropped_total{session=", dir[d]);
+					prom_label(f, s[k].name);
+					fprintf(f, ",reason=\"%s%s\"} %" PRIu64 "\n", g[i].prom, name,
+						at(group_stats(s[k].report, i),
+						   g[i].names[c].offset));
+				}
+	}
+}
+
+void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_format format)
+{
+	switch (format) {
+	case PW_SHOW_TEXT:
+		for (size_t k = 0; k < n; k++) {
+			if (k)
+				fputc('\n', f);
+			show_text(f, &s[k]);
+		}
+		break;
+	case PW_SHOW_JSON:
+		fputs("{\"sessions\":[", f);
+		for (size_t k = 0; k < n; k++) {
+			if (k)
+				fputc(',', f);
+			show_json(f, &s[k]);
+		}
+		fputs("]}\n", f);
+		break;
+	case PW_SHOW_PROMETHEUS:
+		show_prometheus(f, s, n);
+		break;
+	}
 }

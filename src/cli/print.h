@@ -27,6 +27,41 @@ struct pw_report {
 /* Text: one line per group. JSON: one object on one line. */
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json);
 
+/* s as a JSON string (RFC 8259 §7): the one escaping writer of pwire. */
+void pw_print_json_str(FILE *f, const char *s);
+
+/* `pwire show` (pwired's control socket, docs/control.md). */
+enum pw_show_format {
+	PW_SHOW_TEXT,       /* a block per pseudowire, like `ip l2tp show session` */
+	PW_SHOW_JSON,       /* {"sessions": [...]} on one line */
+	PW_SHOW_PROMETHEUS, /* Prometheus text exposition format 0.0.4 */
+};
+
+/* One pseudowire as pwired runs it: its section name and where it goes. */
+struct pw_show {
+	const char *name;  /* the pwire.conf section */
+	const char *vnic;  /* as written: tap:NAME */
+	const char *encap; /* udp or ip */
+	const char *local, *remote; /* addresses as text */
+	unsigned udp_sport, udp_dport; /* 0 with encap ip */
+	const struct pw_report *report; /* ids and counters */
+};
+
+struct pw_config;
+
+/* What a pw_show's fields point into, one per pseudowire. */
+struct pw_show_text {
+	char vnic[32], local[64], remote[64];
+};
+
+/* s for the pwire.conf section `name`, configured as c, counted in r (all
+ * borrowed), its text in *t. */
+void pw_show_init(struct pw_show *s, struct pw_show_text *t, const char *name,
+		  const struct pw_config *c, const struct pw_report *r);
+
+/* Every pseudowire of s[0..n) in one format; every counter by its name. */
+void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_format format);
+
 /* The drop counters as last reported, to tell what moved since. */
 struct pw_drop_marks {
 	uint64_t session[8], tunnel[16], vnic[8];

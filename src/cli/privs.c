@@ -79,6 +79,13 @@ static const struct allow {
 	 * counters and the drop log on stdout/stderr (write), the socket's
 	 * drop count (getsockopt SO_MEMINFO). */
 	{ SCMP_SYS(getsockopt), ANY },
+	/* pwired's control socket (daemon/control.c), listening since
+	 * before the drop: a client accepted (accept4), its uid read
+	 * (getsockopt SO_PEERCRED, above), its request read (read), the reply
+	 * sent without a SIGPIPE when it went (sendto, MSG_NOSIGNAL), closed
+	 * (close, below). The reply is built in memory (brk/mmap, below). */
+	{ SCMP_SYS(accept4), ANY },
+	{ SCMP_SYS(sendto), ANY },
 	/* Queue threads: start (glibc's cancel and set*id handlers, installed
 	 * at the first pthread_create; clone, stack and guard page, robust
 	 * list, rseq, signal mask), the malloc arena a thread gets, stop and

@@ -5,8 +5,9 @@
  * them in one epoll loop (dp/loop.h) beside the signals and the drop log's
  * timer. SIGUSR1 prints every link's counters, SIGINT and SIGTERM print them
  * and stop, SIGHUP re-reads the file and applies the difference (removals
- * only: daemon/reload.h). Foreground only for now (-f); the control socket
- * and metrics come later.
+ * only: daemon/reload.h). `pwire show` asks through the control socket
+ * (daemon/control.h), served in the same loop. Foreground only for now
+ * (-f); metrics come later.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,18 +25,21 @@
 #include "cli/print.h"
 #include "cli/privs.h"
 #include "daemon/conf.h"
+#include "daemon/control.h"
 #include "daemon/reload.h"
 #include "dp/loop.h"
 #include "link/link.h"
 
 static const char usage[] =
-    "usage: pwired [-c FILE] [-n] [-f] [-h] [-V]\n"
+    "usage: pwired [-c FILE] [-s SOCKET] [-n] [-f] [-h] [-V]\n"
     "\n"
     "Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
     "\n"
     "  -c FILE  the configuration (default "
     "/etc/pwire/pwire.conf"
     ")\n"
+    "  -s SOCKET  the control socket pwire show talks to (default "
+    PW_CTL_PATH_DEFAULT "; root-only)\n"
     "  -n       check the configuration, print it normalized and exit (0, or 2\n"
     "           with one line naming the file, line, key and bad value)\n"
     "  -f       run in the foreground (the only mode for now) until SIGINT or\n"
@@ -64,6 +68,8 @@ struct run {
 	struct pw_conf conf;
 	struct run_link *links;
 	struct pw_loop *loop;
+	const char *sock; /* the control socket (-s) */
+	struct pw_ctl *ctl;
 	int sfd, tfd, hfd;
 	int rc;
 };
@@ -195,6 +201,27 @@ static int on_hup(void *data, uint32_t events)
 	return 0;
 }
 
+/* A control request's show: every link's counters as of now. */
+static void on_show(void *data, FILE *f, const struct pw_ctl_req *req)
+{
+	struct run *r = data;
+	size_t n = r->conf.n ? r->conf.n : 1;
+	struct pw_show *s = calloc(n, sizeof(*s));
+	struct pw_show_text *t = calloc(n, sizeof(*t));
+
+	for (unsigned i = 0; s && t && i < r->conf.n; i++) {
+		refresh(&r->links[i]);
+		pw_show_init(&s[i], &t[i], r->links[i].cl->name, &r->links[i].cl->c,
+			     &r->links[i].report);
+	}
+	if (s && t)
+		pw_print_sessions(f, s, r->conf.n, req->format);
+	else
+		fputs("error: out of memory\n", f);
+	free(t);
+	free(s);
+}
+
 /* A link stopped on its own (its vNIC went away): the others keep running. */
 static int on_link_failed(void *data, uint32_t events)
 {
@@ -218,6 +245,7 @@ static int run(struct run *r)
 {
 	const struct pw_config *first = &r->conf.links[0].c;
 	struct pw_privs privs = {.user = ""};
+	struct pw_ctl_cfg ctl_cfg = {.path = r->sock};
 	struct pw_watcher w;
 	struct pw_err err;
 	unsigned busy_poll = 0;
@@ -265,12 +293,24 @@ static int run(struct run *r)
 		if (c->busy_poll_us > busy_poll)
 			busy_poll = c->busy_poll_us;
 	}
+	/* The control socket is root's: open it before the drop. */
+	pw_err_init(&err);
+	ctl_cfg.self = geteuid() == 0 && !privs.keep_root ? privs.uid : geteuid();
+	r->ctl = pw_ctl_open(&ctl_cfg, &err);
+	if (!r->ctl) {
+		pw_error("%s", pw_err_msg(&err));
+		goto out;
+	}
 	/* Everything is open and no thread runs yet: all inherit the drop,
 	 * which leaves SIGHUP's reload a read-only openat. */
 	privs.reread = true;
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);
+	if (pw_ctl_start(r->ctl, r->loop, on_show, r)) {
+		pw_error("epoll: %s", strerror(errno));
+		goto out;
+	}
 	w = pw_loop_watcher(r->loop);
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		const struct pw_config *c = &r->conf.links[i].c;
@@ -298,6 +338,7 @@ out:
 	for (unsigned i = 0; r->links && i < r->conf.n; i++)
 		pw_link_close(r->links[i].link);
 	free(r->links);
+	pw_ctl_close(r->ctl);
 	pw_loop_free(r->loop);
 	if (r->tfd >= 0)
 		close(r->tfd);
@@ -310,17 +351,20 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *file = "/etc/pwire/pwire.conf";
+	const char *file = "/etc/pwire/pwire.conf", *sock = PW_CTL_PATH_DEFAULT;
 	bool check = false, foreground = false;
 	struct run r = {.sfd = -1, .tfd = -1, .hfd = -1, .rc = PW_EXIT_FAIL};
 	struct pw_err err;
 	bool ok;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:nfhV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:nfhV")) != -1) {
 		switch (opt) {
 		case 'c':
 			file = optarg;
+			break;
+		case 's':
+			sock = optarg;
 			break;
 		case 'n':
 			check = true;
@@ -359,6 +403,7 @@ int main(int argc, char **argv)
 		return PW_EXIT_OK;
 	}
 	r.file = file;
+	r.sock = sock;
 	r.rc = run(&r);
 	pw_conf_free(&r.conf);
 	return r.rc;

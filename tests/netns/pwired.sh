@@ -36,8 +36,9 @@ peer_cookie = 8899aabbccddee$n$n
 CONF
 done
 run ip netns exec "$a" "$PWIRED" -n -c "$conf" >/dev/null
-echo "+ ip netns exec $a pwired -f -c $conf &" >&2
-ip netns exec "$a" "$PWIRED" -f -c "$conf" >"$tmp/daemon" 2>"$tmp/daemon.err" &
+# Its own control socket: not the host's /run/pwire, where another may listen.
+echo "+ ip netns exec $a pwired -f -c $conf -s $tmp/control.sock &" >&2
+ip netns exec "$a" "$PWIRED" -f -c "$conf" -s "$tmp/control.sock" >"$tmp/daemon" 2>"$tmp/daemon.err" &
 daemon=$!
 
 for n in 1 2 3; do

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.h: pwired's control socket (docs/control.md). A UNIX stream
+ * socket; a client sends one request line, gets one reply and the daemon
+ * closes the connection. Requests are parsed by pw_ctl_parse(), a pure
+ * function of the bytes (the fuzzer drives it); connections are served by
+ * the daemon's pw_loop without ever blocking it. What a request shows is
+ * the daemon's business: it gives a callback.
+ *
+ * Not here: what the counters look like (cli/print.h), reload, add, del.
+ */
+#ifndef PWIRE_DAEMON_CONTROL_H
+#define PWIRE_DAEMON_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cli/print.h"
+#include "core/err.h"
+#include "dp/loop.h"
+
+#define PW_CTL_PATH_DEFAULT "/run/pwire/control.sock"
+
+enum {
+	PW_CTL_REQ_MAX = 256, /* bytes of a request line, its newline included */
+	PW_CTL_CONN_MAX = 16, /* connections served at once; more are closed at accept */
+	PW_CTL_REPLY_MAX = 64 << 20, /* bytes of a reply; more is an error reply */
+};
+
+enum pw_ctl_cmd {
+	PW_CTL_SHOW,
+};
+
+struct pw_ctl_req {
+	enum pw_ctl_cmd cmd;
+	enum pw_show_format format; /* show: text, --json or --prometheus */
+};
+
+/* Parse what a client sent: the bytes up to and including the first LF, or
+ * every byte it sent when none came (a half request) or PW_CTL_REQ_MAX came
+ * without one. True with *req filled, or false with one error in e, which
+ * the reply carries as "error: MESSAGE". No system calls, no allocation. */
+bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw_err *e);
+
+/* The request line for req (with its LF), as pw_ctl_parse() takes it. */
+const char *pw_ctl_req_str(const struct pw_ctl_req *req);
+
+/* Write the reply of a valid request into f (the daemon's show). */
+typedef void (*pw_ctl_show_fn)(void *data, FILE *f, const struct pw_ctl_req *req);
+
+struct pw_ctl_cfg {
+	const char *path; /* the socket; its directory is made 0755 when absent */
+	uid_t self;       /* the daemon's uid after its privilege drop: allowed beside root */
+	/* The seam for a `group` option: gid_t group and mode 0660 would be
+	 * applied where control.c makes the socket 0600 (sock_open). */
+};
+
+struct pw_ctl;
+
+/* Make the listening socket (needs the privileges: call before the drop).
+ * A stale socket file (nobody listening) is replaced; a live one is
+ * refused. NULL with the reason in err. */
+struct pw_ctl *pw_ctl_open(const struct pw_ctl_cfg *cfg, struct pw_err *err);
+
+/* Serve requests in loop, answering with show(data, ...). Makes no system
+ * call but epoll_ctl: fine after the drop. 0 or -errno. */
+int pw_ctl_start(struct pw_ctl *c, struct pw_loop *loop, pw_ctl_show_fn show, void *data);
+
+/* Close every connection and the socket (the file stays: the daemon may no
+ * longer remove it; the next pw_ctl_open() replaces it). NULL is fine. */
+void pw_ctl_close(struct pw_ctl *c);
+
+#endif
