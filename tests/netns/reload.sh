@@ -1,6 +1,6 @@
 #!/bin/bash
-# pwired reloads on SIGHUP: two pseudowires (vm1, vm2) against two `pwire
-# up`; a ping flood runs through vm1 while the file loses vm2 and SIGHUP is
+# pwired reloads on SIGHUP: two pseudowires (vm1, vm2 with two queues)
+# against two `pwire up`; a ping flood runs through vm1 while the file loses vm2 and SIGHUP is
 # sent: the flood loses nothing and vm1's counters keep counting (it was not
 # reopened), pwd2 is gone. Then a broken file and a file adding vm3 are
 # refused with every reason logged (pwired cannot open a TAP once it runs
@@ -32,7 +32,7 @@ session_id = $1
 peer_session_id = 10$1
 cookie = 00112233445566$1$1
 peer_cookie = 8899aabbccddee$1$1
-
+${2:-}
 CONF
 }
 # pwired re-reads the file after dropping to nobody: it must be readable.
@@ -40,7 +40,8 @@ chmod 755 "$tmp"
 conf=$tmp/pwire.conf
 # Replace the file whole, as an editor does.
 put() { cat >"$conf.new" && chmod 644 "$conf.new" && mv "$conf.new" "$conf"; }
-{ section 1; section 2; } | put
+# vm2 with two queues: its removal joins a queue thread after the drop.
+{ section 1; section 2 "queues = 2"; } | put
 echo "+ ip netns exec $a pwired -f -c $conf &" >&2
 ip netns exec "$a" "$PWIRED" -f -c "$conf" >"$tmp/daemon" 2>"$tmp/daemon.err" &
 daemon=$!
