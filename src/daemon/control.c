@@ -6,7 +6,8 @@
  * into a fixed PW_CTL_REQ_MAX buffer) until the first LF, EOF or a full
  * buffer; build the whole reply in memory; write it as the socket takes it;
  * close. A client that sends garbage, stops half-way or goes away costs a
- * slot until it does, and never more than one reply's memory.
+ * slot until it does (or for PW_CTL_TIMEOUT_TICKS seconds at most), and
+ * never more than one reply's memory.
  *
  * After the drop this needs accept4, read, sendto (MSG_NOSIGNAL: a client
  * gone is not a SIGPIPE), getsockopt (SO_PEERCRED), close and epoll_ctl:
@@ -140,6 +141,7 @@ struct conn {
 	char req[PW_CTL_REQ_MAX];
 	char *reply; /* malloc'd by open_memstream, once the request is read */
 	size_t len, sent;
+	unsigned ticks; /* pw_ctl_tick() calls since accepted */
 };
 
 struct pw_ctl {
@@ -393,6 +395,23 @@ int pw_ctl_start(struct pw_ctl *c, struct pw_loop *loop, pw_ctl_show_fn show, vo
 	c->show = show;
 	c->data = data;
 	return pw_loop_watch(loop, c->fd, EPOLLIN, on_accept, c);
+}
+
+void pw_ctl_tick(struct pw_ctl *c)
+{
+	static const char late[] = "error: no request within 5 s\n";
+
+	_Static_assert(PW_CTL_TIMEOUT_TICKS == 5, "the message says 5 s");
+	for (unsigned i = 0; c && i < PW_CTL_CONN_MAX; i++) {
+		struct conn *k = &c->conns[i];
+
+		if (k->fd < 0 || ++k->ticks < PW_CTL_TIMEOUT_TICKS)
+			continue;
+		if (!k->reply && send(k->fd, late, sizeof(late) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* gone already */
+		}
+		conn_close(k);
+	}
 }
 
 void pw_ctl_close(struct pw_ctl *c)

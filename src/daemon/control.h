@@ -27,6 +27,7 @@ enum {
 	PW_CTL_REQ_MAX = 256, /* bytes of a request line, its newline included */
 	PW_CTL_CONN_MAX = 16, /* connections served at once; more are closed at accept */
 	PW_CTL_REPLY_MAX = 64 << 20, /* bytes of a reply; more is an error reply */
+	PW_CTL_TIMEOUT_TICKS = 5, /* pw_ctl_tick() calls a connection lives (s) */
 };
 
 enum pw_ctl_cmd {
@@ -67,6 +68,12 @@ struct pw_ctl *pw_ctl_open(const struct pw_ctl_cfg *cfg, struct pw_err *err);
 /* Serve requests in loop, answering with show(data, ...). Makes no system
  * call but epoll_ctl: fine after the drop. 0 or -errno. */
 int pw_ctl_start(struct pw_ctl *c, struct pw_loop *loop, pw_ctl_show_fn show, void *data);
+
+/* Call once a second (the daemon's timer): a connection that has lived
+ * PW_CTL_TIMEOUT_TICKS calls is closed, after "error: no request within
+ * 5 s" when it had not sent its request, so that idle clients cannot hold
+ * the PW_CTL_CONN_MAX slots. NULL is fine. */
+void pw_ctl_tick(struct pw_ctl *c);
 
 /* Close every connection and the socket (the file stays: the daemon may no
  * longer remove it; the next pw_ctl_open() replaces it). NULL is fine. */

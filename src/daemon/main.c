@@ -114,6 +114,7 @@ static int on_timer(void *data, uint32_t events)
 	(void)events;
 	if (read(r->tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return 0;
+	pw_ctl_tick(r->ctl);
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		refresh(&r->links[i]);
 		pw_print_drops(stderr, &r->links[i].report, &r->links[i].marks, DROP_LOG_SECONDS);

@@ -6,7 +6,8 @@
 # client of another uid refused (by the file mode, then by SO_PEERCRED),
 # and every bad request of tests/bad/control.txt answered with its one
 # error line, plus clients that stop half-way, connect and close, or sit
-# idle: pwired keeps running and still answers show.
+# idle (timed out after about 5 s, even when they hold every slot): pwired
+# keeps running and still answers show.
 #
 #   netns A                                        netns B
 #   pwc1,2 10.97.N.1 -- pwired ==[veth underlay]== pwire up x2 -- pw1,2 10.97.N.2
@@ -206,6 +207,34 @@ kill -0 "$idle" || fail "the idle client ended early"
 
 kill "$idle"
 idle=
+
+# Idle clients may hold every slot (16), but not for long: the 17th is told
+# so, and each idle one gets its timeout line within about 5 s; then show
+# answers again.
+python3 - "$sock" <<'PY' || fail "idle clients"
+import socket, sys, time
+path, idle = sys.argv[1], []
+for _ in range(16):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.send(b"sh")
+    idle.append(s)
+time.sleep(0.5)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(path)
+got = s.recv(200)
+assert got == b"error: too many control connections, try again\n", got
+t0 = time.monotonic()
+for s in idle:
+    s.settimeout(10)
+    got = s.recv(200)
+    assert got == b"error: no request within 5 s\n", got
+dt = time.monotonic() - t0
+assert dt < 7, dt
+print("ok: 16 idle clients held every slot, the 17th was told, all timed out within %.1f s" % dt)
+PY
+run "$PWIRE" -s "$sock" show --json >/dev/null
 
 run kill -TERM "$daemon"
 rc=0
