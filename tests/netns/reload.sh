@@ -43,7 +43,7 @@ put() { cat >"$conf.new" && chmod 644 "$conf.new" && mv "$conf.new" "$conf"; }
 # vm2 with two queues: its removal joins a queue thread after the drop.
 { section 1; section 2 "queues = 2"; } | put
 echo "+ ip netns exec $a pwired -f -c $conf &" >&2
-ip netns exec "$a" "$PWIRED" -f -c "$conf" >"$tmp/daemon" 2>"$tmp/daemon.err" &
+ip netns exec "$a" "$PWIRED" -f -c "$conf" -s "$tmp/control.sock" >"$tmp/daemon" 2>"$tmp/daemon.err" &
 daemon=$!
 for n in 1 2; do
 	pw_start "$b" "$tmp/b$n" up "pw$n" local 10.202.0.2 remote 10.202.0.1 udp_sport "190$n" \
