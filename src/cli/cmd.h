@@ -12,5 +12,7 @@ int pw_cmd_up(int argc, char **argv);
 
 /* pwire [-s SOCKET] show [--json|--prometheus]: ask pwired (show.c). */
 int pw_cmd_show(int argc, char **argv, const char *sock);
+/* pwire [-s SOCKET] reload: pwired re-reads its configuration (show.c). */
+int pw_cmd_reload(int argc, char **argv, const char *sock);
 
 #endif

@@ -21,11 +21,13 @@ static void print_usage(FILE *f)
 	      "  show [--json|--prometheus]\n"
 	      "               every pseudowire of a running pwired and its counters\n"
 	      "               (text, JSON, or Prometheus text metrics)\n"
+	      "  reload       make a running pwired re-read its configuration and\n"
+	      "               apply the difference (today: removed pseudowires only)\n"
 	      "  genkey       print a random 64-bit cookie (16 hex digits)\n"
 	      "  help         this text (pwire up --help: the words of up)\n"
 	      "  version      print the version\n"
 	      "\n"
-	      "  -s SOCKET    pwired's control socket, for show (default\n"
+	      "  -s SOCKET    pwired's control socket, for show and reload (default\n"
 	      "               " PW_CTL_PATH_DEFAULT ")\n",
 	      f);
 }
@@ -74,6 +76,7 @@ static const struct {
 } commands[] = {
 	{ "up", pw_cmd_up, NULL },
 	{ "show", NULL, pw_cmd_show },
+	{ "reload", NULL, pw_cmd_reload },
 	{ "help", cmd_help, NULL },
 	{ "genkey", cmd_genkey, NULL },
 	{ "version", cmd_version, NULL },
@@ -107,7 +110,7 @@ int main(int argc, char **argv)
 			return commands[i].ctl(argc - 1, argv + 1,
 					       sock ? sock : PW_CTL_PATH_DEFAULT);
 		if (sock) {
-			pw_error("-s is for the commands that talk to pwired (show), not '%s'",
+			pw_error("-s is for the commands that talk to pwired (show, reload), not '%s'",
 				 argv[1]);
 			return PW_EXIT_USAGE;
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * show.c: `pwire [-s SOCKET] show [--json|--prometheus]`, a client of
+ * show.c: `pwire [-s SOCKET] show [--json|--prometheus]` and `pwire reload`, clients of
  * pwired's control socket (docs/control.md): send the request line, copy
  * the reply to stdout. A reply "error: ..." goes to stderr and exits 1.
  * The words and the replies are the daemon's (daemon/control.c, print.c);
@@ -90,11 +90,33 @@ static int relay(int fd, const char *path)
 	return error ? PW_EXIT_FAIL : PW_EXIT_OK;
 }
 
+/* Send the request, relay the reply; the exit code. */
+static int ask(const char *sock, const struct pw_ctl_req *req)
+{
+	const char *line;
+	int fd, rc;
+
+	fd = connect_to(sock);
+	if (fd < 0)
+		return -fd;
+	line = pw_ctl_req_str(req);
+	/* A refusal may come (and the daemon close) before the request is
+	 * sent: read the reply whatever the send said. */
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line) &&
+	    errno != EPIPE && errno != ECONNRESET) {
+		pw_error("sending to %s: %s", sock, strerror(errno));
+		close(fd);
+		return PW_EXIT_FAIL;
+	}
+	shutdown(fd, SHUT_WR);
+	rc = relay(fd, sock);
+	close(fd);
+	return rc;
+}
+
 int pw_cmd_show(int argc, char **argv, const char *sock)
 {
 	struct pw_ctl_req req = { PW_CTL_SHOW, PW_SHOW_TEXT };
-	const char *line;
-	int fd, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") && req.format == PW_SHOW_TEXT) {
@@ -110,20 +132,16 @@ int pw_cmd_show(int argc, char **argv, const char *sock)
 			return PW_EXIT_USAGE;
 		}
 	}
-	fd = connect_to(sock);
-	if (fd < 0)
-		return -fd;
-	line = pw_ctl_req_str(&req);
-	/* A refusal may come (and the daemon close) before the request is
-	 * sent: read the reply whatever the send said. */
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line) &&
-	    errno != EPIPE && errno != ECONNRESET) {
-		pw_error("sending to %s: %s", sock, strerror(errno));
-		close(fd);
-		return PW_EXIT_FAIL;
+	return ask(sock, &req);
+}
+
+int pw_cmd_reload(int argc, char **argv, const char *sock)
+{
+	struct pw_ctl_req req = { PW_CTL_RELOAD, PW_SHOW_TEXT };
+
+	if (argc > 1) {
+		pw_error("reload: unknown argument '%s' (reload takes none)", argv[1]);
+		return PW_EXIT_USAGE;
 	}
-	shutdown(fd, SHUT_WR);
-	rc = relay(fd, sock);
-	close(fd);
-	return rc;
+	return ask(sock, &req);
 }

@@ -34,7 +34,7 @@ static const struct {
 };
 
 /* Commands issue 13 names that this daemon does not serve yet. */
-static const char *const later[] = { "add", "del", "set", "reload" };
+static const char *const later[] = { "add", "del", "set" };
 
 enum { WORDS_MAX = 4, WORD_SHOWN = 32 };
 
@@ -84,16 +84,24 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 		i = j;
 	}
 	if (!n) {
-		pw_err_set(e, "empty request (commands: show)");
+		pw_err_set(e, "empty request (commands: show, reload)");
 		return false;
+	}
+	if (wl[0] == 6 && !memcmp(w[0], "reload", 6)) {
+		if (n > 1) {
+			pw_err_set(e, "reload takes no argument");
+			return false;
+		}
+		req->cmd = PW_CTL_RELOAD;
+		return true;
 	}
 	if (wl[0] != 4 || memcmp(w[0], "show", 4)) {
 		for (size_t k = 0; k < sizeof(later) / sizeof(later[0]); k++)
 			if (wl[0] == strlen(later[k]) && !memcmp(w[0], later[k], wl[0])) {
-				pw_err_set(e, "%s is not served yet (commands: show)", later[k]);
+				pw_err_set(e, "%s is not served yet (commands: show, reload)", later[k]);
 				return false;
 			}
-		pw_err_set(e, "unknown command '%.*s%s' (commands: show)",
+		pw_err_set(e, "unknown command '%.*s%s' (commands: show, reload)",
 			   (int)(wl[0] < WORD_SHOWN ? wl[0] : WORD_SHOWN), w[0],
 			   wl[0] > WORD_SHOWN ? "..." : "");
 		return false;
@@ -122,6 +130,8 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 
 const char *pw_ctl_req_str(const struct pw_ctl_req *req)
 {
+	if (req->cmd == PW_CTL_RELOAD)
+		return "reload\n";
 	switch (req->format) {
 	case PW_SHOW_JSON:
 		return "show --json\n";

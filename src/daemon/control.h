@@ -32,6 +32,7 @@ enum {
 
 enum pw_ctl_cmd {
 	PW_CTL_SHOW,
+	PW_CTL_RELOAD, /* re-read the configuration, apply the difference */
 };
 
 struct pw_ctl_req {

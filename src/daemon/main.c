@@ -142,17 +142,16 @@ static int on_link_failed(void *data, uint32_t events);
 
 /* Removed sections' links closed (their TAPs go), the others untouched: the
  * same pw_link, only its run_link moved to the new array (daemon/reload.h). */
-int pwired_reload(struct run *r, struct pw_err *e)
+int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
 {
 	struct pw_reload_plan p;
 	struct pw_conf conf;
 	struct run_link *links;
-	char line[256];
 
 	if (!pw_conf_load(&conf, r->file, e))
 		return -1;
 	links = calloc(conf.n ? conf.n : 1, sizeof(*links));
-	if (!links || !pw_reload_plan(&r->conf, &conf, r->file, &p, line, sizeof(line), e)) {
+	if (!links || !pw_reload_plan(&r->conf, &conf, r->file, &p, line, size, e)) {
 		if (!links)
 			pw_err_set(e, "reload: %s", strerror(ENOMEM));
 		free(links);
@@ -189,11 +188,12 @@ static int on_hup(void *data, uint32_t events)
 	struct run *r = data;
 	struct signalfd_siginfo si;
 	struct pw_err err;
+	char line[256];
 
 	(void)events;
 	while (read(r->hfd, &si, sizeof(si)) == sizeof(si)) {
 		pw_err_init(&err);
-		if (!pwired_reload(r, &err))
+		if (!pwired_reload(r, &err, line, sizeof(line)))
 			continue;
 		for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
 			pw_error("reload refused, the running configuration kept: %s", err.err[i]);
@@ -203,13 +203,31 @@ static int on_hup(void *data, uint32_t events)
 	return 0;
 }
 
-/* A control request's show: every link's counters as of now. */
+/* A control request: reload, or show every link's counters as of now. */
 static void on_show(void *data, FILE *f, const struct pw_ctl_req *req)
 {
 	struct run *r = data;
 	size_t n = r->conf.n ? r->conf.n : 1;
-	struct pw_show *s = calloc(n, sizeof(*s));
-	struct pw_show_text *t = calloc(n, sizeof(*t));
+	struct pw_show *s;
+	struct pw_show_text *t;
+
+	if (req->cmd == PW_CTL_RELOAD) {
+		struct pw_err err;
+		char line[256];
+
+		pw_err_init(&err);
+		if (!pwired_reload(r, &err, line, sizeof(line))) {
+			fprintf(f, "ok: %s\n", line);
+			return;
+		}
+		for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
+			pw_error("reload refused, the running configuration kept: %s", err.err[i]);
+		fprintf(f, "error: reload refused, the running configuration kept: %s\n",
+			pw_err_msg(&err));
+		return;
+	}
+	s = calloc(n, sizeof(*s));
+	t = calloc(n, sizeof(*t));
 
 	for (unsigned i = 0; s && t && i < r->conf.n; i++) {
 		refresh(&r->links[i]);

@@ -35,9 +35,10 @@ void pw_reload_plan_free(struct pw_reload_plan *p);
 int pw_reload_signal_open(void);
 
 /* In daemon/main.c: re-read the file pwired started with and apply the
- * difference; 0, or -1 with the reason in e and the running pseudowires
- * untouched. SIGHUP calls it; the control socket's reload will. */
+ * difference; 0 with what changed in summary ("reload: removed vm2; 1
+ * unchanged", also logged), or -1 with the reason in e and the running
+ * pseudowires untouched. SIGHUP and the control socket's reload call it. */
 struct run;
-int pwired_reload(struct run *r, struct pw_err *e);
+int pwired_reload(struct run *r, struct pw_err *e, char *summary, size_t size);
 
 #endif

@@ -94,12 +94,23 @@ done
 { section 1; echo "bogus_key = 1"; } | put
 run kill -HUP "$daemon"
 wait_log "reload refused, the running configuration kept: $conf:12: "
-# Adding vm3 and vm4: pwired, unprivileged by now, cannot open their TAPs:
-# refused, each reason logged.
+# Adding vm3 and vm4, asked with `pwire reload` this time: pwired,
+# unprivileged by now, cannot open their TAPs: refused, each reason logged,
+# the first one the client's error, exit 1.
 { section 1; section 3; section 4; } | put
-run kill -HUP "$daemon"
+rc=0
+ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
+cat "$tmp/client.err"
+[ "$rc" = 1 ] && grep -qx "error: reload refused, the running configuration kept: $conf:12: adding vm3 needs a restart: .*" "$tmp/client.err" ||
+	{ echo "FAIL: pwire reload: exit $rc, want 1 and the first reason"; exit 1; }
 wait_log "reload refused, the running configuration kept: $conf:12: adding vm3 needs a restart"
 wait_log "reload refused, the running configuration kept: $conf:23: adding vm4 needs a restart"
+# Back to vm1 alone, asked the same way: nothing changes, and it says so.
+section 1 | put
+out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
+	{ echo "FAIL: pwire reload of an unchanged file failed"; exit 1; }
+echo "$out"
+[ "$out" = "ok: reload: 1 unchanged" ] || { echo "FAIL: pwire reload said '$out'"; exit 1; }
 kill -0 "$daemon" || { cat "$tmp/daemon.err"; echo "FAIL: pwired ended on a refused reload"; exit 1; }
 for n in 2 3 4; do
 	ip -n "$a" link show "pwd$n" >/dev/null 2>&1 && { echo "FAIL: pwd$n exists"; exit 1; }
