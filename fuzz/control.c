@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 1 < size; i++)
 		FUZZ_CHECK((buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\t' ||
 			   (buf[i] == '\r' && i + 2 == size));
-	FUZZ_CHECK(req.cmd == PW_CTL_SHOW && req.format <= PW_SHOW_PROMETHEUS);
+	FUZZ_CHECK((req.cmd == PW_CTL_SHOW && req.format <= PW_SHOW_PROMETHEUS) ||
+		   (req.cmd == PW_CTL_RELOAD && req.format == PW_SHOW_TEXT));
 	line = pw_ctl_req_str(&req);
 	pw_err_init(&e);
 	FUZZ_CHECK(pw_ctl_parse(line, strlen(line), &again, &e));
