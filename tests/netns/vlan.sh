@@ -145,7 +145,7 @@ for tags in 0 1 2; do
 	run ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.99.0.2 >/dev/null
 	bps[$tags]=$(rate 10.99.0.2)
 	echo "tags=$tags: $((bps[$tags] / 1000000)) Mbit/s"
-	pw_queues_match "$tmp/a" "$tmp/b" 2 || { echo "FAIL: tags=$tags: a queue of B received what another queue of A sent"; exit 1; }
+	pw_queues_match "$tmp/a" "$tmp/b" 2 "$a" "$b" || { echo "FAIL: tags=$tags: a queue of B received what another queue of A sent"; exit 1; }
 done
 untag
 
