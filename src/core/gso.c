@@ -274,14 +274,16 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out)
 	return t->hdr_len + pay;
 }
 
-/* Where the IP datagram ends (the frame may carry Ethernet padding after
- * it); 0 when it claims more than the frame holds. */
-static uint32_t ip_end(const uint8_t *f, uint32_t len, uint16_t l3, bool v6)
+/* Whether the IP datagram ends where the frame does. A frame with bytes
+ * after it (Ethernet padding, a trailer) is not joined, as in the kernel's
+ * inet_gro_receive() and ipv6_gro_receive() (length != skb_gro_len: flush):
+ * it is written as it came, those bytes too. */
+static bool ip_fills(const uint8_t *f, uint32_t len, uint16_t l3, bool v6)
 {
-	uint32_t end = l3 + (v6 ? PW_IPV6_HLEN + load_be16(f + l3 + PW_IPV6_PAYLOAD_LEN) :
-				  load_be16(f + l3 + PW_IPV4_TOT_LEN));
+	uint32_t ip_len = v6 ? PW_IPV6_HLEN + load_be16(f + l3 + PW_IPV6_PAYLOAD_LEN) :
+			       load_be16(f + l3 + PW_IPV4_TOT_LEN);
 
-	return end <= len ? end : 0;
+	return l3 + ip_len == len;
 }
 
 /* The folded (not complemented) pseudo-header sum of a TCP segment of
@@ -364,8 +366,8 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	if (!parse(f, len, PW_GSO_NONE, &h) || !h.final_dst ||
 	    (!h.v6 && (f[h.l3] != PW_IPV4_PLAIN || !ipv4_csum_holds(f, h.l3))))
 		return false;
-	len = ip_end(f, len, h.l3, h.v6);
-	if (len < (uint32_t)h.hdr + PW_TSO_MSS_MIN || len > g->cap)
+	if (!ip_fills(f, len, h.l3, h.v6) || len < (uint32_t)h.hdr + PW_TSO_MSS_MIN ||
+	    len > g->cap)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
@@ -392,11 +394,10 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 {
 	uint32_t pay;
 
-	if (!g->segs || g->closed || len <= g->hdr_len)
+	if (!g->segs || g->closed || len <= g->hdr_len || !ip_fills(f, len, g->l3, g->v6))
 		return false;
-	len = ip_end(f, len, g->l3, g->v6);
 	pay = len - g->hdr_len;
-	if (len <= g->hdr_len || pay > g->mss || g->len + pay > g->cap ||
+	if (pay > g->mss || g->len + pay > g->cap ||
 	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= 64)
 		return false;
 	if (!same_headers(g, f) || load_be32(f + g->l4 + PW_TCP_SEQ) != g->next_seq ||

@@ -600,8 +600,8 @@ static void test_bad_ipv4_header_checksum_is_not_joined(void **state)
 }
 
 /* VLAN tags must match; a routing header with segments left (its checksum
- * covers another destination) and segments under the minimum MSS are
- * written as they came. */
+ * covers another destination), segments under the minimum MSS and frames
+ * with bytes after their IP datagram are written as they came. */
 static void test_what_else_does_not_merge(void **state)
 {
 	static uint8_t f[BIG], a[2100], b[2100], joined[BIG];
@@ -635,6 +635,21 @@ static void test_what_else_does_not_merge(void **state)
 	t.segments = 3;
 	la = pw_tso_segment(&t, 0, a);
 	assert_false(pw_gro_start(&gro, a, la));
+
+	/* Bytes after the IP datagram (a trailer, padding): the frame is
+	 * written as it came, those bytes too, not joined without them. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		g = (struct pw_gso){ .type = v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4, .gso_size = 1000 };
+		len = build(f, v6, 0, 3000, 0x10);
+		assert_true(pw_tso_parse(&t, f, len, &g));
+		la = pw_tso_segment(&t, 0, a);
+		lb = pw_tso_segment(&t, 1, b);
+		a[la] = b[lb] = 0;
+		assert_false(pw_gro_start(&gro, a, la + 2));
+		assert_true(pw_gro_start(&gro, a, la));
+		assert_false(pw_gro_append(&gro, b, lb + 2));
+		assert_true(pw_gro_append(&gro, b, lb));
+	}
 }
 
 static void test_csum_matches_rfc1071_at_every_length(void **state)
