@@ -2,14 +2,14 @@
 /*
  * taprx.c: the TAP backend's receive side (vnic/tap.c: read_one, cut; vnet.c)
  * on what a guest could put in front of it: [vnet header][frame] messages
- * read from a SOCK_SEQPACKET socket, which, like a TAP, hands over one
- * message per read. Unknown gso_type, the ECN bit, checksum offload, frames
+ * read from an in-memory SOCK_SEQPACKET channel (seqpacket.h), which, like a
+ * TAP, hands over one message per read. Unknown gso_type, the ECN bit, checksum offload, frames
  * longer than the first read buffer (split across the two), super-frames
  * cut over several bursts.
  *
  * Input: [mtu][burst], then messages as [len:2][bytes] (vnet header first).
  * Each message goes through two TAPs: one fed and drained a message at a
- * time, one fed as many as the socket takes between bursts (so a cut
+ * time, one fed as many as the channel takes between bursts (so a cut
  * super-frame's rest and the next reads share a burst). Invariants: every
  * message yields frames or moves exactly one counter; every frame fits
  * frame_max and its buffer; no more segments than 64 KiB of payload needs
@@ -17,6 +17,8 @@
  * came in plus one header per extra segment; a completed checksum holds;
  * both TAPs give the same frames and counters.
  */
+#include "seqpacket.h"
+#define readv seq_readv
 #include "vnic/tap.c"
 #include "vnic/vnet.c"
 
@@ -34,7 +36,7 @@ static const unsigned mtus[] = { 68, 576, 1446, 1500, 4000, 9000 };
 
 struct side {
 	struct pw_vnic *v;
-	int peer; /* where the guest's messages are written */
+	int peer; /* the channel the guest's messages are written to */
 	uint64_t hash, frames, bytes;
 };
 
@@ -52,16 +54,13 @@ static uint64_t counters(const struct pw_vnic *v)
 static struct side *get(unsigned m, unsigned which)
 {
 	struct side *s = &sides[m][which];
-	int sv[2], big = 4 << 20;
 
 	if (s->v)
 		return s;
-	FUZZ_CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
-	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
-		setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	s->v = pw_tap_wrap(sv[0], mtus[m], false);
+	s->peer = seq_open(4 << 20);
+	FUZZ_CHECK(s->peer >= 0);
+	s->v = pw_tap_wrap(s->peer, mtus[m], false);
 	FUZZ_CHECK(s->v);
-	s->peer = sv[1];
 	return s;
 }
 
@@ -108,7 +107,7 @@ static void one(struct side *s, unsigned n, const uint8_t *msg, uint32_t len)
 	struct virtio_net_hdr vh;
 	int got;
 
-	FUZZ_CHECK(send(s->peer, msg, len, 0) == (ssize_t)len);
+	FUZZ_CHECK(seq_send(s->peer, msg, len));
 	while ((got = burst(s, n)) > 0) {
 		for (int i = 0; i < got; i++)
 			if (pkts[i]->len < min_len)
@@ -184,11 +183,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cb = counters(b->v);
 	for (unsigned i = 0; i < count; i++)
 		one(a, n, msgs[i], lens[i]);
-	/* Side b: write what the socket takes, one burst, again. */
+	/* Side b: write what the channel takes, one burst, again. */
 	for (uint32_t rounds = 0;; rounds++) {
 		int got;
 
-		while (sent < count && send(b->peer, msgs[sent], lens[sent], 0) == (ssize_t)lens[sent])
+		while (sent < count && seq_send(b->peer, msgs[sent], lens[sent]))
 			sent++;
 		got = burst(b, n);
 		FUZZ_CHECK(rounds <= (uint64_t)(count + 1) * (SEGS_MAX + 1));

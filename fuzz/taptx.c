@@ -2,9 +2,10 @@
 /*
  * taptx.c: the TAP backend's write side (vnic/tap.c: tap_tx_burst, the joiner,
  * emit, flush, submit), with and without io_uring, on a SOCK_SEQPACKET
- * socket that, like a TAP, takes one [vnet header][frame] message per write
+ * channel that, like a TAP, takes one [vnet header][frame] message per write
  * and refuses with EAGAIN when full (a small send buffer: often) or
- * EMSGSIZE when a message cannot fit it.
+ * EMSGSIZE when a message cannot fit it. writev() goes to an in-memory
+ * channel (seqpacket.h); the ring's writes go to a real socket pair.
  *
  * io_uring does not fail a write to a full socket with EAGAIN, it waits for
  * room (a TAP never fills): with io_uring the guest reads everything before
@@ -24,6 +25,8 @@
  * taken; a frame taken and never read moved tx_errors; after the guest has
  * read everything, tx_burst takes at least one frame.
  */
+#include "seqpacket.h"
+#define writev seq_writev
 #include "vnic/tap.c"
 #include "vnic/vnet.c"
 
@@ -76,7 +79,8 @@ static void expect(struct tap *t, const uint8_t *f, uint32_t len)
 /* Read one message; false when none is waiting. */
 static bool read_msg(struct tap *t, int peer)
 {
-	ssize_t r = recv(peer, msg, sizeof(msg), MSG_DONTWAIT);
+	ssize_t r = peer >= SEQ_FD_BASE ? seq_recv(peer, msg, sizeof(msg)) :
+					  recv(peer, msg, sizeof(msg), MSG_DONTWAIT);
 	struct virtio_net_hdr vh;
 	struct pw_gso g;
 	struct pw_tso so;
@@ -149,26 +153,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	which = data[0] & 31;
 	data++, size--;
-	if (!taps[which]) {
+	if (!taps[which] && !(which & 1)) {
+		/* 4608: about the least send buffer the kernel allows */
+		peers[which] = seq_open(which & 16 ? 4608 : 4 << 20);
+		FUZZ_CHECK(peers[which] >= 0);
+		taps[which] = pw_tap_wrap(peers[which], mtus[(which >> 1) & 7], false);
+		FUZZ_CHECK(taps[which]);
+		burst_max[which] = 64;
+	} else if (!taps[which]) {
 		int sv[2], buf = which & 16 ? 0 : 4 << 20;
+		socklen_t l = sizeof(buf);
+		unsigned most;
 
 		FUZZ_CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
 		/* 0: the least the kernel allows (some 4 KiB) */
 		if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
 			setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-		taps[which] = pw_tap_wrap(sv[0], mtus[(which >> 1) & 7], which & 1);
+		taps[which] = pw_tap_wrap(sv[0], mtus[(which >> 1) & 7], true);
 		FUZZ_CHECK(taps[which]);
 		peers[which] = sv[1];
-		burst_max[which] = 64;
-		if (which & 1) {
-			socklen_t l = sizeof(buf);
-			unsigned most;
-
-			FUZZ_CHECK(!getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &buf, &l));
-			/* a frame's message and the kernel's overhead for it */
-			most = (unsigned)buf / 2 / (taps[which]->frame_max + VH + 1024);
-			burst_max[which] = most < 1 ? 1 : most < 64 ? most : 64;
-		}
+		FUZZ_CHECK(!getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &buf, &l));
+		/* a frame's message and the kernel's overhead for it */
+		most = (unsigned)buf / 2 / (taps[which]->frame_max + VH + 1024);
+		burst_max[which] = most < 1 ? 1 : most < 64 ? most : 64;
 	}
 	t = (struct tap *)taps[which];
 	peer = peers[which];
