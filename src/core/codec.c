@@ -93,6 +93,32 @@ bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n
 	return true;
 }
 
+bool pw_tunnel_unindex(struct pw_tunnel *t, uint32_t session_id)
+{
+	uint32_t mask = t->slot_mask, i, j;
+
+	if (!t->slots)
+		return false;
+	for (i = slot_of(session_id, mask); t->slots[i].id != session_id || !t->slots[i].index;
+	     i = (i + 1) & mask)
+		if (!t->slots[i].index)
+			return false;
+	/* Empty slot i, then move back every later entry of the run whose
+	 * probe would now stop at the hole before reaching it (linear
+	 * probing's deletion: no tombstones, lookups stay as short). */
+	for (j = (i + 1) & mask; t->slots[j].index; j = (j + 1) & mask) {
+		uint32_t home = slot_of(t->slots[j].id, mask);
+
+		/* home not cyclically in (i, j]: its probe passes i */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
+	}
+	t->slots[i] = (struct pw_tunnel_slot){ 0 };
+	return true;
+}
+
 /* Inlined into the gate; pw_tunnel_lookup() is the same for everyone else. */
 static inline struct pw_session *lookup(struct pw_tunnel *t, uint32_t session_id)
 {

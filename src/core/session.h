@@ -127,6 +127,11 @@ size_t pw_tunnel_slots(unsigned n_sessions);
  * sessions have one id or n_slots is not what pw_tunnel_slots() said. */
 bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n_slots);
 
+/* Take a session out of the index (t->slots): from then on its id finds
+ * nothing, and its datagrams are rx_bad_session. It stays in sessions[]
+ * (nothing moves). False when the tunnel has no index or not that id. */
+bool pw_tunnel_unindex(struct pw_tunnel *t, uint32_t session_id);
+
 /* The session with this local id, or NULL. */
 struct pw_session *pw_tunnel_lookup(struct pw_tunnel *t, uint32_t session_id);
 

@@ -10,6 +10,17 @@
  * when a direction changes between flowing and staged. Each call does a
  * bounded amount of work and returns, so whoever runs the loop serves its
  * other fds (signals, stop requests, other engines) in between.
+ *
+ * Many sessions share the transport and the two directions' buffers. Up,
+ * the vNIC that filled the buffers waits with them for the transport; a
+ * vNIC found readable meanwhile is "parked" (not watched for input) until
+ * they have gone, so the loop never spins on input it cannot take, and only
+ * vNICs with something to say cost a watcher call. Down, a burst is handed
+ * to each session's vNIC a run of consecutive frames at a time, in order.
+ * A vNIC that is full holds the burst until it has room when it is the only
+ * one (the socket's buffer takes the wait, nothing is lost); among several,
+ * what it cannot take is dropped and counted (tx_errors), as a NIC whose
+ * ring is full drops: one guest that stops reading never stalls the others.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,18 +33,36 @@ struct dir {
 	unsigned n, off;      /* staged: pkts[off..n) not yet taken */
 };
 
+/* A session's vNIC, as the engine watches it. */
+struct port {
+	struct pw_engine *e;
+	struct pw_vnic *vnic;
+	struct pw_session *s;
+	struct port *next_parked;
+	int fd;          /* the vNIC's; -1: nothing to watch */
+	uint32_t events; /* as last told to the watcher; UINT32_MAX: not watched */
+	bool parked;     /* not read until what is staged up has gone */
+	int err;         /* why it is no longer read; 0 while it is */
+	bool removed;    /* pw_engine_remove(): vnic is no longer ours */
+};
+
 struct pw_engine {
 	struct pw_engine_cfg cfg;
-	struct pw_session *session;
-	struct pw_session **rx_sess;
+	struct port *ports; /* ports[i]: tunnel->sessions[i]'s vNIC */
+	unsigned n_ports;
+	struct port *up_port;   /* whose frames the up direction holds */
+	struct port *down_port; /* the vNIC the down direction waits for */
+	struct port *parked;    /* a list, through next_parked */
+	struct pw_session **rx_sess; /* down: each frame's session */
 	struct dir up, down;
 	struct pw_pkt *pkt_mem;
 	uint8_t *buf_mem;
-	int vnic_fd, xport_fd;
+	int xport_fd;
 	struct pw_watcher watcher;
 	bool attached;
 	bool moved; /* this call moved a frame (busy polling's hint) */
-	uint32_t vnic_events, xport_events; /* as last told to the watcher */
+	uint32_t xport_events; /* as last told to the watcher */
+	int watch_err;         /* the first watcher failure of this call */
 	int err;
 };
 
@@ -52,56 +81,150 @@ static bool staged(const struct dir *d)
 	return d->off < d->n;
 }
 
+static struct port *port_of(struct pw_engine *e, const struct pw_session *s)
+{
+	return &e->ports[s - e->cfg.tunnel->sessions];
+}
+
+/* Tell the watcher what p waits for now, if that changed. */
+static void watch_port(struct pw_engine *e, struct port *p)
+{
+	uint32_t want = (p->parked ? 0 : EPOLLIN) | (p == e->down_port ? EPOLLOUT : 0);
+	int err;
+
+	if (p->fd < 0 || p->err || !e->attached || want == p->events)
+		return;
+	err = e->watcher.watch(e->watcher.loop, p->fd, want, on_vnic, p);
+	if (err && !e->watch_err)
+		e->watch_err = err;
+	p->events = want;
+}
+
+static void park(struct pw_engine *e, struct port *p)
+{
+	if (p->parked)
+		return;
+	p->parked = true;
+	p->next_parked = e->parked;
+	e->parked = p;
+	watch_port(e, p);
+}
+
+static void unpark_all(struct pw_engine *e)
+{
+	while (e->parked) {
+		struct port *p = e->parked;
+
+		e->parked = p->next_parked;
+		p->parked = false;
+		watch_port(e, p);
+	}
+}
+
+static void set_down_port(struct pw_engine *e, struct port *p)
+{
+	struct port *old = e->down_port;
+
+	if (old == p)
+		return;
+	e->down_port = p;
+	if (old)
+		watch_port(e, old);
+	if (p)
+		watch_port(e, p);
+}
+
 /* Send what is staged upward; true when all of it went. */
 static bool up_flush(struct pw_engine *e)
 {
 	struct dir *d = &e->up;
+	struct port *p = e->up_port;
 	int k = e->cfg.xport->ops->tx_burst(e->cfg.xport, d->pkts + d->off, d->n - d->off);
 
 	for (int i = 0; i < k; i++) {
-		e->session->stats.tx_packets++;
-		e->session->stats.tx_bytes += d->pkts[d->off + i]->len;
+		p->s->stats.tx_packets++;
+		p->s->stats.tx_bytes += d->pkts[d->off + i]->len;
 	}
 	d->off += (unsigned)(k > 0 ? k : 0);
 	e->moved |= k > 0;
 	if (staged(d))
 		return false;
-	if (e->cfg.vnic->ops->release)
-		e->cfg.vnic->ops->release(e->cfg.vnic, d->pkts, d->n);
+	if (p->vnic->ops->release)
+		p->vnic->ops->release(p->vnic, d->pkts, d->n);
 	d->n = d->off = 0;
 	return true;
 }
 
+/* Hand what is staged downward to its sessions' vNICs, a run of one
+ * session's frames at a time; true when all of it went. */
 static bool down_flush(struct pw_engine *e)
 {
 	struct dir *d = &e->down;
-	int k = e->cfg.vnic->ops->tx_burst(e->cfg.vnic, d->pkts + d->off, d->n - d->off);
 
-	d->off += (unsigned)(k > 0 ? k : 0);
-	e->moved |= k > 0;
-	if (staged(d))
-		return false;
+	while (staged(d)) {
+		struct pw_session *s = e->rx_sess[d->off];
+		struct port *p = port_of(e, s);
+		unsigned end = d->off + 1;
+		int k;
+
+		while (end < d->n && e->rx_sess[end] == s)
+			end++;
+		if (p->removed) {
+			e->cfg.tunnel->stats.rx_bad_session += end - d->off;
+			d->off = end;
+			continue;
+		}
+		k = p->err ? 0 : p->vnic->ops->tx_burst(p->vnic, d->pkts + d->off, end - d->off);
+		d->off += (unsigned)(k > 0 ? k : 0);
+		e->moved |= k > 0;
+		if (d->off < end && e->n_ports == 1 && !p->err) {
+			set_down_port(e, p);
+			return false;
+		}
+		/* Refused: a vNIC that failed, or a full one among several (the
+		 * others do not wait for it). */
+		p->vnic->stats.tx_errors += end - d->off;
+		d->off = end;
+	}
 	d->n = d->off = 0;
+	set_down_port(e, NULL);
 	return true;
 }
 
-/* One burst up. Returns 1 when another may be waiting, 0 when not, -errno
- * when the vNIC failed for good. */
-static int up_pump(struct pw_engine *e)
+/* One burst up from p. Returns 1 when another may be waiting, 0 when not
+ * (or p waits, parked, for the transport), -errno when the vNIC failed for
+ * good. */
+static int up_pump(struct pw_engine *e, struct port *p)
 {
 	struct dir *d = &e->up;
 	int n;
 
-	if (staged(d))
-		return up_flush(e) ? 1 : 0;
-	n = e->cfg.vnic->ops->rx_burst(e->cfg.vnic, d->pkts, e->cfg.burst);
+	if (staged(d)) {
+		park(e, p);
+		return 0;
+	}
+	n = p->vnic->ops->rx_burst(p->vnic, d->pkts, e->cfg.burst);
 	if (n <= 0)
 		return n;
 	e->moved = true;
-	pw_encap_burst(e->session, d->pkts, (unsigned)n);
+	pw_encap_burst(p->s, d->pkts, (unsigned)n);
 	d->n = (unsigned)n;
 	d->off = 0;
-	return up_flush(e) && (unsigned)n == e->cfg.burst;
+	e->up_port = p;
+	if (!up_flush(e)) {
+		park(e, p);
+		return 0;
+	}
+	return (unsigned)n == e->cfg.burst;
+}
+
+/* The transport has room: send what is staged up; once it has gone, the
+ * parked vNICs are read again (by the loop: they are watched again). */
+static int up_drain(struct pw_engine *e)
+{
+	if (staged(&e->up) && up_flush(e))
+		unpark_all(e);
+	return 0;
 }
 
 static int down_pump(struct pw_engine *e)
@@ -120,94 +243,166 @@ static int down_pump(struct pw_engine *e)
 	return down_flush(e) && (unsigned)n == e->cfg.burst;
 }
 
-/* Read where nothing is staged; wait for room where something is. The
- * watcher is told only when that changes. */
-static int update_interest(struct pw_engine *e)
+/* Read the transport where nothing is staged down; wait for room where
+ * something is staged up. */
+static void watch_xport(struct pw_engine *e)
 {
-	uint32_t v = (staged(&e->up) ? 0 : EPOLLIN) | (staged(&e->down) ? EPOLLOUT : 0);
 	uint32_t x = (staged(&e->down) ? 0 : EPOLLIN) | (staged(&e->up) ? EPOLLOUT : 0);
-	const struct pw_watcher *w = &e->watcher;
-	int err = 0;
+	int err;
 
-	if (v != e->vnic_events) {
-		err = w->watch(w->loop, e->vnic_fd, v, on_vnic, e);
-		e->vnic_events = v;
-	}
-	if (!err && x != e->xport_events) {
-		err = w->watch(w->loop, e->xport_fd, x, on_xport, e);
-		e->xport_events = x;
-	}
-	return err;
+	if (x == e->xport_events || !e->attached)
+		return;
+	err = e->watcher.watch(e->watcher.loop, e->xport_fd, x, on_xport, e);
+	if (err && !e->watch_err)
+		e->watch_err = err;
+	e->xport_events = x;
 }
 
-/* The vNIC or the watcher failed for good: stop watching, tell the owner. */
+/* The transport or the watcher failed for good: stop watching, tell the
+ * owner. */
 static void fail(struct pw_engine *e, int err)
 {
 	pw_engine_detach(e);
 	e->err = err;
 	if (e->cfg.on_error)
-		e->cfg.on_error(e->cfg.ctx, err);
+		e->cfg.on_error(e->cfg.ctx, PW_ENGINE_ALL, err);
+}
+
+/* p's vNIC failed for good: no longer watched or read; the frames the down
+ * direction holds for it are counted as refused, so the others go on. */
+static void port_fail(struct pw_engine *e, struct port *p, int err)
+{
+	if (p->events != UINT32_MAX)
+		e->watcher.unwatch(e->watcher.loop, p->fd);
+	p->events = UINT32_MAX;
+	p->err = err;
+	if (e->down_port == p)
+		down_flush(e);
+	if (e->cfg.on_error)
+		e->cfg.on_error(e->cfg.ctx, (uint32_t)(p - e->ports), err);
+}
+
+void pw_engine_remove(struct pw_engine *e, uint32_t port)
+{
+	struct port *p = &e->ports[port], **at;
+
+	if (p->removed)
+		return;
+	if (p->events != UINT32_MAX)
+		e->watcher.unwatch(e->watcher.loop, p->fd);
+	p->events = UINT32_MAX;
+	for (at = &e->parked; *at; at = &(*at)->next_parked)
+		if (*at == p) {
+			*at = p->next_parked;
+			break;
+		}
+	p->parked = false;
+	if (e->up_port == p && staged(&e->up)) {
+		if (p->vnic->ops->release)
+			p->vnic->ops->release(p->vnic, e->up.pkts, e->up.n);
+		e->up.n = e->up.off = 0;
+		e->watch_err = 0;
+		unpark_all(e);
+		watch_xport(e);
+	}
+	e->up_port = e->up_port == p ? NULL : e->up_port;
+	p->removed = true;
+	p->err = -ENODEV;
+	if (e->down_port == p) {
+		e->watch_err = 0;
+		down_flush(e);
+		watch_xport(e);
+	}
+	p->vnic = NULL;
+	if (e->watch_err)
+		fail(e, e->watch_err);
 }
 
 /* Pump the directions an fd's readiness says can move, alternating, for at
  * most PW_ROUNDS_MAX bursts each; what is left is found again next round
- * (the loop is level-triggered), after every other fd had its turn. */
-static int pump(struct pw_engine *e, int up, int down)
+ * (the loop is level-triggered), after every other fd had its turn. Up is
+ * p's input, or, with no p, the transport's room for what is staged. */
+static int pump(struct pw_engine *e, struct port *p, int up, int down)
 {
-	int err;
-
 	e->moved = false;
+	e->watch_err = 0;
 	for (unsigned round = 0; (up > 0 || down > 0) && round < PW_ROUNDS_MAX; round++) {
-		if (up > 0)
-			up = up_pump(e);
-		if (down > 0)
+		if (up > 0) {
+			up = p ? up_pump(e, p) : up_drain(e);
+			if (up < 0)
+				port_fail(e, p, up);
+		}
+		if (down > 0) {
 			down = down_pump(e);
-		if (up < 0 || down < 0) {
-			fail(e, up < 0 ? up : down);
-			return 1;
+			if (down < 0) {
+				fail(e, down);
+				return 1;
+			}
 		}
 	}
-	err = update_interest(e);
-	if (err)
-		fail(e, err);
+	watch_xport(e);
+	if (e->watch_err)
+		fail(e, e->watch_err);
 	return e->moved;
 }
 
 static int on_vnic(void *data, uint32_t events)
 {
-	return pump(data, !!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)), !!(events & EPOLLOUT));
+	struct port *p = data;
+
+	if (p->err) /* failed or removed in this round of the loop */
+		return 0;
+	return pump(p->e, p, !!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)),
+		    (events & EPOLLOUT) && p == p->e->down_port);
 }
 
 static int on_xport(void *data, uint32_t events)
 {
-	return pump(data, !!(events & EPOLLOUT), !!(events & (EPOLLIN | EPOLLERR)));
+	return pump(data, NULL, !!(events & EPOLLOUT), !!(events & (EPOLLIN | EPOLLERR)));
 }
 
 int pw_engine_attach(struct pw_engine *e, const struct pw_watcher *w)
 {
-	int err;
-
 	e->watcher = *w;
 	e->attached = true;
-	e->vnic_events = e->xport_events = UINT32_MAX; /* not yet registered */
-	err = update_interest(e);
-	if (err)
+	e->watch_err = 0;
+	e->xport_events = UINT32_MAX; /* not yet registered */
+	watch_xport(e);
+	for (unsigned i = 0; i < e->n_ports && !e->watch_err; i++)
+		watch_port(e, &e->ports[i]);
+	if (e->watch_err) {
+		int err = e->watch_err;
+
 		pw_engine_detach(e);
-	return err;
+		return err;
+	}
+	return 0;
 }
 
 void pw_engine_detach(struct pw_engine *e)
 {
 	if (!e->attached)
 		return;
-	e->watcher.unwatch(e->watcher.loop, e->vnic_fd);
-	e->watcher.unwatch(e->watcher.loop, e->xport_fd);
+	if (e->xport_events != UINT32_MAX)
+		e->watcher.unwatch(e->watcher.loop, e->xport_fd);
+	for (unsigned i = 0; i < e->n_ports; i++) {
+		struct port *p = &e->ports[i];
+
+		if (p->events != UINT32_MAX)
+			e->watcher.unwatch(e->watcher.loop, p->fd);
+		p->events = UINT32_MAX;
+	}
 	e->attached = false;
 }
 
 int pw_engine_error(const struct pw_engine *e)
 {
 	return e->err;
+}
+
+int pw_engine_port_error(const struct pw_engine *e, uint32_t port)
+{
+	return port < e->n_ports ? e->ports[port].err : -EINVAL;
 }
 
 static int alloc_dir(struct dir *d, struct pw_pkt *pkts, uint8_t *bufs, unsigned burst,
@@ -227,20 +422,33 @@ static int alloc_dir(struct dir *d, struct pw_pkt *pkts, uint8_t *bufs, unsigned
 struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 {
 	struct pw_engine *e = calloc(1, sizeof(*e));
-	unsigned b = cfg->burst;
-	/* Up: a frame and one byte to spot longer ones. Down: the largest
-	 * valid datagram (IPv4 header with options, our header, a frame);
-	 * anything longer is MSG_TRUNC and dropped. */
-	uint32_t up_cap = cfg->vnic->frame_max + 1;
-	uint32_t down_cap = PW_IPV4_HLEN_MAX + cfg->tunnel->sessions[0].rx.len + cfg->vnic->frame_max;
-	int err = ENOMEM;
+	unsigned b = cfg->burst, n = cfg->tunnel->n_sessions;
+	uint32_t frame_max = 0, hdr_max = 0, up_cap, down_cap;
 
 	if (!e)
 		return NULL;
 	e->cfg = *cfg;
-	e->vnic_fd = cfg->vnic->ops->fd(cfg->vnic);
+	e->n_ports = n;
 	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
-	e->session = &cfg->tunnel->sessions[0];
+	e->ports = calloc(n ? n : 1, sizeof(*e->ports));
+	if (!e->ports)
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		struct port *p = &e->ports[i];
+
+		*p = (struct port){ .e = e, .vnic = cfg->vnics[i], .s = &cfg->tunnel->sessions[i],
+				    .fd = cfg->vnics[i]->ops->fd(cfg->vnics[i]),
+				    .events = UINT32_MAX };
+		if (p->vnic->frame_max > frame_max)
+			frame_max = p->vnic->frame_max;
+		if (p->s->rx.len > hdr_max)
+			hdr_max = p->s->rx.len;
+	}
+	/* Up: a frame and one byte to spot longer ones. Down: the largest
+	 * valid datagram (IPv4 header with options, a header, a frame);
+	 * anything longer is MSG_TRUNC and dropped. */
+	up_cap = frame_max + 1;
+	down_cap = PW_IPV4_HLEN_MAX + hdr_max + frame_max;
 	e->pkt_mem = calloc(2 * (size_t)b, sizeof(*e->pkt_mem));
 	e->buf_mem = malloc((size_t)b * up_cap + (size_t)b * down_cap);
 	e->rx_sess = calloc(b, sizeof(*e->rx_sess));
@@ -251,7 +459,7 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	return e;
 fail:
 	pw_engine_free(e);
-	errno = err;
+	errno = ENOMEM;
 	return NULL;
 }
 
@@ -260,6 +468,7 @@ void pw_engine_free(struct pw_engine *e)
 	if (!e)
 		return;
 	pw_engine_detach(e);
+	free(e->ports);
 	free(e->up.pkts);
 	free(e->down.pkts);
 	free(e->pkt_mem);

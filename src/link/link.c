@@ -47,11 +47,13 @@ struct pw_link {
 	char shown[PW_TEXT_NAME_MAX];
 };
 
-/* From the engine, in the thread that runs the queue's loop. */
-static void on_queue_error(void *ctx, int err)
+/* From the engine, in the thread that runs the queue's loop: the queue's
+ * one vNIC (port 0) or the engine itself stopped, the queue with it. */
+static void on_queue_error(void *ctx, uint32_t port, int err)
 {
 	struct queue *q = ctx;
 
+	(void)port;
 	q->err = err;
 	eventfd_write(q->link->fail_fd, 1);
 	if (q->loop)
@@ -141,7 +143,7 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 		goto fail;
 	}
 	struct pw_engine_cfg ec = {
-		.vnic = q->v,
+		.vnics = &q->v,
 		.xport = q->x,
 		.tunnel = &q->tunnel,
 		.burst = c->xport.burst,
@@ -224,7 +226,7 @@ static void *queue_thread(void *arg)
 	int err = pw_loop_run(q->loop);
 
 	if (err)
-		on_queue_error(q, err);
+		on_queue_error(q, PW_ENGINE_ALL, err);
 	return NULL;
 }
 

@@ -42,6 +42,8 @@ struct pw_vnic_ops {
 	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
 	/* Give lent buffers back; NULL for backends that never lend. */
 	void (*release)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+	/* What the engine watches: readable when frames wait, writable when
+	 * there is room. -1: nothing to watch (rx never yields, tx never fills). */
 	int (*fd)(const struct pw_vnic *v);
 	void (*close)(struct pw_vnic *v);
 };

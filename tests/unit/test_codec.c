@@ -453,6 +453,24 @@ static void test_tunnel_index(void **state)
 		assert_null(pw_tunnel_lookup(&t, many_id(i) ^ 0x80));
 	}
 	assert_null(pw_tunnel_lookup(&t, 0));
+	/* Taken out one by one, every third first, then the rest: each one
+	 * removed finds nothing, every other still finds its own (a removal
+	 * in the middle of a probe run must not cut the run). */
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < MANY; i++) {
+			if ((i % 3 == 0) != (pass == 0))
+				continue;
+			assert_true(pw_tunnel_unindex(&t, many_id(i)));
+			assert_false(pw_tunnel_unindex(&t, many_id(i)));
+			for (unsigned k = 0; k < MANY; k++)
+				if ((k % 3 == 0) == (pass == 0) ? k <= i : pass == 1)
+					assert_null(pw_tunnel_lookup(&t, many_id(k)));
+				else
+					assert_ptr_equal(pw_tunnel_lookup(&t, many_id(k)), &s[k]);
+		}
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(slots[k].index, 0);
+	assert_true(pw_tunnel_index(&t, slots, n));
 	/* Two sessions with one id: refused, the tunnel left as it was. */
 	s[MANY - 1].cfg.session_id = many_id(7);
 	t.slots = NULL;

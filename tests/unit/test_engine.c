@@ -167,7 +167,7 @@ static void stop_under_flood(struct pw_vnic *v, struct pw_xport *x, const uint64
 
 	pw_session_init(&s, &sc);
 	x->stats = &t.stats;
-	struct pw_engine_cfg ec = { .vnic = v, .xport = x, .tunnel = &t, .burst = BURST };
+	struct pw_engine_cfg ec = { .vnics = &v, .xport = x, .tunnel = &t, .burst = BURST };
 	e = pw_engine_new(&ec);
 	assert_non_null(e);
 	r.loop = pw_loop_new();
