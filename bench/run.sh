@@ -22,6 +22,10 @@
 #          pwire-q2:queues 2:tcp4               2 queues, 4 streams (against pwire's tcp4)
 #        RESULTS_DIR (bench/results)  NAIVE (the naive forwarder; default
 #        bench/naive in pwire's build directory)
+#        SESSIONS (bench/sessions in pwire's build directory; "" skips it):
+#          after the overlays, bench/sessions.sh (10,000 sessions on one
+#          socket, REPS times) prints its own figures and floors and writes
+#          RESULTS_DIR/STAMP.sessions.txt
 # gro3 (the GSO/GRO prototype) runs only where ../shared/bench is beside the
 # project; elsewhere it is skipped, saying so.
 set -eu
@@ -31,6 +35,7 @@ pwire=$(realpath "${1:-build/pwire}")
 reps=${REPS:-3}
 export T=${T:-10} UL_MTU=${UL_MTU:-1600} IN_MTU=${IN_MTU:-1500}
 export NAIVE=${NAIVE:-$(dirname "$pwire")/bench/naive}
+sessions=${SESSIONS-$(dirname "$pwire")/bench/sessions}
 export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
@@ -42,6 +47,8 @@ tsv=$out/$stamp.tsv
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)"; exit 2; }
 [ -x "$NAIVE" ] || { echo "bench: no naive forwarder at $NAIVE (ninja -C BUILD builds bench/naive)"; exit 2; }
+[ -z "$sessions" ] || [ -x "$sessions" ] ||
+	{ echo "bench: no sessions benchmark at $sessions (ninja -C BUILD builds bench/sessions)"; exit 2; }
 
 read -r -a ov <<<"$overlays"
 [ ${#ov[@]} -gt 0 ] || { echo "bench: OVERLAYS is empty"; exit 2; }
@@ -112,8 +119,18 @@ done
 python3 "$here/report.py" "$tsv" "$out/$stamp"
 ln -sf "$stamp.json" "$out/latest.json"
 if [ -f "$out/$stamp.svg" ]; then ln -sf "$stamp.svg" "$out/latest.svg"; fi
+sessions_failed=0
+if [ -n "$sessions" ]; then
+	echo "bench: 10,000 sessions on one socket (bench/sessions.sh, REPS=$reps)"
+	REPS=$reps "$here/sessions.sh" "$sessions" | tee "$out/$stamp.sessions.txt"
+	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
+fi
 echo "bench: results in $out/$stamp.{tsv,json,svg} (raw logs in $work)"
 if [ "$failed" -gt 0 ]; then
 	echo "bench: $failed of $total runs failed (FAILED rows; logs in $work/logs)"
+	exit 1
+fi
+if [ "$sessions_failed" = 1 ]; then
+	echo "bench: the sessions benchmark failed (its lines above)"
 	exit 1
 fi

@@ -4,7 +4,7 @@
  * fast one engine drains one UDP socket whose datagrams are spread over N
  * sessions, and how much memory the N sessions cost.
  *
- *   usage: sessions N K [ROUNDS]
+ *   usage: sessions N K [ROUNDS [FILL]]
  *
  * It opens, on 127.0.0.1 in the current network namespace, what pwire's
  * library opens for a tunnel: one UDP transport (pw_socket_open, local port
@@ -24,12 +24,13 @@
  * Only the drain is timed (CLOCK_MONOTONIC, from pw_loop_run() to the
  * return of the engine's handler that took the last datagram sent: the
  * socket is seen through a wrapper that counts what it hands over, so the
- * check costs no system call). The receive buffer is raised to hold K datagrams
- * where the kernel allows (SO_RCVBUFFORCE, root); where it cannot, the
- * sender stops when the buffer is nearly full, the engine drains that much
- * (timed), and the sender goes on: datagrams are paced, never lost. A drain
- * that does not finish within DRAIN_TIMEOUT s counts what is missing as
- * dropped.
+ * check costs no system call). The receive buffer is raised to hold K
+ * datagrams where the kernel allows (SO_RCVBUFFORCE, root); where it
+ * cannot, or when FILL (default K) is smaller, the sender stops when the
+ * buffer is nearly full (or FILL datagrams are sent), the engine drains
+ * that much (timed), and the sender goes on: datagrams are paced, never
+ * lost. A drain that does not finish within DRAIN_TIMEOUT s counts what is
+ * missing as dropped.
  *
  * Prints one line, the round with the median rate:
  *   sessions N rss_kib R drained K seconds S pps P drops D
@@ -448,18 +449,19 @@ int main(int argc, char **argv)
 {
 	static struct bench b;
 	double secs[ROUNDS_MAX];
-	unsigned n, k, rounds = ROUNDS_DEFAULT;
+	unsigned n, k, rounds = ROUNDS_DEFAULT, fill_max;
 	uint64_t sock0, drops;
 	long rss;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: sessions N K [ROUNDS]\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: sessions N K [ROUNDS [FILL]]\n");
 		return 2;
 	}
 	n = arg(argv[1], "N", SESSIONS_MAX);
 	k = arg(argv[2], "K", 1u << 30);
-	if (argc == 4)
+	if (argc >= 4)
 		rounds = arg(argv[3], "ROUNDS", ROUNDS_MAX);
+	fill_max = argc == 5 ? arg(argv[4], "FILL", k) : k;
 	setup(&b, n, k);
 	rss = rss_kib();
 	sender_open(&b);
@@ -467,7 +469,7 @@ int main(int argc, char **argv)
 	for (unsigned r = 0; r < rounds; r++) {
 		secs[r] = 0;
 		for (unsigned left = k; left;) {
-			unsigned sent = fill(&b, left);
+			unsigned sent = fill(&b, left < fill_max ? left : fill_max);
 
 			secs[r] += drain(&b, sent);
 			left -= sent;
@@ -478,7 +480,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sessions: round %u: not all datagrams came through within"
 				" %d s\n", r + 1, DRAIN_TIMEOUT);
 	}
-	if (b.fills > rounds)
+	if (b.fills > rounds * ((k + fill_max - 1) / fill_max))
 		fprintf(stderr, "sessions: paced: the receive buffer held about %u datagrams of"
 			" %u bytes, not %u; %u fills for %u rounds\n",
 			b.truesize ? (unsigned)(b.sent / b.fills) : 0, b.truesize, k, b.fills, rounds);

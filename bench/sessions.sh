@@ -40,7 +40,7 @@ for rep in $(seq "$reps"); do
 	[ $((rep % 2)) = 0 ] && order="$many 1"
 	for n in $order; do
 		i=$((i + 1))
-		printf 'sessions: [%d/%d] rep %d, %d sessions: ' "$i" "$total" "$rep" "$n"
+		printf 'sessions: [%d/%d] rep %d, N=%d: ' "$i" "$total" "$rep" "$n"
 		if line=$(ip netns exec "$ns" timeout 300 "$bin" "$n" "$k" "$rounds"); then
 			echo "$line"
 		else
