@@ -53,7 +53,10 @@ for rep in $(seq "$reps"); do
 		rss[$n]="${rss[$n]:-} $r"
 	done
 done
-[ -n "${pps[1]:-}" ] && [ -n "${pps[$many]:-}" ] || { echo "sessions: no complete pair of runs"; exit 1; }
+if [ -z "${pps[1]:-}" ] || [ -z "${pps[$many]:-}" ]; then
+	echo "sessions: no complete pair of runs"
+	exit 1
+fi
 
 python3 - "$many" "${pps[1]}" "${pps[$many]}" "${rss[1]}" "${rss[$many]}" <<'EOF'
 import statistics, sys
