@@ -312,6 +312,18 @@ static bool overlaps(const struct sockaddr_storage *a, const struct sockaddr_sto
 	       !memcmp(x, y, sizeof(*x));
 }
 
+/* The same local address exactly (both unset counts): one socket. */
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
 static const char *addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const void *a = ss->ss_family == AF_INET
@@ -345,10 +357,28 @@ static bool clash(struct ctx *x, const struct pw_conf_link *a, const struct pw_c
 	if (p->session.encap != q->session.encap || !overlaps(&p->xport.local, &q->xport.local))
 		return false;
 	if (q->session.encap == PW_ENCAP_UDP && p->sport == q->sport) {
+		/* One socket, shared (link.h: pw_link_open_all), or a clash. */
+		if (!same_addr(&p->xport.local, &q->xport.local)) {
+			fail(x, b->line, b->name,
+			     "udp_sport %u on %s: [%s] (line %u) has the port on an overlapping "
+			     "address; pseudowires share a port only on the same local address",
+			     q->sport, addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
+			return true;
+		}
+		if (p->tap.queues > 1 || q->tap.queues > 1) {
+			fail(x, b->line, b->name,
+			     "udp_sport %u on %s: already the port of [%s] (line %u); "
+			     "a pseudowire with several queues has its port to itself",
+			     q->sport, addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
+			return true;
+		}
+	}
+	if (q->session.encap == PW_ENCAP_UDP && p->sport == q->sport &&
+	    p->session.session_id == q->session.session_id) {
 		fail(x, b->line, b->name,
-		     "udp_sport %u on %s: already the port of [%s] (line %u); "
-		     "each pseudowire has a socket of its own for now",
-		     q->sport, addr_str(&q->xport.local, s, sizeof(s)), a->name, a->line);
+		     "session_id %u on %s port %u: already the session of [%s] (line %u)",
+		     q->session.session_id, addr_str(&q->xport.local, s, sizeof(s)), q->sport,
+		     a->name, a->line);
 		return true;
 	}
 	if (q->session.encap == PW_ENCAP_IP && p->session.session_id == q->session.session_id) {

@@ -260,6 +260,34 @@ static int on_link_failed(void *data, uint32_t events)
 	return 0;
 }
 
+/* Open every section's link; those on one socket share it. */
+static bool open_links(struct run *r)
+{
+	struct pw_link_cfg *lc = calloc(r->conf.n, sizeof(*lc));
+	struct pw_link **links = calloc(r->conf.n, sizeof(*links));
+	struct pw_err err;
+	unsigned failed = 0;
+	bool ok = lc && links;
+
+	for (unsigned i = 0; ok && i < r->conf.n; i++) {
+		lc[i] = pw_config_link_cfg(&r->conf.links[i].c);
+		r->links[i].r = r;
+		r->links[i].cl = &r->conf.links[i];
+	}
+	pw_err_init(&err);
+	if (!ok) {
+		pw_error("%s", strerror(ENOMEM));
+	} else if (!pw_link_open_all(lc, r->conf.n, links, &failed, &err)) {
+		pw_error("[%s] %s", r->conf.links[failed].name, pw_err_msg(&err));
+		ok = false;
+	}
+	for (unsigned i = 0; ok && i < r->conf.n; i++)
+		r->links[i].link = links[i];
+	free(lc);
+	free(links);
+	return ok;
+}
+
 /* Open every link, drop privileges, start them, run until a signal. */
 static int run(struct run *r)
 {
@@ -289,19 +317,12 @@ static int run(struct run *r)
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
+	if (!open_links(r))
+		goto out;
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		struct run_link *rl = &r->links[i];
 		const struct pw_config *c = &r->conf.links[i].c;
-		struct pw_link_cfg lc = pw_config_link_cfg(c);
 
-		rl->r = r;
-		rl->cl = &r->conf.links[i];
-		pw_err_init(&err);
-		rl->link = pw_link_open(&lc, &err);
-		if (!rl->link) {
-			pw_error("[%s] %s", rl->cl->name, pw_err_msg(&err));
-			goto out;
-		}
 		rl->session.cfg = *pw_link_session(rl->link);
 		link_report(rl);
 		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,

@@ -9,6 +9,12 @@
  * data path. A queue thread runs a pw_loop of its own; the first queue runs
  * in whatever loop the caller attaches it to. A queue whose vNIC fails for
  * good records why and makes fail_fd readable; the caller decides.
+ *
+ * Links of one queue with the same socket (pw_link_open_all: encap, local
+ * address, UDP port) are members of a share instead: one transport, one
+ * tunnel holding every member's session, one engine with a port per
+ * member's vNIC. A member closes on its own (its port removed, its id out
+ * of the index); the last one closes the socket.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,10 +44,27 @@ struct queue {
 	int err; /* why the engine stopped (-errno), 0 while it runs */
 };
 
+/* Sessions on one socket: member k is sessions[k], vnics[k], the engine's
+ * port k. */
+struct share {
+	struct pw_xport *x;
+	struct pw_tunnel tunnel;
+	struct pw_tunnel_slot *slots;
+	struct pw_session *sessions;
+	struct pw_vnic **vnics;
+	struct pw_link **members; /* NULL once closed */
+	struct pw_engine *e;
+	unsigned n, open, running;
+	bool attached;
+};
+
 struct pw_link {
 	struct pw_link_cfg cfg;
-	unsigned n;
+	unsigned n; /* queues; 0 for a member of a share */
 	struct queue *qs;
+	struct share *share;
+	unsigned port;
+	bool running;
 	int fail_fd;
 	int steer_tap, steer_sock; /* with several queues: the programs (xport/steer.c) */
 	char shown[PW_TEXT_NAME_MAX];
@@ -82,6 +105,51 @@ static bool steer_load(struct pw_link *l, struct pw_err *err)
 	return true;
 }
 
+/* The session owns its peer (remote, and udp_dport over UDP); the socket
+ * only reports sources and sends where each packet says. */
+static void session_open(struct pw_session *s, const struct pw_link_cfg *c)
+{
+	pw_session_init(s, &c->session);
+	pw_xport_peer(&s->peer, &c->xport.remote);
+	if (c->session.encap != PW_ENCAP_UDP)
+		s->peer.port = 0; /* the socket reports none over IP */
+}
+
+static bool socket_open(struct pw_xport **x, const struct pw_link_cfg *c,
+			const struct pw_xport_cfg *xc, struct pw_tunnel_stats *stats,
+			struct pw_err *err)
+{
+	char a[64];
+	int e;
+
+	*x = pw_socket_open(xc, stats);
+	if (*x)
+		return true;
+	e = errno;
+	pw_err_set(err, "cannot open the %s socket on %s: %s%s",
+		   c->session.encap == PW_ENCAP_UDP ? "UDP" : "IP (protocol 115)",
+		   pw_xport_addr_str(&c->xport.local, a, sizeof(a)), strerror(e),
+		   e == EPERM || e == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
+	errno = e;
+	return false;
+}
+
+static bool tap_open(struct pw_vnic **v, const struct pw_link *l, const struct pw_tap_cfg *tc,
+		     unsigned queue, struct pw_err *err)
+{
+	int e;
+
+	*v = pw_tap_open(tc, queue);
+	if (*v)
+		return true;
+	e = errno;
+	pw_err_set(err, "cannot open TAP device %s%s: %s%s", l->shown,
+		   tc->queues > 1 ? " (a queue of it)" : "", strerror(e),
+		   e == EPERM || e == EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
+	errno = e;
+	return false;
+}
+
 /* Transport (impaired if asked), vNIC queue and engine of queue i. */
 static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 {
@@ -89,16 +157,10 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 	struct queue *q = &l->qs[i];
 	struct pw_xport_cfg xc = c->xport;
 	struct pw_tap_cfg tc = c->tap;
-	char a[64];
 	int e;
 
 	q->link = l;
-	pw_session_init(&q->session, &c->session);
-	/* The session owns its peer (remote, and udp_dport over UDP); the
-	 * socket only reports sources and sends where each packet says. */
-	pw_xport_peer(&q->session.peer, &c->xport.remote);
-	if (c->session.encap != PW_ENCAP_UDP)
-		q->session.peer.port = 0; /* the socket reports none over IP */
+	session_open(&q->session, c);
 	q->tunnel = (struct pw_tunnel){ .encap = c->session.encap, .sessions = &q->session,
 					.n_sessions = 1 };
 	q->slots = calloc(pw_tunnel_slots(1), sizeof(*q->slots));
@@ -112,15 +174,8 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 	xc.queue = i;
 	xc.steer_prog = l->steer_sock;
 	tc.steer_prog = l->steer_tap;
-	q->x = pw_socket_open(&xc, &q->tunnel.stats);
-	if (!q->x) {
-		e = errno;
-		pw_err_set(err, "cannot open the %s socket on %s: %s%s",
-			   c->session.encap == PW_ENCAP_UDP ? "UDP" : "IP (protocol 115)",
-			   pw_xport_addr_str(&c->xport.local, a, sizeof(a)), strerror(e),
-			   e == EPERM || e == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
-		goto fail;
-	}
+	if (!socket_open(&q->x, c, &xc, &q->tunnel.stats, err))
+		goto fail_errno;
 	if (c->has_impair) {
 		struct pw_impair_cfg ic = c->impair;
 		struct pw_xport *w;
@@ -134,14 +189,8 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 		}
 		q->x = w;
 	}
-	q->v = pw_tap_open(&tc, i);
-	if (!q->v) {
-		e = errno;
-		pw_err_set(err, "cannot open TAP device %s%s: %s%s", l->shown,
-			   c->tap.queues > 1 ? " (a queue of it)" : "", strerror(e),
-			   e == EPERM || e == EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
-		goto fail;
-	}
+	if (!tap_open(&q->v, l, &tc, i, err))
+		goto fail_errno;
 	struct pw_engine_cfg ec = {
 		.vnics = &q->v,
 		.xport = q->x,
@@ -168,6 +217,7 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 	return true;
 fail:
 	errno = e;
+fail_errno:
 	return false;
 }
 
@@ -180,11 +230,11 @@ static void queue_close(struct queue *q)
 	free(q->slots);
 }
 
-struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
+/* The link itself, with no queue yet. NULL with err set. */
+static struct pw_link *link_new(const struct pw_link_cfg *cfg, struct pw_err *err)
 {
 	struct pw_link *l = calloc(1, sizeof(*l));
-	unsigned n = cfg->tap.queues ? cfg->tap.queues : 1;
-	int e = ENOMEM;
+	int e;
 
 	if (!l) {
 		pw_err_set(err, "out of memory");
@@ -192,13 +242,31 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 		return NULL;
 	}
 	l->cfg = *cfg;
-	l->cfg.tap.queues = n;
+	l->cfg.tap.queues = cfg->tap.queues ? cfg->tap.queues : 1;
 	l->steer_tap = l->steer_sock = -1;
 	pw_text_name(cfg->tap.name, l->shown, sizeof(l->shown));
 	l->fail_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->fail_fd < 0) {
+		e = errno;
+		pw_err_set(err, "cannot set up the link: %s", strerror(e));
+		free(l);
+		errno = e;
+		return NULL;
+	}
+	return l;
+}
+
+struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
+{
+	struct pw_link *l = link_new(cfg, err);
+	unsigned n;
+	int e = ENOMEM;
+
+	if (!l)
+		return NULL;
+	n = l->cfg.tap.queues;
 	l->qs = calloc(n, sizeof(*l->qs));
-	if (l->fail_fd < 0 || !l->qs) {
-		e = l->fail_fd < 0 ? errno : ENOMEM;
+	if (!l->qs) {
 		pw_err_set(err, "cannot set up the link: %s", strerror(e));
 		goto fail;
 	}
@@ -219,6 +287,185 @@ fail:
 	return NULL;
 }
 
+/* From the share's engine: a member's vNIC failed (port), or the engine. */
+static void on_share_error(void *ctx, uint32_t port, int err)
+{
+	struct share *sh = ctx;
+
+	for (unsigned k = 0; k < sh->n; k++)
+		if (sh->members[k] && (port == PW_ENGINE_ALL || port == k))
+			eventfd_write(sh->members[k]->fail_fd, 1);
+	(void)err; /* pw_link_error() asks the engine */
+}
+
+static void share_free(struct share *sh)
+{
+	pw_engine_free(sh->e);
+	for (unsigned k = 0; sh->vnics && k < sh->n; k++)
+		pw_vnic_close(sh->vnics[k]);
+	pw_xport_close(sh->x);
+	free(sh->vnics);
+	free(sh->members);
+	free(sh->sessions);
+	free(sh->slots);
+	free(sh);
+}
+
+/* Whether two links can share one socket: one queue each, no impairment,
+ * the same encapsulation and local address (and UDP port). */
+static bool same_socket(const struct pw_link_cfg *a, const struct pw_link_cfg *b)
+{
+	const struct sockaddr_storage *x = &a->xport.local, *y = &b->xport.local;
+
+	if (a->tap.queues > 1 || b->tap.queues > 1 || a->has_impair || b->has_impair ||
+	    a->session.encap != b->session.encap || x->ss_family != y->ss_family)
+		return false;
+	if (x->ss_family == AF_INET) {
+		const struct sockaddr_in *p = (const void *)x, *q = (const void *)y;
+
+		return p->sin_addr.s_addr == q->sin_addr.s_addr &&
+		       (a->session.encap == PW_ENCAP_IP || p->sin_port == q->sin_port);
+	}
+	const struct sockaddr_in6 *p = (const void *)x, *q = (const void *)y;
+
+	return !memcmp(&p->sin6_addr, &q->sin6_addr, sizeof(p->sin6_addr)) &&
+	       (a->session.encap == PW_ENCAP_IP || p->sin6_port == q->sin6_port);
+}
+
+/* Open cfgs[at[0..m)] as the members of one share, into links[at[k]].
+ * On failure, *failed is the index of the link at fault and nothing is
+ * left open. */
+static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsigned m,
+		       struct pw_link **links, unsigned *failed, struct pw_err *err)
+{
+	struct share *sh = calloc(1, sizeof(*sh));
+	const struct pw_link_cfg *c0 = &cfgs[at[0]];
+	struct pw_xport_cfg xc = c0->xport;
+	struct pw_engine_cfg ec;
+	unsigned k;
+	char a[64];
+	int e = ENOMEM;
+
+	*failed = at[0];
+	if (!sh || !(sh->sessions = calloc(m, sizeof(*sh->sessions))) ||
+	    !(sh->vnics = calloc(m, sizeof(*sh->vnics))) ||
+	    !(sh->members = calloc(m, sizeof(*sh->members))) ||
+	    !(sh->slots = calloc(pw_tunnel_slots(m), sizeof(*sh->slots)))) {
+		pw_err_set(err, "cannot set up the link: %s", strerror(e));
+		goto fail;
+	}
+	sh->n = m;
+	xc.datagram_max = 0;
+	for (k = 0; k < m; k++) {
+		const struct pw_link_cfg *c = &cfgs[at[k]];
+		struct pw_link *l;
+
+		*failed = at[k];
+		l = link_new(c, err);
+		if (!l)
+			goto fail_errno;
+		l->share = sh;
+		l->port = k;
+		sh->members[k] = l;
+		sh->open++;
+		session_open(&sh->sessions[k], c);
+		if (sh->sessions[k].rx.len + pw_frame_max(c->tap.mtu) > xc.datagram_max)
+			xc.datagram_max = sh->sessions[k].rx.len + pw_frame_max(c->tap.mtu);
+		if (!tap_open(&sh->vnics[k], l, &c->tap, 0, err))
+			goto fail_errno;
+	}
+	sh->tunnel = (struct pw_tunnel){ .encap = c0->session.encap, .sessions = sh->sessions,
+					 .n_sessions = m };
+	if (!pw_tunnel_index(&sh->tunnel, sh->slots, pw_tunnel_slots(m))) {
+		for (k = 1; k < m; k++) /* the one whose id an earlier member has */
+			for (unsigned j = 0; j < k; j++)
+				if (sh->sessions[j].cfg.session_id == sh->sessions[k].cfg.session_id)
+					goto dup;
+dup:
+		*failed = at[k < m ? k : 0];
+		e = EEXIST;
+		pw_err_set(err, "session_id %u: another pseudowire on the socket %s has it",
+			   sh->sessions[k < m ? k : 0].cfg.session_id,
+			   pw_xport_addr_str(&c0->xport.local, a, sizeof(a)));
+		goto fail;
+	}
+	*failed = at[0];
+	if (!socket_open(&sh->x, c0, &xc, &sh->tunnel.stats, err))
+		goto fail_errno;
+	ec = (struct pw_engine_cfg){ .xport = sh->x, .tunnel = &sh->tunnel, .vnics = sh->vnics,
+				     .burst = c0->xport.burst, .on_error = on_share_error,
+				     .ctx = sh };
+	sh->e = pw_engine_new(&ec);
+	if (!sh->e) {
+		e = errno;
+		pw_err_set(err, "cannot set up the data path: %s", strerror(e));
+		goto fail;
+	}
+	for (k = 0; k < m; k++)
+		links[at[k]] = sh->members[k];
+	return true;
+fail_errno:
+	e = errno;
+fail:
+	if (sh) {
+		for (k = 0; sh->members && k < sh->n; k++)
+			if (sh->members[k]) {
+				close(sh->members[k]->fail_fd);
+				free(sh->members[k]);
+			}
+		share_free(sh);
+	}
+	errno = e;
+	return false;
+}
+
+bool pw_link_open_all(const struct pw_link_cfg *cfgs, unsigned n, struct pw_link **links,
+		      unsigned *failed, struct pw_err *err)
+{
+	unsigned *at = calloc(n ? n : 1, sizeof(*at));
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	unsigned i;
+	int e;
+
+	memset(links, 0, n * sizeof(*links));
+	if (!at || !done) {
+		pw_err_set(err, "out of memory");
+		*failed = 0;
+		e = ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned m = 0;
+
+		if (done[i])
+			continue;
+		for (unsigned j = i; j < n; j++)
+			if (j == i || (!done[j] && same_socket(&cfgs[i], &cfgs[j]))) {
+				at[m++] = j;
+				done[j] = true;
+			}
+		if (m > 1 ? !share_open(cfgs, at, m, links, failed, err) :
+			    !(links[i] = pw_link_open(&cfgs[i], err))) {
+			if (m == 1)
+				*failed = i;
+			e = errno;
+			goto fail;
+		}
+	}
+	free(at);
+	free(done);
+	return true;
+fail:
+	for (i = 0; i < n; i++) {
+		pw_link_close(links[i]);
+		links[i] = NULL;
+	}
+	free(at);
+	free(done);
+	errno = e;
+	return false;
+}
+
 /* Queues 1..N-1: each runs its loop until stopped. */
 static void *queue_thread(void *arg)
 {
@@ -230,10 +477,29 @@ static void *queue_thread(void *arg)
 	return NULL;
 }
 
+static int member_start(struct pw_link *l, const struct pw_watcher *w, struct pw_err *err)
+{
+	struct share *sh = l->share;
+	int e = sh->attached ? 0 : pw_engine_attach(sh->e, w);
+
+	if (e) {
+		pw_err_set(err, "%s: cannot watch the data path: %s", l->shown, strerror(-e));
+		return e;
+	}
+	sh->attached = true;
+	if (!l->running)
+		sh->running++;
+	l->running = true;
+	return 0;
+}
+
 int pw_link_start(struct pw_link *l, const struct pw_watcher *w, struct pw_err *err)
 {
-	int e = pw_engine_attach(l->qs[0].e, w);
+	int e;
 
+	if (l->share)
+		return member_start(l, w, err);
+	e = pw_engine_attach(l->qs[0].e, w);
 	if (e) {
 		pw_err_set(err, "%s: cannot watch the data path: %s", l->shown, strerror(-e));
 		return e;
@@ -262,6 +528,9 @@ int pw_link_fail_fd(const struct pw_link *l)
 
 int pw_link_error(const struct pw_link *l)
 {
+	if (l->share)
+		return pw_engine_error(l->share->e) ? pw_engine_error(l->share->e) :
+						      pw_engine_port_error(l->share->e, l->port);
 	for (unsigned i = 0; i < l->n; i++)
 		if (l->qs[i].err)
 			return l->qs[i].err;
@@ -276,6 +545,18 @@ const struct pw_session_cfg *pw_link_session(const struct pw_link *l)
 void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 {
 	memset(t, 0, sizeof(*t));
+	if (l->share) {
+		struct share *sh = l->share;
+
+		if (sh->x->ops->sync_stats)
+			sh->x->ops->sync_stats(sh->x);
+		t->n_queues = 1;
+		t->session = t->queues[0] = sh->sessions[l->port].stats;
+		t->tunnel = sh->tunnel.stats; /* the socket's: every member's */
+		t->sockbuf_drops[0] = sh->tunnel.stats.rx_sockbuf_drops;
+		t->vnic = sh->vnics[l->port]->stats;
+		return;
+	}
 	t->n_queues = l->n;
 	for (unsigned i = 0; i < l->n; i++) {
 		struct queue *q = &l->qs[i];
@@ -296,6 +577,15 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 
 void pw_link_stop(struct pw_link *l)
 {
+	if (l->share) {
+		/* The engine is detached when no member runs any more. */
+		if (l->running && !--l->share->running && l->share->attached) {
+			pw_engine_detach(l->share->e);
+			l->share->attached = false;
+		}
+		l->running = false;
+		return;
+	}
 	for (unsigned i = 1; i < l->n; i++) {
 		struct queue *q = &l->qs[i];
 
@@ -310,10 +600,32 @@ void pw_link_stop(struct pw_link *l)
 			pw_engine_detach(l->qs[i].e);
 }
 
+/* A member leaves at once: its port and its id out of the engine and the
+ * index, its TAP closed; the last one closes the socket. */
+static void member_close(struct pw_link *l)
+{
+	struct share *sh = l->share;
+
+	pw_link_stop(l);
+	pw_engine_remove(sh->e, l->port);
+	pw_tunnel_unindex(&sh->tunnel, sh->sessions[l->port].cfg.session_id);
+	pw_vnic_close(sh->vnics[l->port]);
+	sh->vnics[l->port] = NULL;
+	sh->members[l->port] = NULL;
+	if (!--sh->open)
+		share_free(sh);
+	close(l->fail_fd);
+	free(l);
+}
+
 void pw_link_close(struct pw_link *l)
 {
 	if (!l)
 		return;
+	if (l->share) {
+		member_close(l);
+		return;
+	}
 	if (l->qs) {
 		pw_link_stop(l);
 		for (unsigned i = 0; i < l->n; i++)

@@ -51,8 +51,18 @@ struct pw_link;
  * (words naming what failed and why) and errno set. */
 struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err);
 
+/* Open n links at once, into links[0..n): those of one queue that have the
+ * same encapsulation, local address and (UDP) port share one socket and one
+ * engine (the sessions are told apart by id; no two may have one). Each is
+ * still a link of its own: started, stopped, counted and closed alone (the
+ * socket's counters, `tunnel`, are every member's). False with the reason
+ * in err, the index of the link at fault in *failed and nothing open. */
+bool pw_link_open_all(const struct pw_link_cfg *cfgs, unsigned n, struct pw_link **links,
+		      unsigned *failed, struct pw_err *err);
+
 /* Attach queue 0 to w, start the other queues' threads. 0, or -errno with
- * the reason in err (the link is then stopped). */
+ * the reason in err (the link is then stopped). A link sharing a socket
+ * attaches the share's engine once, for all (start them all with one w). */
 int pw_link_start(struct pw_link *l, const struct pw_watcher *w, struct pw_err *err);
 
 /* Readable (an eventfd) once a queue stopped on its own (its vNIC went away);
