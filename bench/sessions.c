@@ -331,7 +331,7 @@ static void setup(struct bench *b, unsigned n, unsigned k)
 
 static long rss_kib(void)
 {
-	long size, resident;
+	long size = 0, resident = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 
 	if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2)
