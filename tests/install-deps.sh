@@ -4,7 +4,7 @@
 set -eu
 pkgs="meson ninja-build gcc clang libclang-rt-14-dev pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev libinih-dev python3 iproute2
 iputils-ping netcat-openbsd socat coreutils procps kmod ethtool
-qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio iperf3"
+qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio iperf3 systemd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -26,6 +26,7 @@
 #include "cli/privs.h"
 #include "daemon/conf.h"
 #include "daemon/control.h"
+#include "daemon/notify.h"
 #include "daemon/reload.h"
 #include "dp/loop.h"
 #include "link/link.h"
@@ -71,6 +72,7 @@ struct run {
 	struct pw_loop *loop;
 	const char *sock; /* the control socket (-s) */
 	struct pw_ctl *ctl;
+	struct pw_notify *notify; /* systemd's NOTIFY_SOCKET, if set */
 	int sfd, tfd, hfd;
 	int rc;
 };
@@ -142,7 +144,7 @@ static int on_link_failed(void *data, uint32_t events);
 
 /* Removed sections' links closed (their TAPs go), the others untouched: the
  * same pw_link, only its run_link moved to the new array (daemon/reload.h). */
-int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
+static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size)
 {
 	struct pw_reload_plan p;
 	struct pw_conf conf;
@@ -181,6 +183,21 @@ int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
 	r->links = links;
 	fprintf(stderr, "pwired: %s\n", line);
 	return 0;
+}
+
+/* systemd is told of the reload (Type=notify), and of how it ended. */
+int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
+{
+	int rc;
+
+	pw_notify(r->notify, "RELOADING=1");
+	rc = reload_apply(r, e, line, size);
+	if (rc)
+		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; reload refused: %.300s",
+			  r->conf.n, pw_err_msg(e));
+	else
+		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; %.300s", r->conf.n, line);
+	return rc;
 }
 
 static int on_hup(void *data, uint32_t events)
@@ -342,6 +359,13 @@ static int run(struct run *r)
 		pw_error("%s", pw_err_msg(&err));
 		goto out;
 	}
+	/* systemd's socket too: after the drop, only sendto() reaches it. */
+	pw_err_init(&err);
+	r->notify = pw_notify_open(&err);
+	if (err.n_err) {
+		pw_error("%s", pw_err_msg(&err));
+		goto out;
+	}
 	/* Everything is open and no thread runs yet: all inherit the drop,
 	 * which leaves SIGHUP's reload a read-only openat. */
 	privs.reread = true;
@@ -369,9 +393,11 @@ static int run(struct run *r)
 			pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), c->session.session_id,
 			c->session.peer_session_id, c->tap.queues);
 	}
+	pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up", r->conf.n);
 	r->rc = PW_EXIT_FAIL;
 	if (pw_loop_run(r->loop))
 		pw_error("epoll: %s", strerror(errno));
+	pw_notify(r->notify, "STOPPING=1");
 	for (unsigned i = 0; i < r->conf.n; i++)
 		pw_link_stop(r->links[i].link);
 	print_all(r);
@@ -380,6 +406,7 @@ out:
 		pw_link_close(r->links[i].link);
 	free(r->links);
 	pw_ctl_close(r->ctl);
+	pw_notify_close(r->notify);
 	pw_loop_free(r->loop);
 	if (r->tfd >= 0)
 		close(r->tfd);
