@@ -2,7 +2,7 @@
 # Install the Debian 12 packages that building and testing pwire need, only
 # those missing. apt-get update runs once, and only if something is missing.
 set -eu
-pkgs="meson ninja-build gcc clang libclang-rt-14-dev pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev libinih-dev python3 iproute2
+pkgs="meson ninja-build gcc clang libclang-rt-14-dev pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev libinih-dev libmicrohttpd-dev python3 iproute2
 iputils-ping netcat-openbsd socat coreutils procps kmod ethtool
 qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio iperf3 systemd"
 missing=

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -47,6 +48,8 @@ enum cond {
 	RELOAD,    /* only for pwired, which re-reads its file (pw_privs.reread) */
 	RELOAD_RD, /* openat, the same, and read only (arg 2: no write access, no
 		    * O_CREAT or O_TRUNC) */
+	METRICS,   /* only for pwired -m (pw_privs.metrics) */
+	METRICS_TCP, /* the same, at level IPPROTO_TCP only (arg 1) */
 };
 
 /* Every system call the process makes after the drop, found with strace -f
@@ -114,6 +117,17 @@ static const struct allow {
 	{ SCMP_SYS(getpid), ANY },
 	{ SCMP_SYS(gettid), ANY },
 	{ SCMP_SYS(tgkill), SELF_ABRT },
+	/* pwired -m: libmicrohttpd's HTTP clients, on its listening socket
+	 * bound before the drop (in pwired's loop through its epoll fd):
+	 * requests read (recvfrom), replies sent (sendmsg, sendto above) with
+	 * TCP options only (setsockopt: TCP_NODELAY, TCP_CORK), connections
+	 * shut down and closed. */
+	{ SCMP_SYS(recvfrom), METRICS },
+	{ SCMP_SYS(sendmsg), METRICS },
+	{ SCMP_SYS(setsockopt), METRICS_TCP },
+	{ SCMP_SYS(shutdown), METRICS },
+	/* The page is printed into memory (open_memstream: its fclose seeks). */
+	{ SCMP_SYS(lseek), METRICS },
 	/* pwired's reload (SIGHUP) reads its configuration file again
 	 * (fopen, fread's fstat for its buffer size, read and close above). */
 	{ SCMP_SYS(openat), RELOAD_RD },
@@ -208,8 +222,10 @@ static bool trap_init(const char *dev)
 	return !sigaction(SIGSYS, &sa, NULL) && !sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring, bool reread)
+static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_privs *p)
 {
+	bool io_uring = p->io_uring, reread = p->reread;
+
 	switch (a->cond) {
 	case ANY:
 		return seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0);
@@ -236,6 +252,12 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring, boo
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case RELOAD:
 		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case METRICS:
+		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case METRICS_TCP:
+		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+						     SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP))
+				  : 0;
 	case RELOAD_RD:
 		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
 						 SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -245,7 +267,7 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, bool io_uring, boo
 	return -EINVAL;
 }
 
-static bool filter_load(bool io_uring, bool reread)
+static bool filter_load(const struct pw_privs *p)
 {
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_TRAP);
 	int err = f ? 0 : -ENOMEM;
@@ -254,7 +276,7 @@ static bool filter_load(bool io_uring, bool reread)
 	if (!err)
 		err = seccomp_attr_set(f, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
 	for (size_t i = 0; !err && i < sizeof(allow) / sizeof(allow[0]); i++)
-		err = rule_add(f, &allow[i], io_uring, reread);
+		err = rule_add(f, &allow[i], p);
 	if (!err)
 		err = seccomp_load(f);
 	seccomp_release(f);
@@ -368,5 +390,5 @@ bool pw_privs_drop(const struct pw_privs *p, const char *shown)
 			"check and reports need ptrace, clone and /proc)\n", shown);
 		return true;
 	}
-	return filter_load(p->io_uring, p->reread);
+	return filter_load(p);
 }

@@ -37,6 +37,7 @@ struct pw_privs {
 	bool keep_root; /* `user root` (a user with uid 0): no change of user or capabilities */
 	bool io_uring;  /* the data path enters an io_uring (`io_uring on`) */
 	bool reread;    /* pwired: SIGHUP reads its file again (openat read-only) */
+	bool metrics;   /* pwired -m: libmicrohttpd serves HTTP clients */
 };
 
 /* Look up `user NAME` (name non-empty), or the default when name is empty:

@@ -6,8 +6,9 @@
  * timer. SIGUSR1 prints every link's counters, SIGINT and SIGTERM print them
  * and stop, SIGHUP re-reads the file and applies the difference (removals
  * only: daemon/reload.h). `pwire show` asks through the control socket
- * (daemon/control.h), served in the same loop. Foreground only for now
- * (-f); metrics come later.
+ * (daemon/control.h), a Prometheus scraper over HTTP (-m: daemon/metrics.h)
+ * and systemd's readiness protocol (daemon/notify.h), all in the same loop.
+ * Foreground only (-f), as systemd runs it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,13 +27,14 @@
 #include "cli/privs.h"
 #include "daemon/conf.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/reload.h"
 #include "dp/loop.h"
 #include "link/link.h"
 
 static const char usage[] =
-    "usage: pwired [-c FILE] [-s SOCKET] [-n] [-f] [-h] [-V]\n"
+    "usage: pwired [-c FILE] [-s SOCKET] [-m ADDRESS:PORT] [-n] [-f] [-h] [-V]\n"
     "\n"
     "Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
     "\n"
@@ -42,6 +44,9 @@ static const char usage[] =
     "  -s SOCKET\n"
     "           the control socket pwire show talks to (default\n"
     "           " PW_CTL_PATH_DEFAULT ", made root-only)\n"
+    "  -m ADDRESS:PORT\n"
+    "           serve Prometheus metrics over HTTP at /metrics (the same as\n"
+    "           pwire show --prometheus); [IPV6]:PORT, or :PORT for any IPv4\n"
     "  -n       check the configuration, print it normalized and exit (0, or 2\n"
     "           with one line naming the file, line, key and bad value)\n"
     "  -f       run in the foreground (the only mode for now) until SIGINT or\n"
@@ -73,6 +78,8 @@ struct run {
 	const char *sock; /* the control socket (-s) */
 	struct pw_ctl *ctl;
 	struct pw_notify *notify; /* systemd's NOTIFY_SOCKET, if set */
+	const struct sockaddr_storage *metrics_at; /* -m, or NULL */
+	struct pw_metrics *metrics;
 	int sfd, tfd, hfd;
 	int rc;
 };
@@ -118,6 +125,7 @@ static int on_timer(void *data, uint32_t events)
 	if (read(r->tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return 0;
 	pw_ctl_tick(r->ctl);
+	pw_metrics_tick(r->metrics);
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		refresh(&r->links[i]);
 		pw_print_drops(stderr, &r->links[i].report, &r->links[i].marks, DROP_LOG_SECONDS);
@@ -359,6 +367,16 @@ static int run(struct run *r)
 		pw_error("%s", pw_err_msg(&err));
 		goto out;
 	}
+	/* The metrics' listening socket too (-m). */
+	if (r->metrics_at) {
+		pw_err_init(&err);
+		r->metrics = pw_metrics_open(r->metrics_at, on_show, r, &err);
+		if (!r->metrics) {
+			pw_error("%s", pw_err_msg(&err));
+			goto out;
+		}
+		privs.metrics = true;
+	}
 	/* systemd's socket too: after the drop, only sendto() reaches it. */
 	pw_err_init(&err);
 	r->notify = pw_notify_open(&err);
@@ -372,7 +390,8 @@ static int run(struct run *r)
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);
-	if (pw_ctl_start(r->ctl, r->loop, on_show, r)) {
+	if (pw_ctl_start(r->ctl, r->loop, on_show, r) ||
+	    (r->metrics && pw_metrics_start(r->metrics, r->loop))) {
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
@@ -406,6 +425,7 @@ out:
 		pw_link_close(r->links[i].link);
 	free(r->links);
 	pw_ctl_close(r->ctl);
+	pw_metrics_close(r->metrics);
 	pw_notify_close(r->notify);
 	pw_loop_free(r->loop);
 	if (r->tfd >= 0)
@@ -422,12 +442,21 @@ int main(int argc, char **argv)
 	const char *file = "/etc/pwire/pwire.conf", *sock = PW_CTL_PATH_DEFAULT;
 	bool check = false, foreground = false;
 	struct run r = {.sfd = -1, .tfd = -1, .hfd = -1, .rc = PW_EXIT_FAIL};
+	struct sockaddr_storage metrics_at;
 	struct pw_err err;
 	bool ok;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:s:nfhV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:m:nfhV")) != -1) {
 		switch (opt) {
+		case 'm':
+			pw_err_init(&err);
+			if (!pw_metrics_parse(optarg, &metrics_at, &err)) {
+				pw_error("%s", pw_err_msg(&err));
+				return PW_EXIT_USAGE;
+			}
+			r.metrics_at = &metrics_at;
+			break;
 		case 'c':
 			file = optarg;
 			break;
