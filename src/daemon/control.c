@@ -157,6 +157,8 @@ struct conn {
 struct pw_ctl {
 	int fd;
 	uid_t self;
+	bool has_group;
+	gid_t group;
 	struct pw_loop *loop;
 	pw_ctl_show_fn show;
 	void *data;
@@ -257,12 +259,33 @@ static int on_conn(void *data, uint32_t events)
 	return start_reply(k); /* a line, a full buffer, or EOF after a half line */
 }
 
-/* uid 0 or the daemon's own; anyone else gets one error line and a log line. */
+/* Whether the peer is in c's group: its primary group, or one of its
+ * supplementary groups as the kernel recorded them at connect
+ * (SO_PEERGROUPS). */
+static bool peer_in_group(struct pw_ctl *c, int fd, gid_t gid)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (!c->has_group)
+		return false;
+	if (gid == c->group)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false; /* more than 256 groups (ERANGE): not looked through */
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == c->group)
+			return true;
+	return false;
+}
+
+/* uid 0, the daemon's own or (-g) the group's; anyone else gets one error
+ * line and a log line. */
 static bool peer_allowed(struct pw_ctl *c, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	char line[160];
+	char line[200], group[32] = "";
 	int n;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred)) {
@@ -270,12 +293,15 @@ static bool peer_allowed(struct pw_ctl *c, int fd)
 			strerror(errno));
 		return false;
 	}
-	if (cred.uid == 0 || cred.uid == c->self)
+	if (cred.uid == 0 || cred.uid == c->self || peer_in_group(c, fd, cred.gid))
 		return true;
-	fprintf(stderr, "pwired: control: refused a client of uid %u (pid %d): only root or uid %u\n",
-		(unsigned)cred.uid, (int)cred.pid, (unsigned)c->self);
-	n = snprintf(line, sizeof(line), "error: permission denied: uid %u is not root or uid %u\n",
-		     (unsigned)cred.uid, (unsigned)c->self);
+	if (c->has_group)
+		snprintf(group, sizeof(group), " or in group %u", (unsigned)c->group);
+	fprintf(stderr,
+		"pwired: control: refused a client of uid %u (pid %d): only root or uid %u%s\n",
+		(unsigned)cred.uid, (int)cred.pid, (unsigned)c->self, group);
+	n = snprintf(line, sizeof(line), "error: permission denied: uid %u is not root or uid %u%s\n",
+		     (unsigned)cred.uid, (unsigned)c->self, group);
 	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* it went already; nothing more to tell it */
 	}
@@ -327,7 +353,7 @@ static bool live(const struct sockaddr_un *sa)
 	return up;
 }
 
-static int sock_open(const char *path, struct pw_err *err)
+static int sock_open(const char *path, const struct pw_ctl_cfg *cfg, struct pw_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)];
@@ -367,12 +393,14 @@ static int sock_open(const char *path, struct pw_err *err)
 		pw_err_set(err, "control socket: %s", strerror(errno));
 		return -1;
 	}
-	/* 0600 from the start: no moment where others may connect. The
-	 * `group` seam: chown(path, -1, group) and chmod 0660 here. */
+	/* 0600 from the start: no moment where others may connect; with a
+	 * group, its own and 0660 before anyone may. */
 	old = umask(0177);
 	rc = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc || chmod(path, 0600) || listen(fd, PW_CTL_CONN_MAX)) {
+	if (!rc && cfg->has_group)
+		rc = chown(path, (uid_t)-1, cfg->group);
+	if (rc || chmod(path, cfg->has_group ? 0660 : 0600) || listen(fd, PW_CTL_CONN_MAX)) {
 		pw_err_set(err, "control socket %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -388,12 +416,14 @@ struct pw_ctl *pw_ctl_open(const struct pw_ctl_cfg *cfg, struct pw_err *err)
 		pw_err_set(err, "control socket: %s", strerror(errno));
 		return NULL;
 	}
-	c->fd = sock_open(cfg->path, err);
+	c->fd = sock_open(cfg->path, cfg, err);
 	if (c->fd < 0) {
 		free(c);
 		return NULL;
 	}
 	c->self = cfg->self;
+	c->has_group = cfg->has_group;
+	c->group = cfg->group;
 	for (unsigned i = 0; i < PW_CTL_CONN_MAX; i++)
 		c->conns[i] = (struct conn){ .c = c, .fd = -1 };
 	return c;

@@ -55,8 +55,8 @@ typedef void (*pw_ctl_show_fn)(void *data, FILE *f, const struct pw_ctl_req *req
 struct pw_ctl_cfg {
 	const char *path; /* the socket; its directory is made 0755 when absent */
 	uid_t self;       /* the daemon's uid after its privilege drop: allowed beside root */
-	/* The seam for a `group` option: gid_t group and mode 0660 would be
-	 * applied where control.c makes the socket 0600 (sock_open). */
+	bool has_group;   /* -g: the socket is mode 0660 and group's, and members */
+	gid_t group;      /* of the group (primary or supplementary) are allowed too */
 };
 
 struct pw_ctl;

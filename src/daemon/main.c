@@ -11,6 +11,7 @@
  * Foreground only (-f), as systemd runs it.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@
 #include "link/link.h"
 
 static const char usage[] =
-    "usage: pwired [-c FILE] [-s SOCKET] [-m ADDRESS:PORT] [-n] [-f] [-h] [-V]\n"
+    "usage: pwired [-c FILE] [-s SOCKET] [-g GROUP] [-m ADDRESS:PORT] [-n] [-f] [-h] [-V]\n"
     "\n"
     "Run every L2TPv3 Ethernet pseudowire of a pwire.conf(5) file in one process.\n"
     "\n"
@@ -44,6 +45,8 @@ static const char usage[] =
     "  -s SOCKET\n"
     "           the control socket pwire show talks to (default\n"
     "           " PW_CTL_PATH_DEFAULT ", made root-only)\n"
+    "  -g GROUP the control socket is GROUP's too (mode 0660): its members\n"
+    "           may use pwire show and pwire reload\n"
     "  -m ADDRESS:PORT\n"
     "           serve Prometheus metrics over HTTP at /metrics (the same as\n"
     "           pwire show --prometheus); [IPV6]:PORT, or :PORT for any IPv4\n"
@@ -76,6 +79,8 @@ struct run {
 	struct run_link *links;
 	struct pw_loop *loop;
 	const char *sock; /* the control socket (-s) */
+	bool has_group;   /* -g */
+	gid_t group;
 	struct pw_ctl *ctl;
 	struct pw_notify *notify; /* systemd's NOTIFY_SOCKET, if set */
 	const struct sockaddr_storage *metrics_at; /* -m, or NULL */
@@ -318,7 +323,7 @@ static int run(struct run *r)
 {
 	const struct pw_config *first = &r->conf.links[0].c;
 	struct pw_privs privs = {.user = ""};
-	struct pw_ctl_cfg ctl_cfg = {.path = r->sock};
+	struct pw_ctl_cfg ctl_cfg = {.path = r->sock, .has_group = r->has_group, .group = r->group};
 	struct pw_watcher w;
 	struct pw_err err;
 	unsigned busy_poll = 0;
@@ -447,8 +452,21 @@ int main(int argc, char **argv)
 	bool ok;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:s:m:nfhV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:g:m:nfhV")) != -1) {
 		switch (opt) {
+		case 'g': {
+			const struct group *g = getgrnam(optarg);
+			char *end;
+			unsigned long id = strtoul(optarg, &end, 10);
+
+			if (!g && (end == optarg || *end || id >= UINT32_MAX)) {
+				pw_error("bad value for -g: '%s' (no such group)", optarg);
+				return PW_EXIT_USAGE;
+			}
+			r.has_group = true;
+			r.group = g ? g->gr_gid : (gid_t)id;
+			break;
+		}
 		case 'm':
 			pw_err_init(&err);
 			if (!pw_metrics_parse(optarg, &metrics_at, &err)) {
