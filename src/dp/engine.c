@@ -25,6 +25,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "dp/engine.h"
 
@@ -44,6 +46,8 @@ struct port {
 	bool parked;     /* not read until what is staged up has gone */
 	int err;         /* why it is no longer read; 0 while it is */
 	bool removed;    /* pw_engine_remove(): vnic is no longer ours */
+	bool kicked;     /* in the kick list, through next_kicked */
+	struct port *next_kicked;
 };
 
 struct pw_engine {
@@ -53,6 +57,11 @@ struct pw_engine {
 	struct port *up_port;   /* whose frames the up direction holds */
 	struct port *down_port; /* the vNIC the down direction waits for */
 	struct port *parked;    /* a list, through next_parked */
+	/* Work left at the bound on a pump that no fd will report (kick()). */
+	int kick_fd;            /* an eventfd this engine watches */
+	bool kick_armed;        /* written, not yet read */
+	bool kick_down;         /* the transport's side to pump again */
+	struct port *kicked;    /* vNICs to pump again, through next_kicked */
 	struct pw_session **rx_sess; /* down: each frame's session */
 	struct dir up, down;
 	struct pw_pkt *pkt_mem;
@@ -297,6 +306,12 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 			break;
 		}
 	p->parked = false;
+	for (at = &e->kicked; *at; at = &(*at)->next_kicked)
+		if (*at == p) {
+			*at = p->next_kicked;
+			break;
+		}
+	p->kicked = false;
 	if (e->up_port == p && staged(&e->up)) {
 		if (p->vnic->ops->release)
 			p->vnic->ops->release(p->vnic, e->up.pkts, e->up.n);
@@ -316,6 +331,53 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 	p->vnic = NULL;
 	if (e->watch_err)
 		fail(e, e->watch_err);
+}
+
+/* The bound stopped a pump with more maybe waiting. Where it waits in the
+ * kernel, the fd stays ready and the loop calls again; but a transport or
+ * vNIC may hold it in user space (a UDP GRO message half handed out, a
+ * super-frame half cut), which no fd reports: the kick fd is written (once
+ * until read), and on_kick() pumps those directions again after every
+ * other fd had its turn. A system call per bounded round, under load only. */
+static void kick(struct pw_engine *e, struct port *p, bool up, bool down)
+{
+	e->kick_down |= down;
+	if (up && !p->kicked) {
+		p->kicked = true;
+		p->next_kicked = e->kicked;
+		e->kicked = p;
+	}
+	if (!e->kick_armed) {
+		eventfd_write(e->kick_fd, 1);
+		e->kick_armed = true;
+	}
+}
+
+static int pump(struct pw_engine *e, struct port *p, int up, int down);
+
+static int on_kick(void *data, uint32_t events)
+{
+	struct pw_engine *e = data;
+	struct port *list = e->kicked;
+	bool down = e->kick_down;
+	eventfd_t v;
+	int moved = 0;
+
+	(void)events;
+	eventfd_read(e->kick_fd, &v);
+	e->kick_armed = e->kick_down = false;
+	e->kicked = NULL;
+	if (down)
+		moved |= pump(e, NULL, 0, 1);
+	while (list) {
+		struct port *p = list;
+
+		list = p->next_kicked;
+		p->kicked = false;
+		if (e->attached && !p->err)
+			moved |= pump(e, p, 1, 0);
+	}
+	return moved;
 }
 
 /* Pump the directions an fd's readiness says can move, alternating, for at
@@ -340,6 +402,8 @@ static int pump(struct pw_engine *e, struct port *p, int up, int down)
 			}
 		}
 	}
+	if (e->attached && (down > 0 || (up > 0 && p)))
+		kick(e, p, up > 0, down > 0);
 	watch_xport(e);
 	if (e->watch_err)
 		fail(e, e->watch_err);
@@ -367,7 +431,9 @@ int pw_engine_attach(struct pw_engine *e, const struct pw_watcher *w)
 	e->attached = true;
 	e->watch_err = 0;
 	e->xport_events = UINT32_MAX; /* not yet registered */
-	watch_xport(e);
+	e->watch_err = e->watcher.watch(e->watcher.loop, e->kick_fd, EPOLLIN, on_kick, e);
+	if (!e->watch_err)
+		watch_xport(e);
 	for (unsigned i = 0; i < e->n_ports && !e->watch_err; i++)
 		watch_port(e, &e->ports[i]);
 	if (e->watch_err) {
@@ -383,6 +449,7 @@ void pw_engine_detach(struct pw_engine *e)
 {
 	if (!e->attached)
 		return;
+	e->watcher.unwatch(e->watcher.loop, e->kick_fd);
 	if (e->xport_events != UINT32_MAX)
 		e->watcher.unwatch(e->watcher.loop, e->xport_fd);
 	for (unsigned i = 0; i < e->n_ports; i++) {
@@ -429,6 +496,11 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 		return NULL;
 	e->cfg = *cfg;
 	e->n_ports = n;
+	e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->kick_fd < 0) {
+		free(e);
+		return NULL;
+	}
 	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
 	e->ports = calloc(n ? n : 1, sizeof(*e->ports));
 	if (!e->ports)
@@ -468,6 +540,7 @@ void pw_engine_free(struct pw_engine *e)
 	if (!e)
 		return;
 	pw_engine_detach(e);
+	close(e->kick_fd);
 	free(e->ports);
 	free(e->up.pkts);
 	free(e->down.pkts);

@@ -5,6 +5,10 @@
  * datagrams the gate drops, must not keep the pw_loop that drives the engine
  * from seeing a stop request: pw_loop_run() returns within 100 ms of the
  * request, and the flood was really pumped.
+ *
+ * And what the bound leaves behind is not forgotten: a transport that holds
+ * datagrams in user space (as UDP GRO's split does) while its fd reports
+ * nothing more is drained all the same.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +25,8 @@
 
 #include "dp/engine.h"
 
-enum { BURST = 64, MTU = 1500, STOP_WITHIN_MS = 100 };
+/* PW_ROUNDS_MAX_TEST: the engine's bound on bursts per call (engine.c). */
+enum { BURST = 64, MTU = 1500, STOP_WITHIN_MS = 100, PW_ROUNDS_MAX_TEST = 64 };
 
 /* An fd that is always readable: an eventfd written once, never read. */
 static int ready_fd(void)
@@ -223,11 +228,99 @@ static void test_stop_under_vnic_flood(void **state)
 	close(quiet.fd);
 }
 
+/* A transport holding HELD valid datagrams in memory: its fd is readable
+ * until the first read, then never again (as a socket whose kernel queue a
+ * UDP GRO read emptied into user space). */
+enum { HELD = PW_ROUNDS_MAX_TEST * BURST + BURST / 2 };
+
+struct held_xport {
+	struct pw_xport x;
+	int fd;
+	unsigned left;
+};
+
+static int hx_rx(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
+{
+	struct held_xport *h = (struct held_xport *)x;
+	uint64_t v;
+	unsigned k = n < h->left ? n : h->left;
+
+	if (read(h->fd, &v, sizeof(v)) < 0) {
+		/* already read: the "kernel queue" is empty */
+	}
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t *d = pkts[i]->buf;
+
+		memset(d, 0, 12 + 60);
+		d[1] = 3;  /* L2TPv3 over UDP: version 3 */
+		d[7] = 1;  /* session id 1 */
+		pkts[i]->data = d;
+		pkts[i]->len = 12 + 60; /* word, id, default sublayer, frame */
+		pkts[i]->truncated = false;
+		memset(&pkts[i]->peer, 0, sizeof(pkts[i]->peer));
+	}
+	h->left -= k;
+	return (int)k;
+}
+
+static int hx_fd(const struct pw_xport *x)
+{
+	return ((const struct held_xport *)x)->fd;
+}
+
+static const struct pw_xport_ops held_xport_ops = {
+	.name = "held",
+	.rx_burst = hx_rx,
+	.tx_burst = fx_tx,
+	.fd = hx_fd,
+	.close = fx_close,
+};
+
+static void test_what_the_bound_leaves_is_drained(void **state)
+{
+	struct held_xport hx = { .x = { .ops = &held_xport_ops }, .fd = ready_fd(), .left = HELD };
+	struct pw_session_cfg sc = { .encap = PW_ENCAP_UDP, .session_id = 1,
+				     .peer_session_id = 2, .l2spec = PW_L2SPEC_DEFAULT };
+	struct pw_vnic *v = pw_null_open(MTU);
+	struct pw_session s;
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = &s, .n_sessions = 1 };
+	struct run r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct pw_watcher w;
+	struct pw_engine *e;
+	pthread_t th;
+
+	(void)state;
+	assert_non_null(v);
+	pw_session_init(&s, &sc);
+	hx.x.stats = &t.stats;
+	struct pw_engine_cfg ec = { .vnics = &v, .xport = &hx.x, .tunnel = &t, .burst = BURST };
+	e = pw_engine_new(&ec);
+	assert_non_null(e);
+	r.loop = pw_loop_new();
+	assert_non_null(r.loop);
+	w = pw_loop_watcher(r.loop);
+	assert_int_equal(pw_engine_attach(e, &w), 0);
+	assert_int_equal(pthread_create(&th, NULL, runner, &r), 0);
+	for (int ms = 0; ms < 2000 && __atomic_load_n(&s.stats.rx_packets, __ATOMIC_RELAXED) < HELD;
+	     ms++)
+		usleep(1000);
+	pw_loop_stop(r.loop);
+	pthread_join(th, NULL);
+	print_message("%llu of %u datagrams held in user space delivered\n",
+		      (unsigned long long)s.stats.rx_packets, (unsigned)HELD);
+	assert_int_equal(s.stats.rx_packets, HELD);
+	pw_engine_free(e);
+	pw_loop_free(r.loop);
+	pw_vnic_close(v);
+	close(hx.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stop_under_transport_flood),
 		cmocka_unit_test(test_stop_under_vnic_flood),
+		cmocka_unit_test(test_what_the_bound_leaves_is_drained),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
