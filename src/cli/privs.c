@@ -45,7 +45,7 @@ enum cond {
 	ENOSYS_,   /* clone3: fail with ENOSYS (its flags are behind a pointer a
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
-	RELOAD,    /* only for pwired, which re-reads its file (pw_privs.reread) */
+	PWIRED,    /* only for pwired (pw_privs.reread: it re-reads its file) */
 	RELOAD_RD, /* openat, the same, and read only (arg 2: no write access, no
 		    * O_CREAT or O_TRUNC) */
 	METRICS,   /* only for pwired -m (pw_privs.metrics) */
@@ -86,9 +86,11 @@ static const struct allow {
 	 * before the drop: a client accepted (accept4), its uid read
 	 * (getsockopt SO_PEERCRED, above), its request read (read), the reply
 	 * sent without a SIGPIPE when it went (sendto, MSG_NOSIGNAL), closed
-	 * (close, below). The reply is built in memory (brk/mmap, below). */
-	{ SCMP_SYS(accept4), ANY },
-	{ SCMP_SYS(sendto), ANY },
+	 * (close, below). The reply is built in memory (brk/mmap, below).
+	 * systemd's notify socket, opened before the drop: sendto. pwire up
+	 * has neither. */
+	{ SCMP_SYS(accept4), PWIRED },
+	{ SCMP_SYS(sendto), PWIRED },
 	/* Queue threads: start (glibc's cancel and set*id handlers, installed
 	 * at the first pthread_create; clone, stack and guard page, robust
 	 * list, rseq, signal mask), the malloc arena a thread gets, stop and
@@ -131,7 +133,7 @@ static const struct allow {
 	/* pwired's reload (SIGHUP) reads its configuration file again
 	 * (fopen, fread's fstat for its buffer size, read and close above). */
 	{ SCMP_SYS(openat), RELOAD_RD },
-	{ SCMP_SYS(newfstatat), RELOAD },
+	{ SCMP_SYS(newfstatat), PWIRED },
 };
 
 /* What the SIGSYS handler prints, prepared before the filter is loaded:
@@ -250,7 +252,7 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 		return seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), a->nr, 0);
 	case IO_URING:
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
-	case RELOAD:
+	case PWIRED:
 		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case METRICS:
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;

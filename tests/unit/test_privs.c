@@ -210,6 +210,53 @@ static void test_forbidden_call_ends_with_one_line(void **state)
 	}
 }
 
+/* accept4 and sendto (pwired's control socket and systemd's notify
+ * socket) on fd -1: EBADF where allowed. */
+static void accept4_call(void)
+{
+	if (accept4(-1, NULL, NULL, 0) >= 0)
+		_exit(9);
+}
+
+static void sendto_call(void)
+{
+	if (sendto(-1, "x", 1, 0, NULL, 0) >= 0)
+		_exit(9);
+}
+
+/* pwire up may not accept or send to an address; pwired (reread) may. */
+static void test_accept_and_sendto_are_pwired_s(void **state)
+{
+	static const struct {
+		void (*fn)(void);
+		const char *name;
+		long nr;
+	} cases[] = {
+		{ accept4_call, "accept4", SYS_accept4 },
+		{ sendto_call, "sendto", SYS_sendto },
+	};
+	struct pw_privs p = who();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[512], want[160];
+		int rc;
+
+		p.reread = false;
+		rc = in_child(&p, NULL, cases[i].fn, err, sizeof(err));
+		snprintf(want, sizeof(want),
+			 "pwire: pwtest: forbidden system call %s (nr %ld) after the privilege "
+			 "drop: exiting\n",
+			 cases[i].name, cases[i].nr);
+		if (!PW_SANITIZED && (rc != 1 || strcmp(err, want)))
+			fail_msg("pwire up %s: exit %d, stderr '%s'", cases[i].name, rc, err);
+		p.reread = true;
+		rc = in_child(&p, NULL, cases[i].fn, err, sizeof(err));
+		if (rc != 0 || strcmp(past_notice(err), ""))
+			fail_msg("pwired %s: exit %d, stderr '%s'", cases[i].name, rc, err);
+	}
+}
+
 /* io_uring_enter is allowed with `io_uring on` (EBADF on fd -1, no trap). */
 static void test_io_uring_allowed_when_on(void **state)
 {
@@ -349,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_data_path_calls_are_allowed),
 		cmocka_unit_test(test_forbidden_call_ends_with_one_line),
+		cmocka_unit_test(test_accept_and_sendto_are_pwired_s),
 		cmocka_unit_test(test_io_uring_allowed_when_on),
 		cmocka_unit_test(test_every_thread_is_unprivileged),
 	};
