@@ -26,6 +26,9 @@
 #          after the overlays, bench/sessions.sh (10,000 sessions on one
 #          socket, REPS times) prints its own figures and floors and writes
 #          RESULTS_DIR/STAMP.sessions.txt
+#        STARTUP (pwired in pwire's build directory; "" skips it): then
+#          bench/startup.sh (pwired with 1,000 TAP pseudowires, exec to
+#          READY=1, REPS times), into RESULTS_DIR/STAMP.startup.txt
 # gro3 (the GSO/GRO prototype) runs only where ../shared/bench is beside the
 # project; elsewhere it is skipped, saying so.
 set -eu
@@ -36,6 +39,7 @@ reps=${REPS:-3}
 export T=${T:-10} UL_MTU=${UL_MTU:-1600} IN_MTU=${IN_MTU:-1500}
 export NAIVE=${NAIVE:-$(dirname "$pwire")/bench/naive}
 sessions=${SESSIONS-$(dirname "$pwire")/bench/sessions}
+startup=${STARTUP-$(dirname "$pwire")/pwired}
 export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
@@ -49,6 +53,7 @@ tsv=$out/$stamp.tsv
 [ -x "$NAIVE" ] || { echo "bench: no naive forwarder at $NAIVE (ninja -C BUILD builds bench/naive)"; exit 2; }
 [ -z "$sessions" ] || [ -x "$sessions" ] ||
 	{ echo "bench: no sessions benchmark at $sessions (ninja -C BUILD builds bench/sessions)"; exit 2; }
+[ -z "$startup" ] || [ -x "$startup" ] || { echo "bench: no pwired at $startup"; exit 2; }
 
 read -r -a ov <<<"$overlays"
 [ ${#ov[@]} -gt 0 ] || { echo "bench: OVERLAYS is empty"; exit 2; }
@@ -125,12 +130,17 @@ if [ -n "$sessions" ]; then
 	REPS=$reps "$here/sessions.sh" "$sessions" | tee "$out/$stamp.sessions.txt"
 	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
 fi
+if [ -n "$startup" ]; then
+	echo "bench: pwired's start with 1,000 TAP pseudowires (bench/startup.sh, REPS=$reps)"
+	REPS=$reps "$here/startup.sh" "$startup" | tee "$out/$stamp.startup.txt"
+	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
+fi
 echo "bench: results in $out/$stamp.{tsv,json,svg} (raw logs in $work)"
 if [ "$failed" -gt 0 ]; then
 	echo "bench: $failed of $total runs failed (FAILED rows; logs in $work/logs)"
 	exit 1
 fi
 if [ "$sessions_failed" = 1 ]; then
-	echo "bench: the sessions benchmark failed (its lines above)"
+	echo "bench: the sessions or the startup benchmark failed (its lines above)"
 	exit 1
 fi
