@@ -258,7 +258,7 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case METRICS_TCP:
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
-						     SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP))
+						     SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP, 0))
 				  : 0;
 	case RELOAD_RD:
 		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
