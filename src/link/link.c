@@ -376,20 +376,13 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 	}
 	sh->tunnel = (struct pw_tunnel){ .encap = c0->session.encap, .sessions = sh->sessions,
 					 .n_sessions = m };
+	*failed = at[0];
 	if (!pw_tunnel_index(&sh->tunnel, sh->slots, pw_tunnel_slots(m))) {
-		for (k = 1; k < m; k++) /* the one whose id an earlier member has */
-			for (unsigned j = 0; j < k; j++)
-				if (sh->sessions[j].cfg.session_id == sh->sessions[k].cfg.session_id)
-					goto dup;
-dup:
-		*failed = at[k < m ? k : 0];
-		e = EEXIST;
-		pw_err_set(err, "session_id %u: another pseudowire on the socket %s has it",
-			   sh->sessions[k < m ? k : 0].cfg.session_id,
+		e = EEXIST; /* pwire.conf's rules say which (daemon/conf.c) */
+		pw_err_set(err, "two pseudowires on the socket %s have one session_id",
 			   pw_xport_addr_str(&c0->xport.local, a, sizeof(a)));
 		goto fail;
 	}
-	*failed = at[0];
 	if (!socket_open(&sh->x, c0, &xc, &sh->tunnel.stats, err))
 		goto fail_errno;
 	ec = (struct pw_engine_cfg){ .xport = sh->x, .tunnel = &sh->tunnel, .vnics = sh->vnics,
