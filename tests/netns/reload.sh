@@ -1,8 +1,10 @@
 #!/bin/bash
 # pwired reloads on SIGHUP: two pseudowires (vm1, vm2 with two queues)
-# against two `pwire up`; a ping flood runs through vm1 while the file loses vm2 and SIGHUP is
-# sent: the flood loses nothing and vm1's counters keep counting (it was not
-# reopened), pwd2 is gone. Then a broken file and a file adding vm3 are
+# against two `pwire up`; a ping flood and an iperf3 TCP stream run through
+# vm1 while the file loses vm2 and SIGHUP is sent: the flood loses nothing,
+# no frame of vm1 is lost (what each side sent, the other received, in
+# reports both print on the quiet link), vm1's counters keep counting (it
+# was not reopened), pwd2 is gone. Then a broken file and a file adding vm3 are
 # refused with every reason logged (pwired cannot open a TAP once it runs
 # unprivileged), and vm1 still carries a ping.
 #
@@ -48,7 +50,7 @@ daemon=$!
 for n in 1 2; do
 	pw_start "$b" "$tmp/b$n" up "pw$n" local 10.202.0.2 remote 10.202.0.1 udp_sport "190$n" \
 		udp_dport "190$n" session_id "10$n" peer_session_id "$n" \
-		cookie "8899aabbccddee$n$n" peer_cookie "00112233445566$n$n"
+		cookie "8899aabbccddee$n$n" peer_cookie "00112233445566$n$n" --json
 done
 for n in 1 2; do
 	pw_wait_up "$a" "pwd$n" || { cat "$tmp/daemon.err"; exit 1; }
@@ -69,11 +71,18 @@ wait_log() {
 	exit 1
 }
 
-# 400 pings in 4 s through vm1; vm2 removed in the middle of them.
+# 400 pings in 4 s and a 4-second TCP stream (200 Mbit/s) through vm1; vm2
+# removed in the middle of them.
 flood=400
+ip netns exec "$b" timeout 20 iperf3 -s -1 -B 10.97.1.2 >/dev/null 2>&1 &
+server=$!
+sleep 0.3
 echo "+ ip netns exec $a ping -c $flood -i 0.01 10.97.1.2 &" >&2
 ip netns exec "$a" ping -q -c "$flood" -i 0.01 -W 2 10.97.1.2 >"$tmp/ping" 2>&1 &
 ping=$!
+echo "+ ip netns exec $a iperf3 -c 10.97.1.2 -t 4 -b 200M &" >&2
+ip netns exec "$a" timeout 20 iperf3 -c 10.97.1.2 -t 4 -b 200M >"$tmp/iperf" 2>&1 &
+iperf=$!
 sleep 1
 section 1 | put
 run kill -HUP "$daemon"
@@ -83,6 +92,25 @@ wait "$ping" || rc=$?
 cat "$tmp/ping"
 [ "$rc" = 0 ] && grep -q " 0% packet loss" "$tmp/ping" ||
 	{ cat "$tmp/daemon.err"; echo "FAIL: vm1 lost frames during the reload"; exit 1; }
+wait "$iperf" || { cat "$tmp/iperf"; echo "FAIL: iperf3 through vm1 failed"; exit 1; }
+wait "$server" || true
+grep -E 'sender|receiver' "$tmp/iperf"
+# What vm1 sent, pw1 received, and back: no frame lost to the reload. pw1
+# is pids[0].
+for try in 1 2 3 4 5; do
+	sleep 0.5
+	kill -USR1 "${pids[0]}"
+	sleep 0.2
+	"$PWIRE" -s "$tmp/control.sock" show --json >"$tmp/a.json"
+	python3 - "$tmp/a.json" "$tmp/b1" <<'PY' && break
+import json, sys
+A = [x for x in json.load(open(sys.argv[1]))["sessions"] if x["name"] == "vm1"][0]["counters"]["session"]
+B = json.loads(open(sys.argv[2]).read().splitlines()[-1])["session"]
+print(f"vm1 tx {A['tx_packets']} rx {A['rx_packets']}, pw1 tx {B['tx_packets']} rx {B['rx_packets']}")
+sys.exit(0 if A["tx_packets"] == B["rx_packets"] and B["tx_packets"] == A["rx_packets"] else 1)
+PY
+	[ "$try" = 5 ] && { echo "FAIL: frames of vm1 lost during the reload"; exit 1; }
+done
 gone=
 for _ in $(seq 20); do
 	ip -n "$a" link show pwd2 >/dev/null 2>&1 || { gone=1; break; }
@@ -133,4 +161,4 @@ rx=$(awk '$0 == "[vm1]" { f = 1 } f && /^  session:/ {
 	{ echo "FAIL: vm1 rx_packets '${rx:-}' < $((3 + flood + 3)): its counters were reset"; exit 1; }
 cat "$tmp/daemon.err"
 pw_stop
-echo "ok: vm2 removed under a ping flood through vm1 (0 lost, counters kept), bad reloads refused"
+echo "ok: vm2 removed under a ping flood and a TCP stream through vm1 (0 frames lost, counters kept), bad reloads refused"
