@@ -32,7 +32,8 @@ static const char up_usage[] =
 	"device DEV and a remote peer, in the foreground, until SIGINT or SIGTERM.\n"
 	"DEV is created if absent (and removed at exit), brought up, and given an MTU\n"
 	"that leaves room for the encapsulation on a 1500-byte underlay unless `mtu` is\n"
-	"given. Counters are printed on SIGUSR1 and at exit (text, or JSON with --json).\n"
+	"given. Counters are printed on SIGUSR1 and at exit (text, or JSON with --json);\n"
+	"SIGHUP is logged and changes nothing.\n"
 	"\n"
 	"Words (those of `ip l2tp add tunnel` and `ip l2tp add session`):\n"
 	"  encap udp|ip            L2TPv3 over UDP (default) or over IP protocol 115\n"
@@ -188,6 +189,11 @@ static int on_signal(void *data, uint32_t events)
 		if (si.ssi_signo == SIGUSR1) {
 			refresh(u);
 			pw_print_counters(stdout, &u->report, u->c->json);
+		} else if (si.ssi_signo == SIGHUP) {
+			/* A closed terminal or a reload habit must not end the
+			 * pseudowire: there is no file to re-read (pwired has). */
+			fprintf(stderr, "pwire: %s: SIGHUP: nothing to re-read (pwired reloads "
+				"on it); still running\n", u->c->shown);
 		} else {
 			u->rc = PW_EXIT_OK;
 			pw_loop_stop(u->loop);
@@ -278,7 +284,7 @@ int pw_cmd_up(int argc, char **argv)
 	bool as_root;
 
 	u.loop = pw_loop_new();
-	u.sfd = pw_signals_open();
+	u.sfd = pw_signals_open(true);
 	u.tfd = pw_timer_open(PW_DROP_LOG_SECONDS);
 	if (!u.loop || u.sfd < 0 || u.tfd < 0) {
 		pw_error("signalfd/timerfd/eventfd/epoll: %s", strerror(errno));

@@ -334,7 +334,7 @@ static int run(struct run *r)
 		return first->user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 	r->links = calloc(r->conf.n, sizeof(*r->links));
 	r->loop = pw_loop_new();
-	r->sfd = pw_signals_open();
+	r->sfd = pw_signals_open(false);
 	r->tfd = pw_timer_open(DROP_LOG_SECONDS);
 	r->hfd = pw_reload_signal_open();
 	if (!r->links || !r->loop || r->sfd < 0 || r->tfd < 0 || r->hfd < 0) {

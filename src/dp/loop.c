@@ -224,7 +224,7 @@ int pw_timer_open(unsigned seconds)
 	return tfd;
 }
 
-int pw_signals_open(void)
+int pw_signals_open(bool hup)
 {
 	sigset_t set;
 
@@ -232,6 +232,8 @@ int pw_signals_open(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
+	if (hup)
+		sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

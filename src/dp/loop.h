@@ -57,8 +57,9 @@ void pw_loop_stop(struct pw_loop *l);
 
 /* The fds a front end watches beside its links. A timerfd that fires every
  * `seconds`; SIGINT, SIGTERM and SIGUSR1 blocked (threads started later
- * inherit the mask) and read from a signalfd instead. -1 and errno. */
+ * inherit the mask) and read from a signalfd instead, SIGHUP too when hup
+ * (pwired reads SIGHUP from a signalfd of its own). -1 and errno. */
 int pw_timer_open(unsigned seconds);
-int pw_signals_open(void);
+int pw_signals_open(bool hup);
 
 #endif
