@@ -126,10 +126,15 @@ static bool socket_open(struct pw_xport **x, const struct pw_link_cfg *c,
 	if (*x)
 		return true;
 	e = errno;
-	pw_err_set(err, "cannot open the %s socket on %s: %s%s",
-		   c->session.encap == PW_ENCAP_UDP ? "UDP" : "IP (protocol 115)",
-		   pw_xport_addr_str(&c->xport.local, a, sizeof(a)), strerror(e),
-		   e == EPERM || e == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
+	if (c->session.encap == PW_ENCAP_UDP)
+		pw_err_set(err, "cannot open the UDP socket on %s port %u: %s%s",
+			   pw_xport_addr_str(&c->xport.local, a, sizeof(a)),
+			   ntohs(((const struct sockaddr_in *)&c->xport.local)->sin_port), strerror(e),
+			   e == EADDRINUSE ? " (another socket has the port)" : "");
+	else
+		pw_err_set(err, "cannot open the IP (protocol 115) socket on %s: %s%s",
+			   pw_xport_addr_str(&c->xport.local, a, sizeof(a)), strerror(e),
+			   e == EPERM || e == EACCES ? " (encap ip needs root or CAP_NET_RAW)" : "");
 	errno = e;
 	return false;
 }
