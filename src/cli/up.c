@@ -112,6 +112,8 @@ static void print_up_usage(FILE *f)
  * printed: errors and warnings go to e. */
 static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *e)
 {
+	const char *spelling = NULL; /* --qemu or --uml, once given */
+
 	if (argc < 2 || argv[1][0] == '-') {
 		pw_err_set(e, "up: missing DEV (the TAP device name)");
 		return false;
@@ -135,6 +137,17 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 			if (i + 1 >= argc) {
 				pw_err_set(e, "%s needs an option list", argv[i]);
 				return false;
+			}
+			/* One peer's spelling per pseudowire: two would be merged
+			 * silently, each overriding what the other said. */
+			if (argv[i][2] != 'i') {
+				if (spelling) {
+					pw_err_set(e, "%s: %s was given already: one spelling per "
+						   "pseudowire (--qemu or --uml, once)",
+						   argv[i], spelling);
+					return false;
+				}
+				spelling = argv[i];
 			}
 			ok = argv[i][2] == 'q'	 ? pw_qemu_parse(c, argv[i + 1], e) :
 			     argv[i][2] == 'u'	 ? pw_uml_parse(c, argv[i + 1], e) :
