@@ -69,6 +69,9 @@ void pw_config_init(struct pw_config *c);
 
 /* Whether name is a word (or an alias of one) pw_words_parse() takes. */
 bool pw_words_known(const char *name);
+/* The word (or one of more[], NULL-terminated, or NULL) a mistyped name
+ * was most likely meant to be (pw_nearest), or NULL. */
+const char *pw_words_nearest(const char *name, const char *const *more);
 
 /* `ip l2tp add tunnel` + `add session` words, e.g. argv = {"encap", "udp",
  * "local", "10.0.0.1", ...}. */

@@ -241,3 +241,51 @@ void pw_addr_set_port(struct sockaddr_storage *ss, uint16_t port)
 	else
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
+
+/* Optimal string alignment distance of a and b, both shorter than 64. */
+static unsigned osa(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned d[64][64];
+
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+const char *pw_nearest(const char *s, const char *const *names)
+{
+	size_t ls = strlen(s);
+	const char *best = NULL;
+	unsigned best_d = UINT32_MAX;
+
+	if (!ls || ls >= 64)
+		return NULL;
+	for (; *names; names++) {
+		size_t ln = strlen(*names);
+		unsigned d;
+
+		if (ln >= 64)
+			continue;
+		d = osa(s, ls, *names, ln);
+		if (d < best_d && d <= (ln <= 4 ? 1u : 2u)) {
+			best = *names;
+			best_d = d;
+		}
+	}
+	return best;
+}

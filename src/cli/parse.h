@@ -46,6 +46,12 @@ bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss
 bool pw_parse_bool(const char *opt, const char *val, bool *out, struct pw_err *e);
 bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6], struct pw_err *e);
 
+/* The one of names[] (NULL-terminated) a mistyped s was most likely meant
+ * to be: the nearest by edit distance (a swap of neighbours counting one),
+ * when that is at most 1 for names of up to 4 characters, 2 beyond; NULL
+ * when none is that near. For "did you mean ...?". */
+const char *pw_nearest(const char *s, const char *const *names);
+
 enum { PW_SPEC_MAX = 4096 };
 
 /* Split "k=v,k=v" into buf (the caller's, so the key and value pointers

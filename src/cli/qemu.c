@@ -32,10 +32,18 @@ static bool flag(const char *key, const char *val, bool *out, struct pw_err *e)
 	return pw_parse_bool(key, val, out, e);
 }
 
+/* The options qemu_opt() and pw_legacy_common_key() take: for the hint a
+ * mistyped one gets. */
+static const char *const qemu_keys[] = {
+	"src", "dst", "srcport", "dstport", "udp", "ipv6", "cookie64", "counter", "pincounter",
+	"txsession", "rxsession", "txcookie", "rxcookie", "offset", "id", NULL,
+};
+
 static bool qemu_opt(void *ctx, const char *key, const char *val, struct pw_err *e)
 {
 	struct qemu_opts *q = ctx;
 	struct pw_config *c = q->c;
+	const char *near;
 	bool ok;
 
 	if (!strcmp(key, "l2tpv3") && !val)
@@ -82,7 +90,11 @@ static bool qemu_opt(void *ctx, const char *key, const char *val, struct pw_err 
 		c->session.offset = c->session.peer_offset = (uint16_t)n;
 		return true;
 	}
-	pw_err_set(e, "--qemu: unknown option '%s'", key);
+	near = pw_nearest(key, qemu_keys);
+	if (near)
+		pw_err_set(e, "--qemu: unknown option '%s' (did you mean %s?)", key, near);
+	else
+		pw_err_set(e, "--qemu: unknown option '%s'", key);
 	return false;
 }
 

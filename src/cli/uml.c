@@ -32,10 +32,19 @@ static bool uml_int_flag(const char *key, const char *val, bool *out, struct pw_
 	return true;
 }
 
+/* The options uml_opt() and pw_legacy_common_key() take: for the hint a
+ * mistyped one gets. */
+static const char *const uml_keys[] = {
+	"transport", "src", "dst", "srcport", "dstport", "udp", "v6", "cookie64", "counter",
+	"pin_counter", "tx_session", "rx_session", "tx_cookie", "rx_cookie", "mac", "mtu",
+	"depth", "gro", "vec", NULL,
+};
+
 static bool uml_opt(void *ctx, const char *key, const char *val, struct pw_err *e)
 {
 	struct uml_opts *u = ctx;
 	struct pw_config *c = u->c;
+	const char *near;
 	bool ok;
 
 	if (!val) {
@@ -96,7 +105,11 @@ static bool uml_opt(void *ctx, const char *key, const char *val, struct pw_err *
 		    key);
 		return false;
 	}
-	pw_err_set(e, "--uml: unknown option '%s'", key);
+	near = pw_nearest(key, uml_keys);
+	if (near)
+		pw_err_set(e, "--uml: unknown option '%s' (did you mean %s?)", key, near);
+	else
+		pw_err_set(e, "--uml: unknown option '%s'", key);
 	return false;
 }
 

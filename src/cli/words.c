@@ -237,13 +237,32 @@ bool pw_words_known(const char *name)
 	return word_find(name);
 }
 
+const char *pw_words_nearest(const char *name, const char *const *more)
+{
+	const char *names[sizeof(words) / sizeof(words[0]) + 8];
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		names[n++] = words[k].name;
+	for (; more && *more && n + 1 < sizeof(names) / sizeof(names[0]); more++)
+		names[n++] = *more;
+	names[n] = NULL;
+	return pw_nearest(name, names);
+}
+
 bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e)
 {
 	for (int i = 0; i < argc; i += 2) {
 		const struct word *w = word_find(argv[i]);
 
 		if (!w) {
-			pw_err_set(e, "unknown word '%s' (see pwire up --help)", argv[i]);
+			const char *near = pw_words_nearest(argv[i], NULL);
+
+			if (near)
+				pw_err_set(e, "unknown word '%s' (did you mean %s? see pwire up --help)",
+					   argv[i], near);
+			else
+				pw_err_set(e, "unknown word '%s' (see pwire up --help)", argv[i]);
 			return false;
 		}
 		if (i + 1 >= argc) {

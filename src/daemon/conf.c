@@ -177,7 +177,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (strlen(key) >= sizeof(x->keys[0].name) ||
 	    (strcmp(key, "vnic") && strcmp(key, "qemu") && strcmp(key, "uml") &&
 	     !pw_words_known(key))) {
-		fail(x, x->line, section, "unknown key '%s'", key);
+		static const char *const own[] = { "vnic", "qemu", "uml", NULL };
+		const char *near = pw_words_nearest(key, own);
+
+		if (near)
+			fail(x, x->line, section, "unknown key '%s' (did you mean %s?)", key, near);
+		else
+			fail(x, x->line, section, "unknown key '%s'", key);
 		return 0;
 	}
 	if (x->n_keys == KEYS_MAX) {
