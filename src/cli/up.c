@@ -118,6 +118,11 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 		pw_err_set(e, "up: missing DEV (the TAP device name)");
 		return false;
 	}
+	if (pw_words_known(argv[1])) {
+		pw_err_set(e, "up: '%s' is a word, not a device name: the device name comes first "
+			   "(pwire up DEV %s ...)", argv[1], argv[1]);
+		return false;
+	}
 	if (strlen(argv[1]) >= sizeof(c->tap.name)) {
 		char shown[4 * PW_TEXT_NAME_MAX];
 
