@@ -266,7 +266,7 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	bool parsed;
-	char a[64];
+	char a[64], why[96];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -285,6 +285,10 @@ int pw_cmd_up(int argc, char **argv)
 	if ((c.user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, c.user))
 		return c.user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 	privs.io_uring = c.tap.io_uring;
+	if (!pw_tap_usable(c.tap.name, why, sizeof(why))) {
+		pw_error("%s exists and %s", c.shown, why);
+		return PW_EXIT_USAGE;
+	}
 	if (privs.keep_root && geteuid() == 0)
 		pw_warn("%s: user %s: the data path keeps root's identity and capabilities; "
 			"only the system-call filter confines it",

@@ -300,9 +300,18 @@ static bool open_links(struct run *r)
 	bool ok = lc && links;
 
 	for (unsigned i = 0; ok && i < r->conf.n; i++) {
-		lc[i] = pw_config_link_cfg(&r->conf.links[i].c);
+		const struct pw_config *c = &r->conf.links[i].c;
+		char why[96];
+
+		lc[i] = pw_config_link_cfg(c);
 		r->links[i].r = r;
 		r->links[i].cl = &r->conf.links[i];
+		if (!pw_tap_usable(c->tap.name, why, sizeof(why))) {
+			pw_error("[%s] vnic tap:%s: %s exists and %s", r->conf.links[i].name, c->shown,
+				 c->shown, why);
+			r->rc = PW_EXIT_USAGE;
+			ok = false;
+		}
 	}
 	pw_err_init(&err);
 	if (!ok) {

@@ -24,7 +24,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <liburing.h>
+#include <linux/ethtool.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -398,6 +400,42 @@ fail:
 	err = -errno;
 	close(s);
 	return err;
+}
+
+bool pw_tap_usable(const char *name, char *why, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	char path[64 + IFNAMSIZ];
+	unsigned flags = 0;
+	FILE *f;
+	int s, r;
+
+	if (strlen(name) >= IFNAMSIZ || !if_nametoindex(name))
+		return true; /* none: it will be made (or the name refused then) */
+	strcpy(ifr.ifr_name, name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return true; /* cannot tell: opening it will say */
+	r = ioctl(s, SIOCETHTOOL, &ifr);
+	close(s);
+	if (r || strcmp(info.driver, "tun")) {
+		snprintf(why, len, "is a %s, not a TAP", r || !info.driver[0] ? "device of another kind" :
+							     info.driver);
+		return false;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%x", &flags) != 1)
+			flags = IFF_TAP;
+		fclose(f);
+	}
+	if (f && !(flags & IFF_TAP)) {
+		snprintf(why, len, "is a TUN, not a TAP (it carries IP packets, not Ethernet frames)");
+		return false;
+	}
+	return true;
 }
 
 struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring)

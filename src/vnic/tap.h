@@ -29,6 +29,12 @@ enum { PW_QUEUES_MAX = 16 };
  * MAC); the last queue brings it up. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
+/* Whether a device called name can be pwire's TAP: true when there is none
+ * (it will be made) or it is a TAP; false with why ("is a veth, not a TAP",
+ * "is a TUN, not a TAP") when it is something else. Asks the kernel
+ * (SIOCETHTOOL's driver name, the tun device's flags): no privilege. */
+bool pw_tap_usable(const char *name, char *why, size_t len);
+
 /* A vNIC on a TAP fd opened and set up by someone else (IFF_TAP | IFF_NO_PI |
  * IFF_VNET_HDR with a 10-byte vnet header, non-blocking), or on anything
  * that reads and writes one [vnet header][frame] message per call (a
