@@ -160,15 +160,9 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 	overhead = pw_config_overhead(c);
 	if (!(c->set & PW_SET_MTU)) {
 		c->tap.mtu = PW_UNDERLAY_MTU - overhead;
-	} else if (c->tap.mtu < PW_MTU_MIN) {
-		pw_err_set(e, "mtu %u is too small (at least %u)", c->tap.mtu,
-			   (unsigned)PW_MTU_MIN);
-		return false;
-	} else if (c->tap.mtu + overhead > 65535) {
-		pw_err_set(e,
-			   "mtu %u is too large: with %u bytes of encapsulation a frame would not "
-			   "fit one IP datagram (at most %u)",
-			   c->tap.mtu, overhead, 65535 - overhead);
+	} else if (c->tap.mtu < PW_MTU_MIN || c->tap.mtu > 65535 - overhead) {
+		pw_err_set(e, "mtu %u is out of range (%u..%u: 65535 less %u bytes of encapsulation)",
+			   c->tap.mtu, (unsigned)PW_MTU_MIN, 65535 - overhead, overhead);
 		return false;
 	}
 	return true;

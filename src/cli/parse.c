@@ -90,6 +90,21 @@ bool pw_parse_u32(const char *opt, const char *val, uint32_t min, uint32_t max, 
 	return true;
 }
 
+bool pw_parse_mtu(const char *opt, const char *val, uint32_t *out, struct pw_err *e)
+{
+	uint64_t v;
+	struct pw_err sub;
+
+	pw_err_init(&sub);
+	if (!pw_parse_u64(opt, val, 0, UINT32_MAX, &v, &sub)) {
+		pw_err_set(e, "bad value for %s: '%s' (expected a number, 68 up to 65535 less the "
+			   "encapsulation)", opt, val ? val : "");
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
 bool pw_parse_session(const char *opt, const char *val, uint32_t *out, struct pw_err *e)
 {
 	return pw_parse_u32(opt, val, 1, UINT32_MAX, out, e);

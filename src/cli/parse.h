@@ -42,6 +42,10 @@ bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct 
 			 struct pw_err *e);
 /* An IPv4 or IPv6 literal; sets the family and the address, port 0. */
 bool pw_parse_addr(const char *opt, const char *val, struct sockaddr_storage *ss, struct pw_err *e);
+/* An MTU as written: any number (the range, 68 up to what the
+ * encapsulation leaves of an IP datagram, is checked with the rest by
+ * pw_config_finish(), which knows the encapsulation: one message). */
+bool pw_parse_mtu(const char *opt, const char *val, uint32_t *out, struct pw_err *e);
 /* on/off, yes/no, true/false, 1/0. */
 bool pw_parse_bool(const char *opt, const char *val, bool *out, struct pw_err *e);
 bool pw_parse_mac(const char *opt, const char *val, uint8_t mac[static 6], struct pw_err *e);

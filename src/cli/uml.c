@@ -90,7 +90,7 @@ static bool uml_opt(void *ctx, const char *key, const char *val, struct pw_err *
 	}
 	if (!strcmp(key, "mtu")) {
 		c->set |= PW_SET_MTU;
-		return pw_parse_u32(key, val, 1, 65535, &c->tap.mtu, e);
+		return pw_parse_mtu(key, val, &c->tap.mtu, e);
 	}
 	if (!strcmp(key, "depth") || !strcmp(key, "gro") || !strcmp(key, "vec")) {
 		pw_err_warn(e, "--uml: %s=%s tunes UML's own queues; pwire ignores it", key, val);

@@ -132,7 +132,7 @@ static bool set_peer_offset(struct pw_config *c, const char *w, const char *v, s
 static bool set_mtu(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	c->set |= PW_SET_MTU;
-	return pw_parse_u32(w, v, 1, 65535, &c->tap.mtu, e);
+	return pw_parse_mtu(w, v, &c->tap.mtu, e);
 }
 
 static bool set_queues(struct pw_config *c, const char *w, const char *v, struct pw_err *e)

@@ -277,7 +277,7 @@ static const struct {
 	{ WORDS, "remote 10.0.0.2 session_id 1", "missing peer_session_id", NULL },
 	{ WORDS, BASE "local ::1", "local ::1 and remote 10.0.0.2 are not of one address family",
 	  NULL },
-	{ WORDS, BASE "mtu 40", "mtu 40 is too small (at least 68)", NULL },
+	{ WORDS, BASE "mtu 40", "mtu 40 is out of range (68..65481: 65535 less 54 bytes of encapsulation)", NULL },
 	{ WORDS, BASE "l2spec_type none seq both",
 	  "seq both needs a sublayer to carry the numbers: l2spec_type default or counter32",
 	  NULL },
