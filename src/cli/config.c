@@ -72,11 +72,34 @@ unsigned pw_config_overhead(const struct pw_config *c)
 	return ip + udp + tx.len + PW_ETH_HLEN;
 }
 
-static bool require(const struct pw_config *c, unsigned bit, const char *word, struct pw_err *e)
+/* Every required word that is missing, named in one line ("missing
+ * remote, session_id and udp_dport"): a user fixes them in one go. */
+static bool require_all(const struct pw_config *c, struct pw_err *e)
 {
-	if (c->set & bit)
+	static const struct {
+		unsigned bit;
+		const char *word;
+		bool udp; /* required with encap udp only */
+	} req[] = {
+		{ PW_SET_REMOTE, "remote", false },
+		{ PW_SET_SESSION, "session_id", false },
+		{ PW_SET_PEER_SESSION, "peer_session_id", false },
+		{ PW_SET_SPORT, "udp_sport", true },
+		{ PW_SET_DPORT, "udp_dport", true },
+	};
+	const char *missing[sizeof(req) / sizeof(req[0])];
+	char line[128];
+	size_t n = 0, at = 0;
+
+	for (size_t k = 0; k < sizeof(req) / sizeof(req[0]); k++)
+		if (!(c->set & req[k].bit) && (!req[k].udp || c->session.encap == PW_ENCAP_UDP))
+			missing[n++] = req[k].word;
+	if (!n)
 		return true;
-	pw_err_set(e, "missing %s", word);
+	for (size_t k = 0; k < n; k++)
+		at += (size_t)snprintf(line + at, sizeof(line) - at, "%s%s",
+				       !k ? "" : k + 1 < n ? ", " : " and ", missing[k]);
+	pw_err_set(e, "missing %s", line);
 	return false;
 }
 
@@ -104,12 +127,7 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 		if (!(c->set & PW_SET_L2SPEC))
 			s->l2spec = presets[c->peer].l2spec;
 	}
-	if (!require(c, PW_SET_REMOTE, "remote", e) ||
-	    !require(c, PW_SET_SESSION, "session_id", e) ||
-	    !require(c, PW_SET_PEER_SESSION, "peer_session_id", e))
-		return false;
-	if (s->encap == PW_ENCAP_UDP && (!require(c, PW_SET_SPORT, "udp_sport", e) ||
-					 !require(c, PW_SET_DPORT, "udp_dport", e)))
+	if (!require_all(c, e))
 		return false;
 	if (s->encap == PW_ENCAP_IP && (c->set & (PW_SET_SPORT | PW_SET_DPORT))) {
 		pw_err_set(e,

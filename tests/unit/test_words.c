@@ -274,7 +274,7 @@ static const struct {
 	{ WORDS, BASE "peer juniper",
 	  "bad value for peer: 'juniper' (expected linux, qemu, uml or cisco)", NULL },
 	{ WORDS, BASE "io_uring yes", "bad value for io_uring: 'yes' (expected on or off)", NULL },
-	{ WORDS, "remote 10.0.0.2 session_id 1", "missing peer_session_id", NULL },
+	{ WORDS, "remote 10.0.0.2 session_id 1", "missing peer_session_id, udp_sport and udp_dport", NULL },
 	{ WORDS, BASE "local ::1", "local ::1 and remote 10.0.0.2 are not of one address family",
 	  NULL },
 	{ WORDS, BASE "mtu 40", "mtu 40 is out of range (68..65481: 65535 less 54 bytes of encapsulation)", NULL },
