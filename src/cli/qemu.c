@@ -102,6 +102,9 @@ bool pw_qemu_parse(struct pw_config *c, const char *spec, struct pw_err *e)
 {
 	struct qemu_opts q = { .l = { .names = &qemu_names }, .c = c };
 
+	/* As pasted from a QEMU command line: "-netdev l2tpv3,id=...". */
+	if (spec && !strncmp(spec, "-netdev ", 8))
+		spec += 8 + strspn(spec + 8, " ");
 	if (!pw_kv_each("--qemu", spec, q.l.buf, qemu_opt, &q, e))
 		return false;
 	/* QEMU tests `has_cookie64 || cookie64`: given at all means 64 bits. */

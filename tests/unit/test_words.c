@@ -154,6 +154,15 @@ static void test_qemu_spelling(void **state)
 	assert_int_equal(c.session.offset, 4);
 	assert_int_equal(c.session.peer_offset, 4);
 
+	/* Pasted with QEMU's own option in front. */
+	pw_config_init(&c);
+	assert_true(pw_qemu_parse(&c, "-netdev  l2tpv3,id=net0,src=127.0.0.1,dst=127.0.0.2,"
+				      "txsession=7,rxsession=8", &e));
+	assert_true(pw_config_finish(&c, &e));
+	assert_int_equal(e.n_err + e.n_warn, 0);
+	assert_int_equal(c.session.session_id, 8);
+	assert_int_equal(c.session.peer_session_id, 7);
+
 	/* cookie64=off still means 64-bit cookies, as in QEMU. */
 	pw_config_init(&c);
 	assert_true(pw_qemu_parse(&c, "src=::1,dst=::1,ipv6=on,txsession=2,rxsession=3,"
