@@ -153,7 +153,7 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 		pw_err_set(e,
 			   "seq %s needs a sublayer to carry the numbers: l2spec_type default or "
 			   "counter32",
-			   s->seq == PW_SEQ_BOTH ? "both" : s->seq & PW_SEQ_RECV ? "recv" : "send");
+			   pw_seq_name(s->seq));
 		return false;
 	}
 
@@ -184,4 +184,54 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 		return false;
 	}
 	return true;
+}
+
+const char *pw_l2spec_name(enum pw_l2spec l)
+{
+	return l == PW_L2SPEC_NONE ? "none" : l == PW_L2SPEC_DEFAULT ? "default" : "counter32";
+}
+
+const char *pw_seq_name(unsigned seq)
+{
+	static const char *const names[] = { "none", "send", "recv", "both" };
+
+	return names[seq & PW_SEQ_BOTH];
+}
+
+/* ADDR:PORT (UDP), ADDR (IP), "any" for the unspecified address. */
+static const char *endpoint(const struct sockaddr_storage *ss, bool udp, char *buf, size_t len)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+	const struct sockaddr_in *v4 = (const void *)ss;
+	const struct sockaddr_in6 *v6 = (const void *)ss;
+	bool any = ss->ss_family == AF_INET ? v4->sin_addr.s_addr == 0 :
+					      !memcmp(&v6->sin6_addr, &any6, sizeof(any6));
+	char a[64];
+
+	if (any)
+		snprintf(a, sizeof(a), "any");
+	else if (ss->ss_family == AF_INET6 && udp)
+		snprintf(a, sizeof(a), "[%s]", pw_xport_addr_str(ss, buf, (unsigned)len));
+	else
+		pw_xport_addr_str(ss, a, sizeof(a));
+	if (udp)
+		snprintf(buf, len, "%s:%u", a, ntohs(v4->sin_port));
+	else
+		snprintf(buf, len, "%s", a);
+	return buf;
+}
+
+void pw_config_layout(const struct pw_config *c, char *buf, size_t len)
+{
+	const struct pw_session_cfg *s = &c->session;
+	bool udp = s->encap == PW_ENCAP_UDP;
+	char l[80], r[80];
+
+	snprintf(buf, len,
+		 "encap %s %s -> %s, session_id %u peer_session_id %u, cookie %u bytes out %u in, "
+		 "l2spec_type %s, seq %s, mtu %u",
+		 udp ? "udp" : "ip", endpoint(&c->xport.local, udp, l, sizeof(l)),
+		 endpoint(&c->xport.remote, udp, r, sizeof(r)), s->session_id, s->peer_session_id,
+		 s->cookie.len, s->peer_cookie.len, pw_l2spec_name(s->l2spec), pw_seq_name(s->seq),
+		 c->tap.mtu);
 }

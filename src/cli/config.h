@@ -67,6 +67,16 @@ enum { PW_BUSY_POLL_MAX = 10000 };
 /* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
 void pw_config_init(struct pw_config *c);
 
+/* The words of l2spec_type and seq values, as written. */
+const char *pw_l2spec_name(enum pw_l2spec l);
+const char *pw_seq_name(unsigned seq);
+
+/* The effective encapsulation in one line, in the words of `ip l2tp`:
+ * "encap udp 192.0.2.1:1701 -> 192.0.2.2:1701, session_id 10 peer_session_id
+ * 20, cookie 8 bytes out 8 in, l2spec_type default, seq none, mtu 1446"
+ * (what a user compares with the peer's set-up). */
+void pw_config_layout(const struct pw_config *c, char *buf, size_t len);
+
 /* Whether name is a word (or an alias of one) pw_words_parse() takes. */
 bool pw_words_known(const char *name);
 /* The word (or one of more[], NULL-terminated, or NULL) a mistyped name

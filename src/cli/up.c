@@ -266,7 +266,7 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	bool parsed;
-	char a[64], why[96];
+	char a[64], why[96], layout[320];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -340,12 +340,9 @@ int pw_cmd_up(int argc, char **argv)
 		pw_err_print(stderr, &err);
 		goto out;
 	}
-	fprintf(stderr, "pwire: %s up: mtu %u, %s to %s, session_id %u peer_session_id %u, "
-		"queues %u%s%s\n",
-		c.shown, c.tap.mtu, c.session.encap == PW_ENCAP_UDP ? "udp" : "ip",
-		pw_xport_addr_str(&c.xport.remote, a, sizeof(a)), c.session.session_id,
-		c.session.peer_session_id, c.tap.queues, as_root ? ", user " : "",
-		as_root ? privs.user : "");
+	pw_config_layout(&c, layout, sizeof(layout));
+	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
+		as_root ? ", user " : "", as_root ? privs.user : "");
 	if (pw_loop_run(u.loop)) {
 		pw_error("epoll: %s", strerror(errno));
 		u.rc = PW_EXIT_FAIL;

@@ -96,10 +96,8 @@ static bool set_l2spec(struct pw_config *c, const char *w, const char *v, struct
 
 static bool set_seq(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
-	static const char *const names[] = { "none", "send", "recv", "both" };
-
 	for (unsigned i = 0; i < 4; i++) {
-		if (!strcmp(v, names[i])) {
+		if (!strcmp(v, pw_seq_name(i))) {
 			c->session.seq = i; /* the enum pw_seq bits, in this order */
 			c->set |= PW_SET_SEQ;
 			return true;

@@ -528,11 +528,6 @@ static void print_cookie(FILE *f, const char *key, const struct pw_cookie *c)
 
 void pw_conf_print(FILE *f, const struct pw_conf *conf)
 {
-	static const char *const l2spec[] = {[PW_L2SPEC_NONE] = "none",
-					     [PW_L2SPEC_DEFAULT] = "default",
-					     [PW_L2SPEC_COUNTER32] = "counter32"};
-	static const char *const seq[] = {"none", "send", "recv", "both"};
-
 	for (unsigned i = 0; i < conf->n; i++) {
 		const struct pw_conf_link *l = &conf->links[i];
 		const struct pw_config *c = &l->c;
@@ -550,7 +545,8 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 			s->peer_session_id);
 		print_cookie(f, "cookie", &s->cookie);
 		print_cookie(f, "peer_cookie", &s->peer_cookie);
-		fprintf(f, "l2spec_type = %s\nseq = %s\n", l2spec[s->l2spec], seq[s->seq & 3]);
+		fprintf(f, "l2spec_type = %s\nseq = %s\n", pw_l2spec_name(s->l2spec),
+			pw_seq_name(s->seq));
 		fprintf(f, "offset = %u\npeer_offset = %u\n", s->offset, s->peer_offset);
 		fprintf(f, "mtu = %u\n", c->tap.mtu);
 		if (c->tap.has_mac)

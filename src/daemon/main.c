@@ -336,7 +336,7 @@ static int run(struct run *r)
 	struct pw_watcher w;
 	struct pw_err err;
 	unsigned busy_poll = 0;
-	char a[64];
+	char layout[320];
 
 	/* conf.c saw to it that every section names the same user. */
 	if ((first->user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, first->user))
@@ -418,13 +418,9 @@ static int run(struct run *r)
 			pw_error("[%s] %s", r->conf.links[i].name, pw_err_msg(&err));
 			goto out;
 		}
-		fprintf(stderr,
-			"pwired: [%s] %s up: mtu %u, %s to %s, session_id %u "
-			"peer_session_id %u, queues %u\n",
-			r->conf.links[i].name, c->shown, c->tap.mtu,
-			c->session.encap == PW_ENCAP_UDP ? "udp" : "ip",
-			pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), c->session.session_id,
-			c->session.peer_session_id, c->tap.queues);
+		pw_config_layout(c, layout, sizeof(layout));
+		fprintf(stderr, "pwired: [%s] %s up: %s, queues %u\n", r->conf.links[i].name,
+			c->shown, layout, c->tap.queues);
 	}
 	pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up", r->conf.n);
 	r->rc = PW_EXIT_FAIL;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGHUP does not end `pwire up` (a closed terminal, a reload habit): it
 # logs one line, the pseudowire keeps carrying pings, and SIGINT still ends
-# it with exit 0 and its counters.
+# it with exit 0 and its counters. And the start-up line says the whole
+# layout (encap, endpoints, ids, cookie lengths, sublayer, seq, MTU).
 set -eu
 : "${PWIRE:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
@@ -19,6 +20,9 @@ pw_wait_up "$b" pw0
 run ip -n "$a" addr add 10.96.0.1/24 dev pw0
 run ip -n "$b" addr add 10.96.0.2/24 dev pw0
 run ip netns exec "$a" ping -c 2 -i 0.2 -W 2 -q 10.96.0.2 >/dev/null
+# The start-up line says the whole layout, in ip l2tp's words.
+grep -q '^pwire: pw0 up: encap udp 10.210.0.1:1701 -> 10.210.0.2:1701, session_id 1 peer_session_id 2, cookie 0 bytes out 0 in, l2spec_type default, seq none, mtu 1446, queues 1' "$tmp/a.err" ||
+	{ cat "$tmp/a.err"; echo "FAIL: the start-up line does not say the layout"; exit 1; }
 run kill -HUP "${pids[0]}"
 sleep 0.3
 kill -0 "${pids[0]}" 2>/dev/null || { cat "$tmp/a.err"; echo "FAIL: SIGHUP ended pwire up"; exit 1; }
