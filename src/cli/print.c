@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli/config.h"
@@ -100,8 +101,14 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 		       "room for every vnic counter");
 	moved(f, &any, r->ifname, seconds, pw_session_counter_names, pw_session_counter_count,
 	      &r->session->stats, marks->session);
+	uint64_t bad = marks->tunnel[offsetof(struct pw_tunnel_stats, rx_bad_session) /
+				     sizeof(uint64_t)];
+
 	moved(f, &any, r->ifname, seconds, pw_tunnel_counter_names, pw_tunnel_counter_count,
 	      r->tunnel, marks->tunnel);
+	if (r->tunnel->rx_bad_session != bad)
+		fprintf(f, " (the last came for session %" PRIu32 "; this one is %" PRIu32 ")",
+			r->last_bad_session, r->session->cfg.session_id);
 	moved(f, &any, r->ifname, seconds, pw_vnic_counter_names, pw_vnic_counter_count, r->vnic,
 	      marks->vnic);
 	if (any) {

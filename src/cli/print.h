@@ -22,6 +22,7 @@ struct pw_report {
 	const struct pw_session_stats *queues; /* each queue's share; NULL with one queue */
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;
+	uint32_t last_bad_session; /* the drop log names it with rx_bad_session */
 };
 
 /* Text: one line per group. JSON: one object on one line. */

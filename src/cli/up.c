@@ -195,6 +195,7 @@ static void refresh(struct up *u)
 {
 	pw_link_stats(u->link, &u->stats);
 	u->session.stats = u->stats.session;
+	u->report.last_bad_session = u->stats.last_bad_session;
 }
 
 static int on_signal(void *data, uint32_t events)
@@ -325,7 +326,8 @@ int pw_cmd_up(int argc, char **argv)
 				       c.has_impair ? &u.stats.impair : NULL,
 				       c.tap.queues > 1 ? u.stats.queues : NULL,
 				       u.stats.sockbuf_drops,
-				       c.tap.queues };
+				       c.tap.queues,
+				       0 };
 	if (!watch_control(&u)) {
 		pw_error("epoll: %s", strerror(errno));
 		goto out;

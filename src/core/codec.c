@@ -211,6 +211,7 @@ enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_ses
 	s = lookup(t, id);
 	if (!s) {
 		t->stats.rx_bad_session++;
+		t->last_bad_session = id;
 		return PW_RX_BAD_SESSION;
 	}
 	/* A tunnel counter: the datagram is not the session's to count. */

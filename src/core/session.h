@@ -116,6 +116,9 @@ struct pw_tunnel {
 	struct pw_tunnel_slot *slots;
 	uint32_t slot_mask;
 	struct pw_tunnel_stats stats;
+	/* The id the last rx_bad_session datagram carried, for the drop log
+	 * ("got session 20"): what a mistyped id on either end looks like. */
+	uint32_t last_bad_session;
 };
 
 /* How many slots pw_tunnel_index() needs for n sessions (a power of two,

@@ -93,6 +93,7 @@ static void refresh(struct run_link *rl)
 {
 	pw_link_stats(rl->link, &rl->stats);
 	rl->session.stats = rl->stats.session;
+	rl->report.last_bad_session = rl->stats.last_bad_session;
 }
 
 static void print_all(struct run *r)
@@ -150,7 +151,8 @@ static void link_report(struct run_link *rl)
 					NULL,
 					c->tap.queues > 1 ? rl->stats.queues : NULL,
 					rl->stats.sockbuf_drops,
-					c->tap.queues};
+					c->tap.queues,
+					0};
 }
 
 static int on_link_failed(void *data, uint32_t events);

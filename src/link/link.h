@@ -42,6 +42,7 @@ struct pw_link_stats {
 	unsigned n_queues;
 	struct pw_session_stats queues[PW_QUEUES_MAX]; /* each queue's share */
 	uint64_t sockbuf_drops[PW_QUEUES_MAX];         /* its socket's rx_sockbuf_drops */
+	uint32_t last_bad_session; /* the id of the last rx_bad_session datagram */
 };
 
 struct pw_link;
