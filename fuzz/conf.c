@@ -86,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   a->dport == b->dport);
 		FUZZ_CHECK(a->tap.queues == b->tap.queues && a->tap.io_uring == b->tap.io_uring &&
 			   a->busy_poll_us == b->busy_poll_us && !strcmp(a->user, b->user));
+		FUZZ_CHECK(a->mac_random == b->mac_random);
 		FUZZ_CHECK(a->tap.has_mac == b->tap.has_mac &&
 			   (!a->tap.has_mac || !memcmp(a->tap.mac, b->tap.mac, 6)));
 		FUZZ_CHECK(same_addr(&a->xport.local, &b->xport.local) &&

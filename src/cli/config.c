@@ -5,6 +5,8 @@
  * anything is created.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/config.h"
@@ -51,9 +53,50 @@ void pw_presets_help(FILE *f)
 		fprintf(f, "%28s%-6s %s\n", "", presets[i].name, presets[i].help);
 }
 
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ ((const uint8_t *)p)[k]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A MAC that stays the same across restarts (a far side's ARP entry for it
+ * stays right: a random one cost a 20-40 s outage at every restart), as
+ * systemd-networkd's MACAddressPolicy=persistent: a hash of this host's
+ * machine-id, the device name, the session ids and the local address,
+ * locally administered and unicast. */
+static void stable_mac(const struct pw_config *c, uint8_t mac[static 6])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char id[64] = "";
+	FILE *f = fopen("/etc/machine-id", "re");
+	const struct sockaddr_storage *l = &c->xport.local;
+	const uint8_t *addr = l->ss_family == AF_INET6 ?
+				      (const uint8_t *)&((const struct sockaddr_in6 *)l)->sin6_addr :
+				      (const uint8_t *)&((const struct sockaddr_in *)l)->sin_addr;
+	size_t alen = l->ss_family == AF_INET6 ? 16 : 4;
+	uint32_t ids[2] = { c->session.session_id, c->session.peer_session_id };
+
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	h = fnv1a(h, id, strlen(id));
+	h = fnv1a(h, c->tap.name, strlen(c->tap.name) + 1);
+	h = fnv1a(h, ids, sizeof(ids));
+	h = fnv1a(h, addr, alen);
+	h ^= h >> 33; /* murmur3's finalizer: every input byte moves every output byte */
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+
 struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c)
 {
-	return (struct pw_link_cfg){
+	struct pw_link_cfg lc = {
 		.session = c->session,
 		.tap = c->tap,
 		.xport = c->xport,
@@ -61,6 +104,13 @@ struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c)
 		.has_impair = c->has_impair,
 		.impair = c->impair,
 	};
+
+	/* Only for a device pwire makes: an administrator's TAP keeps its own. */
+	if (!lc.tap.has_mac && !c->mac_random && !if_nametoindex(c->tap.name)) {
+		stable_mac(c, lc.tap.mac);
+		lc.tap.has_mac = true;
+	}
+	return lc;
 }
 
 unsigned pw_config_overhead(const struct pw_config *c)

@@ -55,6 +55,7 @@ struct pw_config {
 	enum pw_peer peer;
 	struct pw_impair_cfg impair;   /* --impair, a test aid */
 	bool has_impair;
+	bool mac_random;               /* `mac random`: no stable MAC (pw_config_link_cfg) */
 	unsigned busy_poll_us;         /* busy_poll: 0 (off) .. PW_BUSY_POLL_MAX */
 	unsigned set;                  /* enum pw_set bits */
 	bool json;

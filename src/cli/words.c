@@ -155,8 +155,9 @@ static bool set_io_uring(struct pw_config *c, const char *w, const char *v, stru
 
 static bool set_mac(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
-	c->tap.has_mac = true;
-	return pw_parse_mac(w, v, c->tap.mac, e);
+	c->mac_random = !strcmp(v, "random"); /* the kernel's, new at every start */
+	c->tap.has_mac = !c->mac_random;
+	return c->mac_random || pw_parse_mac(w, v, c->tap.mac, e);
 }
 
 static bool set_peer(struct pw_config *c, const char *w, const char *v, struct pw_err *e)

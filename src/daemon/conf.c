@@ -549,6 +549,8 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 			pw_seq_name(s->seq));
 		fprintf(f, "offset = %u\npeer_offset = %u\n", s->offset, s->peer_offset);
 		fprintf(f, "mtu = %u\n", c->tap.mtu);
+		if (c->mac_random)
+			fputs("mac = random\n", f);
 		if (c->tap.has_mac)
 			fprintf(f, "mac = %02x:%02x:%02x:%02x:%02x:%02x\n", c->tap.mac[0],
 				c->tap.mac[1], c->tap.mac[2], c->tap.mac[3], c->tap.mac[4],
