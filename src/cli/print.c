@@ -85,6 +85,29 @@ static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
 	}
 }
 
+/* A peer that went quiet, and came back: one line each. From the counters
+ * the drop log reads anyway, so the data path keeps no clock. */
+static void peer_watch(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
+		       unsigned seconds)
+{
+	char safe[PW_TEXT_NAME_MAX];
+	uint64_t rx = r->session->stats.rx_packets;
+
+	if (rx != marks->rx_packets) {
+		if (marks->rx_idle_s >= PW_PEER_IDLE_S)
+			fprintf(f, "pwire: %s: frames from the peer again after %u s\n",
+				pw_text_name(r->ifname, safe, sizeof(safe)), marks->rx_idle_s);
+		marks->rx_packets = rx;
+		marks->rx_idle_s = 0;
+		return;
+	}
+	marks->rx_idle_s += seconds;
+	if (marks->rx_idle_s >= PW_PEER_IDLE_S && marks->rx_idle_s - seconds < PW_PEER_IDLE_S)
+		fprintf(f, "pwire: %s: no frames from the peer for %u s\n",
+			pw_text_name(r->ifname, safe, sizeof(safe)), marks->rx_idle_s);
+	fflush(f);
+}
+
 void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
 		    unsigned seconds)
 {
@@ -115,6 +138,7 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 		fputc('\n', f);
 		fflush(f);
 	}
+	peer_watch(f, r, marks, seconds);
 }
 
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json)

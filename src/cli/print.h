@@ -66,11 +66,17 @@ void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_
 /* The drop counters as last reported, to tell what moved since. */
 struct pw_drop_marks {
 	uint64_t session[8], tunnel[16], vnic[8];
+	uint64_t rx_packets; /* as last seen, and for how long unchanged: */
+	unsigned rx_idle_s;  /* "no frames from the peer for N s" (PW_PEER_IDLE_S) */
 };
+
+/* A peer silent this long is logged once, and again when it is back. */
+enum { PW_PEER_IDLE_S = 10 };
 
 /* One line naming every drop counter that moved since *marks (nothing when
  * none did), then remember the new values: a rate-limited log, called once a
- * period, never a log-once flag. */
+ * period, never a log-once flag. And a line when no frame came from the peer
+ * for PW_PEER_IDLE_S, and one when frames come again (with how long). */
 void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
 		    unsigned seconds);
 
