@@ -125,13 +125,16 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 	moved(f, &any, r->ifname, seconds, pw_session_counter_names, pw_session_counter_count,
 	      &r->session->stats, marks->session);
 	uint64_t bad = marks->tunnel[offsetof(struct pw_tunnel_stats, rx_bad_session) /
-				     sizeof(uint64_t)];
+				     sizeof(uint64_t)],
+		 tx_err = marks->tunnel[offsetof(struct pw_tunnel_stats, tx_errors) / sizeof(uint64_t)];
 
 	moved(f, &any, r->ifname, seconds, pw_tunnel_counter_names, pw_tunnel_counter_count,
 	      r->tunnel, marks->tunnel);
 	if (r->tunnel->rx_bad_session != bad)
 		fprintf(f, " (the last came for session %" PRIu32 "; this one is %" PRIu32 ")",
 			r->last_bad_session, r->session->cfg.session_id);
+	if (r->tunnel->tx_errors != tx_err && r->last_tx_errno)
+		fprintf(f, " (the last refused: %s)", strerror(r->last_tx_errno));
 	moved(f, &any, r->ifname, seconds, pw_vnic_counter_names, pw_vnic_counter_count, r->vnic,
 	      marks->vnic);
 	if (any) {

@@ -23,6 +23,7 @@ struct pw_report {
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;
 	uint32_t last_bad_session; /* the drop log names it with rx_bad_session */
+	int last_tx_errno;         /* and this one's words with tx_errors */
 };
 
 /* Text: one line per group. JSON: one object on one line. */

@@ -197,6 +197,7 @@ static void refresh(struct up *u)
 	pw_link_stats(u->link, &u->stats);
 	u->session.stats = u->stats.session;
 	u->report.last_bad_session = u->stats.last_bad_session;
+	u->report.last_tx_errno = u->stats.last_tx_errno;
 }
 
 static int on_signal(void *data, uint32_t events)
@@ -328,6 +329,7 @@ int pw_cmd_up(int argc, char **argv)
 				       c.tap.queues > 1 ? u.stats.queues : NULL,
 				       u.stats.sockbuf_drops,
 				       c.tap.queues,
+				       0,
 				       0 };
 	if (!watch_control(&u)) {
 		pw_error("epoll: %s", strerror(errno));

@@ -51,6 +51,7 @@ void pw_encap_burst(struct pw_session *s, struct pw_pkt *const *pkts, unsigned n
 		memset(h + l->pad, 0, l->pad_len);
 		p->hdr_len = l->len;
 		p->peer = s->peer;
+		p->refused = false;
 	}
 }
 

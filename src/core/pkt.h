@@ -67,6 +67,7 @@ struct pw_pkt {
 	uint32_t len;
 	uint16_t hdr_len;
 	bool truncated; /* set by the transport: the datagram did not fit (MSG_TRUNC) */
+	bool refused;   /* tx: taken but refused by the kernel (counted in tx_errors), not sent */
 	/* rx: the datagram's source, set by the transport; tx: where to send
 	 * it, set by encap from the session. Here, before priv, so that all
 	 * the gate reads (data, len, truncated, peer) is in the first 64 bytes. */

@@ -94,6 +94,7 @@ static void refresh(struct run_link *rl)
 	pw_link_stats(rl->link, &rl->stats);
 	rl->session.stats = rl->stats.session;
 	rl->report.last_bad_session = rl->stats.last_bad_session;
+	rl->report.last_tx_errno = rl->stats.last_tx_errno;
 }
 
 static void print_all(struct run *r)
@@ -152,6 +153,7 @@ static void link_report(struct run_link *rl)
 					c->tap.queues > 1 ? rl->stats.queues : NULL,
 					rl->stats.sockbuf_drops,
 					c->tap.queues,
+					0,
 					0};
 }
 

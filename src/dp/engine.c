@@ -150,9 +150,11 @@ static bool up_flush(struct pw_engine *e)
 	struct port *p = e->up_port;
 	int k = e->cfg.xport->ops->tx_burst(e->cfg.xport, d->pkts + d->off, d->n - d->off);
 
-	for (int i = 0; i < k; i++) {
-		p->s->stats.tx_packets++;
-		p->s->stats.tx_bytes += d->pkts[d->off + i]->len;
+	for (int i = 0; i < k; i++) { /* sent: taken and not refused */
+		const struct pw_pkt *q = d->pkts[d->off + i];
+
+		p->s->stats.tx_packets += !q->refused;
+		p->s->stats.tx_bytes += q->refused ? 0 : q->len;
 	}
 	d->off += (unsigned)(k > 0 ? k : 0);
 	e->moved |= k > 0;

@@ -553,6 +553,7 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 		t->tunnel = sh->tunnel.stats; /* the socket's: every member's */
 		t->sockbuf_drops[0] = sh->tunnel.stats.rx_sockbuf_drops;
 		t->last_bad_session = sh->tunnel.last_bad_session;
+		t->last_tx_errno = sh->x->tx_errno;
 		t->vnic = sh->vnics[l->port]->stats;
 		return;
 	}
@@ -571,6 +572,8 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 				pw_tunnel_counter_count);
 		if (q->tunnel.last_bad_session)
 			t->last_bad_session = q->tunnel.last_bad_session;
+		if (q->x->tx_errno)
+			t->last_tx_errno = q->x->tx_errno;
 		pw_counters_add(&t->vnic, &q->v->stats, pw_vnic_counter_names, pw_vnic_counter_count);
 		pw_counters_add(&t->impair, &q->impair, pw_impair_counter_names, pw_impair_counter_count);
 	}

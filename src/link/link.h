@@ -43,6 +43,7 @@ struct pw_link_stats {
 	struct pw_session_stats queues[PW_QUEUES_MAX]; /* each queue's share */
 	uint64_t sockbuf_drops[PW_QUEUES_MAX];         /* its socket's rx_sockbuf_drops */
 	uint32_t last_bad_session; /* the id of the last rx_bad_session datagram */
+	int last_tx_errno;         /* why the last tx_errors datagram was refused */
 };
 
 struct pw_link;

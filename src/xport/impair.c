@@ -116,8 +116,10 @@ static int impair_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 static int impair_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct impair *im = (struct impair *)x;
+	int k = im->inner->ops->tx_burst(im->inner, pkts, n);
 
-	return im->inner->ops->tx_burst(im->inner, pkts, n);
+	x->tx_errno = im->inner->tx_errno;
+	return k;
 }
 
 static int impair_fd(const struct pw_xport *x)

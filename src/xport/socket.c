@@ -365,6 +365,9 @@ static int sock_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigne
 		 * not reported on this unconnected socket): its datagrams are
 		 * dropped and counted, the rest go on. */
 		x->stats->tx_errors += sx->tx_run[msg];
+		x->tx_errno = errno;
+		for (unsigned k = 0; k < sx->tx_run[msg]; k++)
+			pkts[done + k]->refused = true;
 		done += sx->tx_run[msg++];
 	}
 	return (int)done;

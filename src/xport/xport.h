@@ -30,7 +30,8 @@ struct pw_xport_ops {
 	int (*rx_burst)(struct pw_xport *x, struct pw_pkt **pkts, unsigned n);
 	/* Send pkts[0..k), each to its pkt->peer, and return k (DPDK contract:
 	 * the rest stay with the caller); 0 when the socket is full; -errno on
-	 * a hard error. */
+	 * a hard error. A packet taken but refused by the kernel is counted in
+	 * stats->tx_errors, marked pkt->refused and its errno kept in tx_errno. */
 	int (*tx_burst)(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n);
 	int (*fd)(const struct pw_xport *x);
 	/* Refresh stats->rx_sockbuf_drops from the kernel (a system call: for
@@ -42,6 +43,7 @@ struct pw_xport_ops {
 struct pw_xport {
 	const struct pw_xport_ops *ops;
 	struct pw_tunnel_stats *stats; /* borrowed: where socket-level events count */
+	int tx_errno; /* why the last datagram counted in tx_errors was refused */
 };
 
 struct pw_xport_cfg {
