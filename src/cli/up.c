@@ -321,6 +321,9 @@ int pw_cmd_up(int argc, char **argv)
 		goto out;
 	}
 	u.session.cfg = *pw_link_session(u.link);
+	/* What the kernel made of a pattern (pw%d) or an empty name. */
+	snprintf(c.tap.name, sizeof(c.tap.name), "%s", pw_link_ifname(u.link));
+	pw_text_name(c.tap.name, c.shown, sizeof(c.shown));
 	u.report = (struct pw_report){ c.tap.name,
 				       &u.session,
 				       &u.stats.tunnel,

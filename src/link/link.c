@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -155,6 +156,13 @@ static bool tap_open(struct pw_vnic **v, const struct pw_link *l, const struct p
 	return false;
 }
 
+/* The device's name as the kernel made it. */
+static void link_named(struct pw_link *l, const char *name)
+{
+	snprintf(l->cfg.tap.name, sizeof(l->cfg.tap.name), "%s", name);
+	pw_text_name(l->cfg.tap.name, l->shown, sizeof(l->shown));
+}
+
 /* Transport (impaired if asked), vNIC queue and engine of queue i. */
 static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 {
@@ -196,6 +204,8 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 	}
 	if (!tap_open(&q->v, l, &tc, i, err))
 		goto fail_errno;
+	if (i == 0) /* a pattern (pw%d) or "" resolved: the other queues join it */
+		link_named(l, pw_tap_name(q->v));
 	struct pw_engine_cfg ec = {
 		.vnics = &q->v,
 		.xport = q->x,
@@ -378,6 +388,7 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 			xc.datagram_max = sh->sessions[k].rx.len + pw_frame_max(c->tap.mtu);
 		if (!tap_open(&sh->vnics[k], l, &c->tap, 0, err))
 			goto fail_errno;
+		link_named(l, pw_tap_name(sh->vnics[k]));
 	}
 	sh->tunnel = (struct pw_tunnel){ .encap = c0->session.encap, .sessions = sh->sessions,
 					 .n_sessions = m };
@@ -538,6 +549,11 @@ int pw_link_error(const struct pw_link *l)
 const struct pw_session_cfg *pw_link_session(const struct pw_link *l)
 {
 	return &l->cfg.session;
+}
+
+const char *pw_link_ifname(const struct pw_link *l)
+{
+	return l->cfg.tap.name;
 }
 
 void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)

@@ -77,8 +77,10 @@ int pw_link_error(const struct pw_link *l);
  * call per queue, so for reports, never on the data path). */
 void pw_link_stats(struct pw_link *l, struct pw_link_stats *out);
 
-/* The session as configured (ids, cookies) and the vNIC's name. */
+/* The session as configured (ids, cookies). */
 const struct pw_session_cfg *pw_link_session(const struct pw_link *l);
+/* The vNIC's name as the kernel made it (a pattern like pw%d resolved). */
+const char *pw_link_ifname(const struct pw_link *l);
 
 /* Stop the queue threads and detach queue 0; idempotent. */
 void pw_link_stop(struct pw_link *l);

@@ -61,6 +61,7 @@ struct tx_slot {
 struct tap {
 	struct pw_vnic v;
 	int fd;
+	char name[IFNAMSIZ]; /* as the kernel made it (a pattern like pw%d resolved) */
 	struct pw_tso tso;  /* the super-frame being cut */
 	uint32_t next_seg;  /* its next segment; tso.segments when none is left */
 	uint8_t *super;     /* [frame_max + 1 | the rest of a super-frame] */
@@ -402,6 +403,11 @@ fail:
 	return err;
 }
 
+const char *pw_tap_name(const struct pw_vnic *v)
+{
+	return ((const struct tap *)v)->name;
+}
+
 bool pw_tap_usable(const char *name, char *why, size_t len)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
@@ -504,6 +510,7 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 	v = pw_tap_wrap(fd, cfg->mtu, cfg->io_uring);
 	if (!v)
 		goto fail;
+	memcpy(((struct tap *)v)->name, ifr.ifr_name, IFNAMSIZ);
 	return v;
 fail:
 	err = errno;

@@ -29,6 +29,10 @@ enum { PW_QUEUES_MAX = 16 };
  * MAC); the last queue brings it up. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
+/* The device's name as the kernel made it (cfg->name may have been a
+ * pattern, "pw%d", or empty: "tap%d"), for a vNIC from pw_tap_open(). */
+const char *pw_tap_name(const struct pw_vnic *v);
+
 /* Whether a device called name can be pwire's TAP: true when there is none
  * (it will be made) or it is a TAP; false with why ("is a veth, not a TAP",
  * "is a TUN, not a TAP") when it is something else. Asks the kernel
