@@ -5,6 +5,7 @@
  * own `mtu`, `mac`, `peer`, `queues`, `io_uring`, `busy_poll` and `user`.
  * A table maps each word to its setter.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "cli/config.h"
@@ -177,10 +178,29 @@ static bool set_peer(struct pw_config *c, const char *w, const char *v, struct p
 
 /* Who pwire runs as once everything is open; looked up (and refused when
  * unknown) by `pwire up` (privs.c), not here: the parsers read no files. */
+/* The portable user names (POSIX's set, as useradd takes them): letters,
+ * digits, '.', '_', '-' (not first) and a trailing '$'. Anything else
+ * names no user, and (a ';' or '#' first) would not survive pwire.conf's
+ * normalized print as a value. */
+static bool user_name_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || v[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]) &&
+		    !(v[i] == '$' && i + 1 == n))
+			return false;
+	return true;
+}
+
 static bool set_user(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
-	if (!v[0] || strlen(v) >= sizeof(c->user)) {
-		pw_err_set(e, "bad value for %s: '%s' (expected a user name of 1..%zu characters)",
+	if (!user_name_ok(v) || strlen(v) >= sizeof(c->user)) {
+		pw_err_set(e,
+			   "bad value for %s: '%s' (expected a user name of 1..%zu letters, digits, "
+			   "'.', '_' or '-')",
 			   w, v, sizeof(c->user) - 1);
 		return false;
 	}
