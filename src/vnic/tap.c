@@ -474,17 +474,16 @@ fail:
 	return NULL;
 }
 
-struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
+int pw_tap_open_fd(const struct pw_tap_cfg *cfg, unsigned queue, char name[IFNAMSIZ])
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
 	int hdr = sizeof(struct virtio_net_hdr);
-	struct pw_vnic *v;
 	bool last;
 	int fd, err;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
+		return -errno;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cfg->name);
 	if (cfg->queues > 1)
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
@@ -507,14 +506,39 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
 		errno = -err;
 		goto fail;
 	}
-	v = pw_tap_wrap(fd, cfg->mtu, cfg->io_uring);
-	if (!v)
-		goto fail;
-	memcpy(((struct tap *)v)->name, ifr.ifr_name, IFNAMSIZ);
-	return v;
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	name[IFNAMSIZ - 1] = '\0';
+	return fd;
 fail:
 	err = errno;
 	close(fd);
-	errno = err;
-	return NULL;
+	return -err;
+}
+
+struct pw_vnic *pw_tap_adopt(int fd, const struct pw_tap_cfg *cfg, const char *name)
+{
+	struct pw_vnic *v = pw_tap_wrap(fd, cfg->mtu, cfg->io_uring);
+
+	if (v)
+		snprintf(((struct tap *)v)->name, IFNAMSIZ, "%s", name);
+	return v;
+}
+
+struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue)
+{
+	char name[IFNAMSIZ];
+	int fd = pw_tap_open_fd(cfg, queue, name), err;
+	struct pw_vnic *v;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	v = pw_tap_adopt(fd, cfg, name);
+	if (!v) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return v;
 }

@@ -29,6 +29,15 @@ enum { PW_QUEUES_MAX = 16 };
  * MAC); the last queue brings it up. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
+/* pw_tap_open() in its two halves. The first needs the privileges: the
+ * queue's fd (made, attached, configured as above) and the device's name
+ * as the kernel made it into name (IFNAMSIZ bytes), or -errno. The second
+ * needs none: the vNIC on such an fd, maybe from another process (pwired's
+ * privileged helper), taking fd on success. NULL and errno (fd still the
+ * caller's). */
+int pw_tap_open_fd(const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
+struct pw_vnic *pw_tap_adopt(int fd, const struct pw_tap_cfg *cfg, const char *name);
+
 /* The device's name as the kernel made it (cfg->name may have been a
  * pattern, "pw%d", or empty: "tap%d"), for a vNIC from pw_tap_open(). */
 const char *pw_tap_name(const struct pw_vnic *v);

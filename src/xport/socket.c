@@ -485,55 +485,83 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 	return sx;
 }
 
-struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats)
+int pw_socket_open_fd(const struct pw_xport_cfg *cfg)
 {
-	bool udp = cfg->encap == PW_ENCAP_UDP, gro = false;
+	bool udp = cfg->encap == PW_ENCAP_UDP;
 	int one = 1, err, fd;
-	struct sock_xport *sx;
 
 	fd = socket(cfg->family, (udp ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC,
 		    udp ? IPPROTO_UDP : PW_IPPROTO_L2TP);
 	if (fd < 0)
-		return NULL;
+		return -errno;
 	/* Raw sockets are bound to a protocol, and the kernel refuses V6ONLY
 	 * on them (they never see IPv4 anyway). */
 	if (udp && cfg->family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
-		goto fail_fd;
+		goto fail;
 	/* Never SO_REUSEADDR: any user's socket with it could bind our address
 	 * and port and take every datagram. The queues share the port with
 	 * SO_REUSEPORT, which the kernel grants only to sockets of the same
 	 * owner (the user that created them). */
 	if (cfg->queues > 1 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
-		goto fail_fd;
+		goto fail;
 	grow_buffers(fd);
-	/* UDP_GRO (Linux 5.0): where it exists, receive joined messages. */
-	gro = udp && !setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
-	sx = sock_new(cfg, stats, gro);
-	if (!sx)
-		goto fail_fd;
-	sx->fd = fd;
-	/* UDP_SEGMENT (Linux 4.18) as a socket option set to 0: does it exist? */
-	if (udp && !setsockopt(fd, SOL_UDP, UDP_SEGMENT, &(int){ 0 }, sizeof(int)))
-		sx->gso_max = UINT16_MAX;
+	/* UDP_GRO (Linux 5.0): where it exists, receive joined messages
+	 * (pw_socket_wrap asks whether it took). */
+	if (udp)
+		setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&cfg->local, addr_len(cfg->family)))
-		goto fail_sx;
+		goto fail;
 	/* The group's steering program, attached once all sockets share it. */
 	if (cfg->queues > 1 && cfg->queue == 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &cfg->steer_prog,
 		       sizeof(cfg->steer_prog)))
-		goto fail_sx;
-	return &sx->x;
-fail_sx:
-	err = errno;
-	sock_close(&sx->x);
-	errno = err;
-	return NULL;
-fail_fd:
+		goto fail;
+	return fd;
+fail:
 	err = errno;
 	close(fd);
-	errno = err;
-	return NULL;
+	return -err;
+}
+
+struct pw_xport *pw_socket_wrap(int fd, const struct pw_xport_cfg *cfg,
+				struct pw_tunnel_stats *stats)
+{
+	bool udp = cfg->encap == PW_ENCAP_UDP;
+	int on = 0, seg;
+	socklen_t len = sizeof(on);
+	struct sock_xport *sx;
+
+	/* Asked, not set: the socket may come from another process. */
+	if (udp && getsockopt(fd, SOL_UDP, UDP_GRO, &on, &len))
+		on = 0;
+	sx = sock_new(cfg, stats, udp && on);
+	if (!sx)
+		return NULL;
+	sx->fd = fd;
+	/* UDP_SEGMENT (Linux 4.18) as a socket option: does it exist? */
+	len = sizeof(seg);
+	if (udp && !getsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, &len))
+		sx->gso_max = UINT16_MAX;
+	return &sx->x;
+}
+
+struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats)
+{
+	int fd = pw_socket_open_fd(cfg), err;
+	struct pw_xport *x;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	x = pw_socket_wrap(fd, cfg, stats);
+	if (!x) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return x;
 }
 
 const char *pw_xport_addr_str(const struct sockaddr_storage *ss, char *buf, unsigned len)

@@ -72,6 +72,16 @@ void pw_xport_peer(struct pw_addr *a, const struct sockaddr_storage *ss);
 /* UDP or IP (protocol 115), IPv4 or IPv6. NULL and errno on failure. */
 struct pw_xport *pw_socket_open(const struct pw_xport_cfg *cfg, struct pw_tunnel_stats *stats);
 
+/* pw_socket_open() in its two halves. The first needs the privileges
+ * (a raw socket, a low port, large buffers, the steering program): the
+ * socket made, set up and bound, or -errno. The second needs none: the
+ * transport on a socket from the first, maybe made by another process
+ * (pwired's privileged helper), taking fd on success. NULL and errno (fd
+ * still the caller's). */
+int pw_socket_open_fd(const struct pw_xport_cfg *cfg);
+struct pw_xport *pw_socket_wrap(int fd, const struct pw_xport_cfg *cfg,
+				struct pw_tunnel_stats *stats);
+
 /* Two transports joined back to back in memory, for tests, fuzzing and the
  * benchmark. Each datagram of up to `mtu` bytes is copied once. They have no
  * addresses: every datagram arrives from the zero peer (family 0), which is
