@@ -25,10 +25,11 @@ static void print_usage(FILE *f)
 	      "               apply the difference (today: removed pseudowires only)\n"
 	      "  genkey       print a random 64-bit cookie (16 hex digits)\n"
 	      "  help         this text (pwire up --help: the words of up)\n"
-	      "  version      print the version\n"
+	      "  version      print the version (also -V, --version)\n"
 	      "\n"
 	      "  -s SOCKET    pwired's control socket, for show and reload (default\n"
-	      "               " PW_CTL_PATH_DEFAULT ")\n",
+	      "               " PW_CTL_PATH_DEFAULT ")\n"
+	      "  -h, --help   this text\n",
 	      f);
 }
 
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
