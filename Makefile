@@ -1,17 +1,22 @@
 # Thin wrapper over meson/ninja: the commands a user types.
 #   make demo    two namespaces, two pwires, ping + 10 MB through a pseudowire
-#   make check   install what is needed, build, run every test
+#                (installs only what building and the demo need)
+#   make check   install what every test needs (QEMU, UML, a kernel image...),
+#                build, run every test
 #   make bench   side-by-side benchmark (not a test)
 #   make fuzz    libFuzzer targets, FUZZ_SECONDS each
 BUILD ?= build
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build check demo bench fuzz clean
+.PHONY: all deps deps-check build check demo bench fuzz clean
 
 all: build
 
 deps:
-	@tests/install-deps.sh
+	@tests/install-deps.sh build
+
+deps-check:
+	@tests/install-deps.sh check
 
 ASAN = $(BUILD)-asan
 
@@ -27,7 +32,7 @@ $(ASAN)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-check: build $(ASAN)/build.ninja
+check: deps-check build $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	@tests/run-all.sh $(BUILD) $(ASAN)
 
@@ -37,7 +42,7 @@ demo: build
 bench: build
 	@bench/run.sh $(BUILD)/pwire
 
-fuzz: deps
+fuzz: deps-check
 	@fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:

@@ -14,11 +14,10 @@ cat <<EOF2
 pwire demo: an L2TPv3 Ethernet pseudowire (UDP, 64-bit cookies, RFC 4719
 sequence numbers) between two namespaces.
 
-   netns $a                                        netns $b
-   pw0 10.99.0.1/24                                 pw0 10.99.0.2/24
-     |                                                |
-   pwire --- udp 10.200.0.1:1701 === veth === 10.200.0.2:1701 --- pwire
 EOF2
+printf '   %-34s%34s\n' "netns $a" "netns $b" "pw0 10.99.0.1/24" "pw0 10.99.0.2/24" \
+	"  |" "|  "
+echo "   pwire --- udp 10.200.0.1:1701 === veth === 10.200.0.2:1701 --- pwire"
 
 say "underlay"
 pw_pair "$a" "$b" 10.200.0.1 10.200.0.2 24 2>&1
@@ -55,9 +54,7 @@ echo "received sha256 $got"
 [ "$sent" = "$got" ] || { echo "MISMATCH: the data arrived altered"; exit 1; }
 python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); print(f'10 MB in {s:.2f} s: {10/s:.1f} MB/s, {80/s:.0f} Mbit/s (informational)')" "$start" "$end"
 
-say "counters (SIGUSR1), then stop (SIGINT)"
-for p in "${pids[@]}"; do kill -USR1 "$p"; done
-sleep 0.2
+say "stop (SIGINT): each pwire prints its start-up line and, at exit, its counters"
 for p in "${pids[@]}"; do kill -INT "$p"; wait "$p"; done
 pids=()
 echo "--- $a"; cat "$tmp/a.out.err" "$tmp/a.out"

@@ -1,10 +1,23 @@
 #!/bin/sh
-# Install the Debian 12 packages that building and testing pwire need, only
-# those missing. apt-get update runs once, and only if something is missing.
+# Install the Debian 12 packages pwire needs, only those missing; apt-get
+# update runs once, and only if something is missing.
+#   tests/install-deps.sh build   building pwire and `make demo` (make build, make demo)
+#   tests/install-deps.sh check   that, plus what `make check` and `make fuzz` run:
+#                                 clang, the QEMU, UML and kernel-image peers, iperf3...
 set -eu
-pkgs="meson ninja-build gcc clang libclang-rt-14-dev pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev libinih-dev libmicrohttpd-dev python3 iproute2
-iputils-ping netcat-openbsd socat coreutils procps kmod ethtool
-qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio iperf3 systemd"
+build="meson ninja-build gcc pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev
+libinih-dev libmicrohttpd-dev
+iproute2 iputils-ping socat coreutils python3"
+check="clang libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd
+qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio"
+case "${1:-}" in
+build) pkgs=$build ;;
+check) pkgs="$build $check" ;;
+*)
+	echo "usage: tests/install-deps.sh build|check" >&2
+	exit 2
+	;;
+esac
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

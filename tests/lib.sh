@@ -43,8 +43,11 @@ pw_pair() {
 		ip -n "$ns" link set lo up
 		ip -n "$ns" link set ul0 up
 	done
-	run ip -n "$a" addr add "$ua/$plen" dev ul0 nodad
-	run ip -n "$b" addr add "$ub/$plen" dev ul0 nodad
+	# No duplicate address detection to wait for; IPv6 only (ip warns on IPv4).
+	local dad=()
+	[[ $ua == *:* ]] && dad=(nodad)
+	run ip -n "$a" addr add "$ua/$plen" dev ul0 "${dad[@]}"
+	run ip -n "$b" addr add "$ub/$plen" dev ul0 "${dad[@]}"
 }
 
 pw_start() {
