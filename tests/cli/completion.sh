@@ -68,8 +68,8 @@ expect "pwire up pw0 --uml 'transport=l2tpv3,rx_s" "transport=l2tpv3,rx_session=
 expect "pwire up pw0 --impair seed=1,dr" "1,drop="
 expect "pwired -" "-V -c -f -g -h -m -n -s"
 expect "pwired -c /nonexistent/x" ""
-expect "pwire up l" "$(ls /sys/class/net | grep '^l' | sort | xargs)"
-expect "pwire up ip l2tp add session name l" "$(ls /sys/class/net | grep '^l' | sort | xargs)"
+expect "pwire up l" "$(cd /sys/class/net && printf '%s\n' l* | sort | xargs)"
+expect "pwire up ip l2tp add session name l" "$(cd /sys/class/net && printf '%s\n' l* | sort | xargs)"
 [ -n "$(offers "pwire up l")" ] || bad "no device offered for DEV (lo is in /sys/class/net)"
 
 # Drift: the words of src/cli/words.c, names and aliases.
