@@ -39,6 +39,16 @@ enum pw_set {
 	PW_SET_MTU = 1 << 11,
 };
 
+/* ip l2tp's UDP checksum words as given (pw_config.csum_given/csum_on):
+ * accepted, and what they mean here said once (pw_words_csum_note). */
+enum pw_csum {
+	PW_CSUM_UDP = 1 << 0,  /* udp_csum */
+	PW_CSUM6_TX = 1 << 1,  /* udp6_csum_tx */
+	PW_CSUM6_RX = 1 << 2,  /* udp6_csum_rx */
+};
+
+enum { PW_COOKIE_FILE_MAX = 256 }; /* a cookie_file path, with its NUL */
+
 enum pw_peer {
 	PW_PEER_NONE,
 	PW_PEER_LINUX,
@@ -61,6 +71,11 @@ struct pw_config {
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */
 	char shown[PW_TEXT_NAME_MAX];  /* tap.name for text messages (pw_text_name) */
+	uint32_t tunnel_id, peer_tunnel_id; /* as given, 0 if not: a pasted pair's halves agree */
+	uint8_t csum_given, csum_on;   /* enum pw_csum: which were given, which of them on */
+	/* cookie_file, peer_cookie_file: where the cookie came from ("" = a
+	 * cookie word or none); pwired -n prints the path, not the secret. */
+	char cookie_file[PW_COOKIE_FILE_MAX], peer_cookie_file[PW_COOKIE_FILE_MAX];
 };
 
 enum { PW_BUSY_POLL_MAX = 10000 };
@@ -85,8 +100,21 @@ bool pw_words_known(const char *name);
 const char *pw_words_nearest(const char *name, const char *const *more);
 
 /* `ip l2tp add tunnel` + `add session` words, e.g. argv = {"encap", "udp",
- * "local", "10.0.0.1", ...}. */
+ * "local", "10.0.0.1", ...}. A pasted line's own words ("ip l2tp add
+ * tunnel", "session", ...) are skipped where a word goes, and an argument
+ * there with blanks in it (a whole line, quoted) is split into words. */
 bool pw_words_parse(struct pw_config *c, int argc, char *const *argv, struct pw_err *e);
+/* The same for `pwire up`'s argv, up to the first argument where a word
+ * goes that starts with '-' (an option): how many were taken (at least
+ * 1 when argv[0] is no option), or -1 after an error. */
+int pw_words_take(struct pw_config *c, int argc, char *const *argv, struct pw_err *e);
+/* Whether arg begins a pasted line rather than naming a device: `ip`,
+ * `l2tp`, `add`, `tunnel`, `session`, `name`, or blanks (a quoted line). */
+bool pw_words_line_start(const char *arg);
+/* What udp_csum, udp6_csum_tx and udp6_csum_rx, as given, mean for this
+ * (finished) pseudowire: one line into buf, *warn when pwire does not do
+ * what they ask in a way that loses frames; false when none was given. */
+bool pw_words_csum_note(const struct pw_config *c, char *buf, size_t len, bool *warn);
 /* QEMU -netdev l2tpv3 suboptions: "src=...,dst=...,udp=on,...". */
 bool pw_qemu_parse(struct pw_config *c, const char *spec, struct pw_err *e);
 /* UML vector options: "transport=l2tpv3,src=...,rx_session=...,...". */

@@ -89,6 +89,12 @@ bool pw_legacy_apply(struct pw_config *c, const struct pw_legacy *l, struct pw_e
 			   l->txcookie ? n->rxcookie : n->txcookie, n->who);
 		return false;
 	}
+	if (l->txcookie && (c->cookie_file[0] || c->peer_cookie_file[0])) {
+		pw_err_set(e, "%s: %s and %s given, and %s too (give each cookie one way)", n->opt,
+			   n->txcookie, n->rxcookie,
+			   c->cookie_file[0] ? "cookie_file" : "peer_cookie_file");
+		return false;
+	}
 	if (l->txcookie) {
 		if (!pw_parse_cookie_int(n->txcookie, l->txcookie, cookie_len, &s->cookie, e) ||
 		    !pw_parse_cookie_int(n->rxcookie, l->rxcookie, cookie_len, &s->peer_cookie, e))

@@ -7,14 +7,20 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/parse.h"
+#include "core/text.h"
+
+enum { PW_COOKIE_PATH_SHOWN = 128 }; /* of a cookie_file path in a message */
 
 static void vmsg(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
@@ -148,6 +154,51 @@ bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c, 
 		c->bytes[i / 2] = (uint8_t)(hi << 4 | lo);
 	}
 	c->len = (uint8_t)(n / 2);
+	return true;
+}
+
+enum { COOKIE_FILE_READ = 64 }; /* 16 digits and room to see what follows */
+
+bool pw_parse_cookie_file(const char *opt, const char *path, struct pw_cookie *c,
+			  struct pw_err *e)
+{
+	char buf[COOKIE_FILE_READ + 1], shown[4 * PW_COOKIE_PATH_SHOWN];
+	struct pw_err sub;
+	struct stat st;
+	ssize_t n = 0, got;
+	size_t digits, end;
+	int fd;
+
+	pw_text_name(path, shown, sizeof(shown));
+	/* O_NONBLOCK: a FIFO put there must not hang the start-up. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		pw_err_set(e, "%s %s: %s", opt, shown, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		pw_err_set(e, "%s %s: not a regular file", opt, shown);
+		close(fd);
+		return false;
+	}
+	if (st.st_mode & 077) {
+		pw_err_set(e, "%s %s: group or others have access to it (mode %04o): chmod 600 it",
+			   opt, shown, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return false;
+	}
+	while (n < COOKIE_FILE_READ && (got = read(fd, buf + n, COOKIE_FILE_READ - (size_t)n)) > 0)
+		n += got;
+	close(fd);
+	buf[n] = '\0';
+	digits = strcspn(buf, " \t\r\n");
+	end = digits + strspn(buf + digits, " \t\r\n"); /* a NUL byte ends both */
+	buf[digits] = '\0';
+	pw_err_init(&sub);
+	if (n == COOKIE_FILE_READ || end != (size_t)n || !pw_parse_cookie_hex(opt, buf, c, &sub)) {
+		pw_err_set(e, "%s %s: expected 8 or 16 hex digits (and a newline) in it", opt, shown);
+		return false;
+	}
 	return true;
 }
 

@@ -37,6 +37,13 @@ bool pw_parse_session(const char *opt, const char *val, uint32_t *out, struct pw
 bool pw_parse_port(const char *opt, const char *val, uint16_t *out, struct pw_err *e);
 /* iproute2: exactly 8 or 16 hex digits, in wire order. */
 bool pw_parse_cookie_hex(const char *opt, const char *val, struct pw_cookie *c, struct pw_err *e);
+/* A cookie_file: the same hex digits, alone in a regular file that only
+ * its owner may read or write (mode & 077 == 0), whitespace after them
+ * allowed. Errors name opt and the path, never the file's contents. The
+ * one parser that reads a file (the secret stays out of argv and
+ * /proc/PID/cmdline). */
+bool pw_parse_cookie_file(const char *opt, const char *path, struct pw_cookie *c,
+			  struct pw_err *e);
 /* QEMU/UML: one integer written big-endian into `len` (4 or 8) bytes. */
 bool pw_parse_cookie_int(const char *opt, const char *val, unsigned len, struct pw_cookie *c,
 			 struct pw_err *e);

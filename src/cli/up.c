@@ -27,6 +27,8 @@
 
 static const char up_usage[] =
 	"usage: pwire up DEV [WORD VALUE]... [--qemu OPTS] [--uml OPTS] [--json] [--impair OPTS]\n"
+	"       pwire up [ip l2tp add tunnel WORD VALUE...] [ip l2tp add session WORD VALUE...]\n"
+	"                [OPTIONS]\n"
 	"\n"
 	"Run one static L2TPv3 Ethernet pseudowire (RFC 3931, RFC 4719) between the TAP\n"
 	"device DEV and a remote peer, in the foreground, until SIGINT or SIGTERM.\n"
@@ -37,7 +39,8 @@ static const char up_usage[] =
 	"\n"
 	"Words (those of `ip l2tp add tunnel` and `ip l2tp add session`):\n"
 	"  encap udp|ip            L2TPv3 over UDP (default) or over IP protocol 115\n"
-	"  local ADDR              local IPv4 or IPv6 address (default: any)\n"
+	"  local ADDR|any          local IPv4 or IPv6 address (default, any: the unspecified\n"
+	"                          address of the remote's family)\n"
 	"  remote ADDR             the peer's address (required)\n"
 	"  udp_sport PORT          local UDP port (required with encap udp)\n"
 	"  udp_dport PORT          the peer's UDP port (required with encap udp)\n"
@@ -45,6 +48,10 @@ static const char up_usage[] =
 	"  peer_session_id ID      the peer's session id, in what we send (required)\n"
 	"  cookie HEX              cookie we send: 8 or 16 hex digits, in wire order\n"
 	"  peer_cookie HEX         cookie we require on receive: 8 or 16 hex digits\n"
+	"  cookie_file PATH, peer_cookie_file PATH\n"
+	"                          the same hex digits from a regular file that group and\n"
+	"                          others cannot access (mode 0600): off the command line,\n"
+	"                          which every user reads in /proc/PID/cmdline\n"
 	"  l2spec_type none|default|counter32\n"
 	"                          the 4-byte sublayer word: none; default = RFC 4719 (S bit\n"
 	"                          and 24-bit sequence, Linux); counter32 = a plain 32-bit\n"
@@ -56,8 +63,16 @@ static const char up_usage[] =
 	"                          (0..256, for QEMU's offset=)\n"
 	"  tunnel_id ID, peer_tunnel_id ID\n"
 	"                          accepted and ignored: a static pseudowire never sends\n"
-	"                          tunnel ids (aliases tid, ptid; sid, psid for sessions)\n"
-	"  mtu N                   MTU of DEV\n"
+	"                          tunnel ids (aliases tid, ptid; sid, psid for sessions);\n"
+	"                          given twice (tunnel and session lines), they must agree\n"
+	"  name NAME               the device, as ip l2tp add session names it: the same as\n"
+	"                          DEV, or in its place\n"
+	"  udp_csum, udp6_csum_tx, udp6_csum_rx on|off\n"
+	"                          accepted; pwire always sends UDP checksums, the kernel\n"
+	"                          checks those that arrive (over IPv6 it drops datagrams\n"
+	"                          without one); a line at start-up says so\n"
+	"  mtu N                   MTU of DEV (default: the route's less the encapsulation,\n"
+	"                          or an existing DEV's own)\n"
 	"  mac MAC|random          MAC address of DEV (default: stable, derived from\n"
 	"                          the machine-id, DEV, the ids and local)\n"
 	"  queues N                N queue pairs (1..16, default 1): DEV gets N queues, one\n"
@@ -91,6 +106,9 @@ static const char up_usage[] =
 	"                          test aid: impair what is received, deterministically\n"
 	"                          from the seed, at P percent each (like netem)\n"
 	"\n"
+	"An ip l2tp set-up is taken as pasted: the add tunnel and add session lines as words\n"
+	"or as two quoted arguments, with or without ip, l2tp add, add, tunnel, session;\n"
+	"without DEV the device is name's, else l2tpeth%%d (as ip l2tp makes it).\n"
 	"Numbers are decimal or 0x hex. Usage errors exit 2, other failures 1.\n"
 	"Example:\n"
 	"  pwire up pw0 local 10.0.0.1 remote 10.0.0.2 udp_sport 1701 udp_dport 1701 \\\n"
@@ -114,26 +132,33 @@ static void print_up_usage(FILE *f)
 static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *e)
 {
 	const char *spelling = NULL; /* --qemu or --uml, once given */
+	int first = 2;               /* the first argument after DEV */
 
 	if (argc < 2 || argv[1][0] == '-') {
 		pw_err_set(e, "up: missing DEV (the TAP device name)");
 		return false;
 	}
-	if (pw_words_known(argv[1])) {
+	/* A pasted `ip l2tp add ...` line or `name NAME` first: no DEV, the
+	 * device is `name`'s, else ip l2tp's default (the kernel's l2tpeth%d). */
+	if (pw_words_line_start(argv[1])) {
+		first = 1;
+	} else if (pw_words_known(argv[1])) {
 		pw_err_set(e, "up: '%s' is a word, not a device name: the device name comes first "
 			   "(pwire up DEV %s ...)", argv[1], argv[1]);
 		return false;
 	}
-	if (strlen(argv[1]) >= sizeof(c->tap.name)) {
+	if (first == 2 && strlen(argv[1]) >= sizeof(c->tap.name)) {
 		char shown[4 * PW_TEXT_NAME_MAX];
 
 		pw_err_set(e, "up: device name '%s' is longer than %zu characters",
 			   pw_text_name(argv[1], shown, sizeof(shown)), sizeof(c->tap.name) - 1);
 		return false;
 	}
-	strcpy(c->tap.name, argv[1]);
-	pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
-	for (int i = 2; i < argc; i++) {
+	if (first == 2) {
+		strcpy(c->tap.name, argv[1]);
+		pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
+	}
+	for (int i = first; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			c->json = true;
 		} else if (!strcmp(argv[i], "--qemu") || !strcmp(argv[i], "--uml") ||
@@ -165,13 +190,18 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 			pw_err_set(e, "up: unknown option '%s'", argv[i]);
 			return false;
 		} else {
-			/* A word and its value; a value may start with '-'. */
-			int n = i + 1 < argc ? 2 : 1;
+			/* Words and their values (a value may start with '-'),
+			 * up to the next option. */
+			int n = pw_words_take(c, argc - i, argv + i, e);
 
-			if (!pw_words_parse(c, n, argv + i, e))
+			if (n < 0)
 				return false;
 			i += n - 1;
 		}
+	}
+	if (first == 1 && !c->tap.name[0]) {
+		strcpy(c->tap.name, "l2tpeth%d");
+		pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
 	}
 	return pw_config_finish(c, e);
 }
@@ -269,7 +299,8 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	bool parsed;
-	char a[64], why[96], layout[320];
+	char a[64], why[96], layout[320], note[256];
+	bool warn;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -351,6 +382,8 @@ int pw_cmd_up(int argc, char **argv)
 	pw_config_layout(&c, layout, sizeof(layout));
 	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
 		as_root ? ", user " : "", as_root ? privs.user : "");
+	if (pw_words_csum_note(&c, note, sizeof(note), &warn))
+		fprintf(stderr, "pwire: %s%s: %s\n", warn ? "warning: " : "", c.shown, note);
 	if (pw_loop_run(u.loop)) {
 		pw_error("epoll: %s", strerror(errno));
 		u.rc = PW_EXIT_FAIL;

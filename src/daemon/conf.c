@@ -94,6 +94,11 @@ static bool set_vnic(struct pw_config *c, const char *v, struct pw_err *e)
 		}
 		name = colon + 1;
 	}
+	if (c->tap.name[0] && strcmp(c->tap.name, name)) { /* `name` came first */
+		pw_err_set(e, "vnic %s: the device was given as %s already (by name: one device "
+			   "per pseudowire)", v, c->shown);
+		return false;
+	}
 	if (!*name || strlen(name) >= sizeof(c->tap.name) || !strcmp(name, ".") ||
 	    !strcmp(name, "..") || strpbrk(name, "/: \t")) {
 		pw_err_set(e,
@@ -403,7 +408,8 @@ static bool clash(struct ctx *x, const struct pw_conf_link *a, const struct pw_c
 static bool finish(struct ctx *x)
 {
 	struct pw_conf *conf = x->conf;
-	char a[64];
+	char a[64], note[256];
+	bool csum_warn;
 
 	for (unsigned i = 0; i < conf->n; i++) {
 		struct pw_conf_link *l = &conf->links[i];
@@ -423,6 +429,8 @@ static bool finish(struct ctx *x)
 		for (unsigned k = 0; k < i; k++)
 			if (clash(x, &conf->links[k], l))
 				return false;
+		if (pw_words_csum_note(&l->c, note, sizeof(note), &csum_warn))
+			pw_err_warn(x->e, "%s:%u: [%s] %s", x->file, l->line, l->name, note);
 		if (pw_config_unprotected(&l->c))
 			pw_err_warn(x->e,
 				    "%s:%u: [%s] no 64-bit peer_cookie on a pseudowire to %s: "
@@ -543,8 +551,15 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 			fprintf(f, "udp_sport = %u\nudp_dport = %u\n", c->sport, c->dport);
 		fprintf(f, "session_id = %u\npeer_session_id = %u\n", s->session_id,
 			s->peer_session_id);
-		print_cookie(f, "cookie", &s->cookie);
-		print_cookie(f, "peer_cookie", &s->peer_cookie);
+		/* A cookie from a file stays there: the path, not the secret. */
+		if (c->cookie_file[0])
+			fprintf(f, "cookie_file = %s\n", c->cookie_file);
+		else
+			print_cookie(f, "cookie", &s->cookie);
+		if (c->peer_cookie_file[0])
+			fprintf(f, "peer_cookie_file = %s\n", c->peer_cookie_file);
+		else
+			print_cookie(f, "peer_cookie", &s->peer_cookie);
 		fprintf(f, "l2spec_type = %s\nseq = %s\n", pw_l2spec_name(s->l2spec),
 			pw_seq_name(s->seq));
 		fprintf(f, "offset = %u\npeer_offset = %u\n", s->offset, s->peer_offset);

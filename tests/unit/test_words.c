@@ -8,11 +8,13 @@
  */
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -199,6 +201,277 @@ static void test_uml_spelling(void **state)
 	assert_int_equal(c.session.seq, PW_SEQ_SEND);
 }
 
+/* argv as given (no splitting: an element may be a whole quoted line). */
+static bool argv_into(struct pw_config *c, int argc, char *const *argv, struct pw_err *e)
+{
+	pw_config_init(c);
+	return pw_words_parse(c, argc, argv, e) && pw_config_finish(c, e);
+}
+
+static bool argv_ok(struct pw_config *c, int argc, char *const *argv)
+{
+	struct pw_err e;
+
+	pw_err_init(&e);
+	if (!argv_into(c, argc, argv, &e)) {
+		print_error("'%s ...': %s\n", argv[0], pw_err_msg(&e));
+		return false;
+	}
+	return true;
+}
+
+/* What a pseudowire is made of, in one string (the words of the start-up
+ * line, and what it leaves out). */
+static void layout_of(const struct pw_config *c, char *buf, size_t len)
+{
+	const struct pw_session_cfg *s = &c->session;
+	char l[64], r[64];
+	size_t at;
+
+	at = (size_t)snprintf(buf, len, "encap %s %s:%u -> %s:%u, session_id %u peer_session_id %u, "
+			      "l2spec_type %s, seq %s, mtu %u, dev '%s', cookie ",
+			      s->encap == PW_ENCAP_UDP ? "udp" : "ip",
+			      pw_xport_addr_str(&c->xport.local, l, sizeof(l)), c->sport,
+			      pw_xport_addr_str(&c->xport.remote, r, sizeof(r)), c->dport,
+			      s->session_id, s->peer_session_id, pw_l2spec_name(s->l2spec),
+			      pw_seq_name(s->seq), c->tap.mtu, c->tap.name);
+	for (unsigned i = 0; i < s->cookie.len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%02x", s->cookie.bytes[i]);
+	at += (size_t)snprintf(buf + at, len - at, ", peer_cookie ");
+	for (unsigned i = 0; i < s->peer_cookie.len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%02x", s->peer_cookie.bytes[i]);
+	snprintf(buf + at, len - at, ", offsets %u %u", s->offset, s->peer_offset);
+}
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* A pasted `ip l2tp add tunnel ...` + `ip l2tp add session ...` pair, in
+ * each form a user has it, is the same pseudowire as the plain words. */
+static void test_pasted_pair_is_the_plain_words(void **state)
+{
+	static char *plain[] = { "name", "l2tpeth0", "encap", "udp", "local", "192.0.2.1",
+				 "remote", "192.0.2.2", "udp_sport", "5000", "udp_dport", "5001",
+				 "session_id", "10", "peer_session_id", "20", "cookie",
+				 "0011223344556677", "l2spec_type", "none", "mtu", "1400" };
+	static char *pasted[] = { "ip", "l2tp", "add", "tunnel", "tunnel_id", "1", "peer_tunnel_id",
+				  "1", "encap", "udp", "local", "192.0.2.1", "remote", "192.0.2.2",
+				  "udp_sport", "5000", "udp_dport", "5001", "ip", "l2tp", "add",
+				  "session", "name", "l2tpeth0", "tunnel_id", "1", "session_id",
+				  "10", "peer_session_id", "20", "cookie", "0011223344556677",
+				  "l2spec_type", "none", "mtu", "1400" };
+	static char *quoted[] = { "ip l2tp add tunnel tunnel_id 1 peer_tunnel_id 1 encap udp "
+				  "local 192.0.2.1 remote 192.0.2.2 udp_sport 5000 udp_dport 5001",
+				  "ip  l2tp a session\tname l2tpeth0 tunnel_id 1 session_id 10 "
+				  "peer_session_id 20 cookie 0011223344556677 l2spec_type none\n",
+				  "mtu", "1400" };
+	static char *prefixes[] = { "l2tp", "add", "tunnel", "tunnel_id", "1", "peer_tunnel_id", "1",
+				    "encap", "udp", "local", "192.0.2.1", "remote", "192.0.2.2",
+				    "udp_sport", "5000", "udp_dport", "5001", "add", "session",
+				    "name", "l2tpeth0", "tunnel_id", "1", "session_id", "10",
+				    "peer_session_id", "20", "cookie", "0011223344556677", "tunnel",
+				    "l2spec_type", "none", "session", "mtu", "1400" };
+	struct pw_config c;
+	char want[512], got[512];
+
+	(void)state;
+	assert_true(argv_ok(&c, N(plain), plain));
+	layout_of(&c, want, sizeof(want));
+	assert_string_equal(want, "encap udp 192.0.2.1:5000 -> 192.0.2.2:5001, session_id 10 "
+				  "peer_session_id 20, l2spec_type none, seq none, mtu 1400, dev "
+				  "'l2tpeth0', cookie 0011223344556677, peer_cookie , offsets 0 0");
+	assert_true(argv_ok(&c, N(pasted), pasted));
+	layout_of(&c, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_true(argv_ok(&c, N(quoted), quoted));
+	layout_of(&c, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_true(argv_ok(&c, N(prefixes), prefixes));
+	layout_of(&c, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+/* pwire up's own reading: words up to an option, a pasted line first. */
+static void test_take_stops_at_options(void **state)
+{
+	static char *argv[] = { "ip", "l2tp", "add", "session", "name", "pw9", "session_id", "1",
+				"peer_session_id", "-1x", "--json" };
+	struct pw_config c;
+	struct pw_err e;
+
+	(void)state;
+	assert_true(pw_words_line_start("ip") && pw_words_line_start("name") &&
+		    pw_words_line_start("session") && pw_words_line_start("l2tp add tunnel"));
+	assert_false(pw_words_line_start("pw0") || pw_words_line_start("remote"));
+	pw_config_init(&c);
+	pw_err_init(&e);
+	assert_int_equal(pw_words_take(&c, 8, argv, &e), 8);
+	assert_false(pw_err_failed(&e));
+	assert_string_equal(c.tap.name, "pw9");
+	/* A value may start with '-'; a word's place may not. */
+	assert_int_equal(pw_words_take(&c, N(argv) - 8, argv + 8, &e), -1);
+	assert_string_equal(pw_err_msg(&e),
+			    "bad value for peer_session_id: '-1x' (expected a number 1..4294967295)");
+	pw_err_init(&e);
+	assert_int_equal(pw_words_take(&c, 1, argv + 10, &e), 0);
+}
+
+static void expect_refused(int argc, char *const *argv, const char *msg)
+{
+	struct pw_config c;
+	struct pw_err e;
+
+	pw_err_init(&e);
+	assert_false(argv_into(&c, argc, argv, &e));
+	assert_string_equal(pw_err_msg(&e), msg);
+}
+
+static void test_name_local_any_and_tunnel_ids(void **state)
+{
+	static char *any6[] = { "local", "2001:db8::1", "local", "any", "remote", "2001:db8::2",
+				"udp_sport", "1", "udp_dport", "2", "session_id", "3",
+				"peer_session_id", "4" };
+	static char *twice[] = { "tunnel_id", "1", "tid", "1", "ptid", "5", "peer_tunnel_id", "5" };
+	static char *tid[] = { "add", "tunnel", "tunnel_id", "1", "add", "session", "tunnel_id", "2" };
+	static char *ptid[] = { "ptid", "5", "peer_tunnel_id", "6" };
+	static char *names[] = { "name", "pw0", "name", "pw1" };
+	static char *bad_name[] = { "name", "a/b" };
+	static char *ip_link[] = { "ip", "link", "add", "pw0" };
+	static char *l2tp_del[] = { "l2tp", "del", "tunnel", "tunnel_id", "1" };
+	struct pw_config c;
+	struct sockaddr_in6 *l = (struct sockaddr_in6 *)&c.xport.local;
+	struct pw_err e;
+
+	(void)state;
+	assert_true(argv_ok(&c, N(any6), any6));
+	assert_int_equal(l->sin6_family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&l->sin6_addr));
+	assert_false(c.set & PW_SET_LOCAL);
+	pw_config_init(&c);
+	pw_err_init(&e);
+	assert_true(pw_words_parse(&c, N(twice), twice, &e));
+	expect_refused(N(tid), tid, "tunnel_id 2: tunnel_id 1 was given before (a session names "
+				    "the tunnel it joins: the two lines do not go together)");
+	expect_refused(N(ptid), ptid, "peer_tunnel_id 6: peer_tunnel_id 5 was given before (a "
+				      "session names the tunnel it joins: the two lines do not go "
+				      "together)");
+	expect_refused(N(names), names, "name pw1: the device was given as pw0 already (one device "
+					"per pseudowire: give the name once)");
+	expect_refused(N(bad_name), bad_name, "bad value for name: 'a/b' (a device name of 1..15 "
+					      "characters, no '/', ':' or blanks)");
+	expect_refused(N(ip_link), ip_link, "'ip link': pwire up takes the words of ip l2tp add "
+					    "lines (tunnel and session)");
+	expect_refused(N(l2tp_del), l2tp_del, "'l2tp del': pwire up takes the words of ip l2tp add "
+					      "lines (tunnel and session)");
+}
+
+/* Accepted; one line says what they mean here, a warning only where a
+ * peer would not be heard. */
+static void test_udp_checksum_words(void **state)
+{
+	struct pw_config c;
+	char note[256];
+	bool warn;
+
+	(void)state;
+	assert_true(words(&c, base));
+	assert_false(pw_words_csum_note(&c, note, sizeof(note), &warn));
+	assert_true(words(&c, "udp_csum off udp_csum on remote 10.0.0.2 udp_sport 1 udp_dport 2 "
+			      "session_id 1 peer_session_id 2 udp_csum off"));
+	assert_true(pw_words_csum_note(&c, note, sizeof(note), &warn));
+	assert_false(warn);
+	assert_string_equal(note, "udp_csum off: over IPv4 pwire always sends UDP checksums; the "
+				  "kernel checks those that arrive and takes datagrams without one");
+	assert_true(words(&c, "remote ::1 udp_sport 1 udp_dport 2 session_id 1 peer_session_id 2 "
+			      "udp6_csum_rx off udp6_csum_tx on"));
+	assert_true(pw_words_csum_note(&c, note, sizeof(note), &warn));
+	assert_true(warn);
+	assert_string_equal(note, "udp6_csum_tx on, udp6_csum_rx off: over IPv6 pwire always "
+				  "sends UDP checksums and the kernel drops datagrams that arrive "
+				  "without one (a peer with udp6_csum_tx off is not heard)");
+	assert_true(words(&c, "remote ::1 udp_sport 1 udp_dport 2 session_id 1 peer_session_id 2 "
+			      "udp6_csum_rx on"));
+	assert_true(pw_words_csum_note(&c, note, sizeof(note), &warn));
+	assert_false(warn);
+	assert_true(words(&c, "encap ip remote 10.0.0.2 session_id 1 peer_session_id 2 "
+			      "udp6_csum_tx off"));
+	assert_true(pw_words_csum_note(&c, note, sizeof(note), &warn));
+	assert_false(warn);
+	assert_string_equal(note, "udp6_csum_tx off: ignored (encap ip has no UDP checksums)");
+}
+
+/* A scratch cookie file of the given mode and contents; its path in path. */
+static void cookie_file(char path[static 64], mode_t mode, const char *text)
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/pwire-cookie-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void test_cookie_files(void **state)
+{
+	static const uint8_t want[8] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
+	char good[64], open_[64], bad[64], line[512], msg[512];
+	struct pw_config c;
+	struct pw_err e;
+
+	(void)state;
+	cookie_file(good, 0600, "0011223344556677 \r\n");
+	cookie_file(open_, 0640, "0011223344556677\n");
+	cookie_file(bad, 0400, "0011223344556677 x\n");
+
+	snprintf(line, sizeof(line), "%s cookie_file %s peer_cookie_file %s", base, good, good);
+	assert_true(words(&c, line));
+	assert_int_equal(c.session.cookie.len, 8);
+	assert_memory_equal(c.session.cookie.bytes, want, 8);
+	assert_int_equal(c.session.peer_cookie.len, 8);
+	assert_memory_equal(c.session.peer_cookie.bytes, want, 8);
+	assert_string_equal(c.cookie_file, good);
+
+	pw_err_init(&e);
+	snprintf(line, sizeof(line), "%s cookie_file %s", base, open_);
+	assert_false(words_into(&c, line, &e));
+	snprintf(msg, sizeof(msg), "cookie_file %s: group or others have access to it (mode "
+		 "0640): chmod 600 it", open_);
+	assert_string_equal(pw_err_msg(&e), msg);
+
+	/* The contents are the secret: never in a message. */
+	pw_err_init(&e);
+	snprintf(line, sizeof(line), "%s peer_cookie_file %s", base, bad);
+	assert_false(words_into(&c, line, &e));
+	snprintf(msg, sizeof(msg), "peer_cookie_file %s: expected 8 or 16 hex digits (and a "
+		 "newline) in it", bad);
+	assert_string_equal(pw_err_msg(&e), msg);
+
+	pw_err_init(&e);
+	snprintf(line, sizeof(line), "%s cookie 00112233 cookie_file %s", base, good);
+	assert_false(words_into(&c, line, &e));
+	assert_string_equal(pw_err_msg(&e), "cookie_file: a cookie was given too (cookie, or "
+					    "--qemu's or --uml's): give it one way");
+	pw_err_init(&e);
+	snprintf(line, sizeof(line), "%s peer_cookie_file %s peer_cookie 00112233", base, good);
+	assert_false(words_into(&c, line, &e));
+	snprintf(msg, sizeof(msg), "peer_cookie: peer_cookie_file %s was given too (give the "
+		 "cookie one way)", good);
+	assert_string_equal(pw_err_msg(&e), msg);
+
+	pw_config_init(&c);
+	pw_err_init(&e);
+	snprintf(line, sizeof(line), "cookie_file %s", good);
+	assert_true(pw_words_parse(&c, 2, (char *[]){ "cookie_file", good }, &e));
+	assert_false(pw_qemu_parse(&c, "src=127.0.0.1,dst=127.0.0.1,udp=on,srcport=1,dstport=2,"
+				       "txsession=1,txcookie=1,rxcookie=2", &e));
+	assert_string_equal(pw_err_msg(&e), "--qemu: txcookie and rxcookie given, and cookie_file "
+					    "too (give each cookie one way)");
+	unlink(good);
+	unlink(open_);
+	unlink(bad);
+}
+
 /* The parsers report, they do not print: stdout and stderr go to a scratch
  * file while one runs, and that file must stay empty. */
 struct captured {
@@ -383,6 +656,11 @@ int main(void)
 		cmocka_unit_test(test_mtu_and_offsets),
 		cmocka_unit_test(test_qemu_spelling),
 		cmocka_unit_test(test_uml_spelling),
+		cmocka_unit_test(test_pasted_pair_is_the_plain_words),
+		cmocka_unit_test(test_take_stops_at_options),
+		cmocka_unit_test(test_name_local_any_and_tunnel_ids),
+		cmocka_unit_test(test_udp_checksum_words),
+		cmocka_unit_test(test_cookie_files),
 		cmocka_unit_test(test_sink_has_the_words),
 		cmocka_unit_test(test_sink_keeps_every_warning),
 		cmocka_unit_test(test_sink_overlong_list),
