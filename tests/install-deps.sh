@@ -8,7 +8,7 @@ set -eu
 build="meson ninja-build gcc pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev
 libinih-dev libmicrohttpd-dev
 iproute2 iputils-ping socat coreutils python3"
-check="clang libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd
+check="clang libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd libcap2-bin
 qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio"
 case "${1:-}" in
 build) pkgs=$build ;;

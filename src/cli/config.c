@@ -11,9 +11,10 @@
 
 #include "cli/config.h"
 #include "cli/parse.h"
+#include "xport/route.h"
 
 enum {
-	PW_UNDERLAY_MTU = 1500, /* assumed underlay when no `mtu` is given */
+	PW_UNDERLAY_MTU = 1500, /* the largest underlay a default MTU leaves room in */
 	PW_MTU_MIN = 68,        /* RFC 791: every IPv4 host must take this */
 	PW_BURST = 64,
 };
@@ -94,7 +95,48 @@ static void stable_mac(const struct pw_config *c, uint8_t mac[static 6])
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
 }
 
-struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c)
+/* The MTU the TAP runs with, found when the pseudowire opens (it needs the
+ * routing table and the device, which the parsers and `pwired -n` never
+ * look at): `mtu` as given; else an existing TAP's own (its
+ * administrator's); else what fits the route to remote, as wg-quick sizes
+ * its device: the route's MTU less the encapsulation, at most what a
+ * 1500-byte underlay leaves (a jumbo or loopback path makes no bigger
+ * default than before); else, with no route, the 1500-byte one, said.
+ * An MTU whose outer packets would not fit the route is said too. */
+static unsigned mtu_in_use(const struct pw_config *c, struct pw_err *e)
+{
+	unsigned overhead = pw_config_overhead(c), have = pw_tap_mtu(c->tap.name), path = 0, mtu;
+	char dev[IFNAMSIZ], a[64], via[IFNAMSIZ + 8] = "", fits[24] = "";
+	int err = pw_route_mtu(&c->xport.remote, &c->xport.local, &path, dev);
+
+	pw_xport_addr_str(&c->xport.remote, a, sizeof(a));
+	if (c->set & PW_SET_MTU) {
+		mtu = c->tap.mtu;
+	} else if (have) {
+		mtu = have;
+	} else if (err) {
+		pw_err_warn(e, "%s: cannot find the route to %s (%s): mtu %u assumes a %u-byte "
+			    "underlay", c->shown, a, strerror(-err), c->tap.mtu,
+			    (unsigned)PW_UNDERLAY_MTU);
+		return c->tap.mtu;
+	} else {
+		mtu = path < PW_UNDERLAY_MTU ? path : PW_UNDERLAY_MTU;
+		mtu = mtu >= overhead + PW_MTU_MIN ? mtu - overhead : PW_MTU_MIN;
+	}
+	if (!err && mtu + overhead > path) {
+		if (dev[0])
+			snprintf(via, sizeof(via), " (dev %s)", dev);
+		if (path >= overhead + PW_MTU_MIN)
+			snprintf(fits, sizeof(fits), " (mtu %u fits)", path - overhead);
+		pw_err_warn(e, "%s: mtu %u%s makes outer packets of up to %u bytes, but the route "
+			    "to %s%s takes %u: they would be fragmented%s",
+			    c->shown, mtu, c->set & PW_SET_MTU ? "" : " (the device's own)",
+			    mtu + overhead, a, via, path, fits);
+	}
+	return mtu;
+}
+
+struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c, struct pw_err *e)
 {
 	struct pw_link_cfg lc = {
 		.session = c->session,
@@ -104,6 +146,8 @@ struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c)
 		.has_impair = c->has_impair,
 		.impair = c->impair,
 	};
+
+	lc.tap.mtu = mtu_in_use(c, e);
 
 	/* Only for a device pwire makes: an administrator's TAP keeps its own. */
 	if (!lc.tap.has_mac && !c->mac_random && !if_nametoindex(c->tap.name)) {
@@ -271,7 +315,7 @@ static const char *endpoint(const struct sockaddr_storage *ss, bool udp, char *b
 	return buf;
 }
 
-void pw_config_layout(const struct pw_config *c, char *buf, size_t len)
+void pw_config_layout(const struct pw_config *c, unsigned mtu, char *buf, size_t len)
 {
 	const struct pw_session_cfg *s = &c->session;
 	bool udp = s->encap == PW_ENCAP_UDP;
@@ -283,5 +327,5 @@ void pw_config_layout(const struct pw_config *c, char *buf, size_t len)
 		 udp ? "udp" : "ip", endpoint(&c->xport.local, udp, l, sizeof(l)),
 		 endpoint(&c->xport.remote, udp, r, sizeof(r)), s->session_id, s->peer_session_id,
 		 s->cookie.len, s->peer_cookie.len, pw_l2spec_name(s->l2spec), pw_seq_name(s->seq),
-		 c->tap.mtu);
+		 mtu);
 }

@@ -90,8 +90,9 @@ const char *pw_seq_name(unsigned seq);
 /* The effective encapsulation in one line, in the words of `ip l2tp`:
  * "encap udp 192.0.2.1:1701 -> 192.0.2.2:1701, session_id 10 peer_session_id
  * 20, cookie 8 bytes out 8 in, l2spec_type default, seq none, mtu 1446"
- * (what a user compares with the peer's set-up). */
-void pw_config_layout(const struct pw_config *c, char *buf, size_t len);
+ * (what a user compares with the peer's set-up); mtu is the one in use
+ * (pw_link_mtu). */
+void pw_config_layout(const struct pw_config *c, unsigned mtu, char *buf, size_t len);
 
 /* Whether name is a word (or an alias of one) pw_words_parse() takes. */
 bool pw_words_known(const char *name);
@@ -130,8 +131,11 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e);
 
 /* The link object's configuration of a finished pw_config (the one place
  * `pwire up` and pwired turn a parsed pseudowire into what pw_link_open()
- * takes). */
-struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c);
+ * takes), when it opens: the MTU in use is decided here (`mtu` as given;
+ * else an existing TAP's own; else the route to remote's MTU less the
+ * encapsulation, at most 1500 less it), with a warning into e when outer
+ * packets would not fit the route or no route was found. */
+struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c, struct pw_err *e);
 
 /* The bytes of outer IP + UDP + L2TPv3 + inner Ethernet headers one frame costs. */
 unsigned pw_config_overhead(const struct pw_config *c);

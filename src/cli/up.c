@@ -33,8 +33,12 @@ static const char up_usage[] =
 	"Run one static L2TPv3 Ethernet pseudowire (RFC 3931, RFC 4719) between the TAP\n"
 	"device DEV and a remote peer, in the foreground, until SIGINT or SIGTERM.\n"
 	"DEV is created if absent (and removed at exit), brought up, and given an MTU\n"
-	"that leaves room for the encapsulation on a 1500-byte underlay unless `mtu` is\n"
-	"given. Counters are printed on SIGUSR1 and at exit (text, or JSON with --json);\n"
+	"that leaves room for the encapsulation on the route to remote (at most on a\n"
+	"1500-byte underlay) unless `mtu` is given; an existing DEV keeps its own MTU\n"
+	"and MAC unless `mtu` or `mac` is given, and gets an MTU back at exit. Without\n"
+	"root, on a TAP the user owns and is up (ip tuntap add DEV mode tap user U),\n"
+	"pwire changes nothing that needs CAP_NET_ADMIN.\n"
+	"Counters are printed on SIGUSR1 and at exit (text, or JSON with --json);\n"
 	"SIGHUP is logged and changes nothing.\n"
 	"\n"
 	"Words (those of `ip l2tp add tunnel` and `ip l2tp add session`):\n"
@@ -334,7 +338,12 @@ int pw_cmd_up(int argc, char **argv)
 			"`pwire genkey` makes a cookie",
 			c.shown, pw_xport_addr_str(&c.xport.remote, a, sizeof(a)));
 
-	struct pw_link_cfg lc = pw_config_link_cfg(&c);
+	/* The MTU in use is found now (the route, an existing TAP's own). */
+	pw_err_init(&err);
+	struct pw_link_cfg lc = pw_config_link_cfg(&c, &err);
+
+	pw_err_print(stderr, &err);
+	pw_err_init(&err);
 	struct up u = { .c = &c, .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
 	struct pw_watcher w;
 	bool as_root;
@@ -379,7 +388,7 @@ int pw_cmd_up(int argc, char **argv)
 		pw_err_print(stderr, &err);
 		goto out;
 	}
-	pw_config_layout(&c, layout, sizeof(layout));
+	pw_config_layout(&c, pw_link_mtu(u.link), layout, sizeof(layout));
 	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
 		as_root ? ", user " : "", as_root ? privs.user : "");
 	if (pw_words_csum_note(&c, note, sizeof(note), &warn))

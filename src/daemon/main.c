@@ -305,9 +305,13 @@ static bool open_links(struct run *r)
 
 	for (unsigned i = 0; ok && i < r->conf.n; i++) {
 		const struct pw_config *c = &r->conf.links[i].c;
+		struct pw_err warn;
 		char why[96];
 
-		lc[i] = pw_config_link_cfg(c);
+		pw_err_init(&warn);
+		lc[i] = pw_config_link_cfg(c, &warn);
+		for (unsigned k = 0; k < pw_err_kept(warn.n_warn); k++)
+			pw_warn("[%s] %s", r->conf.links[i].name, warn.warn[k]);
 		r->links[i].r = r;
 		r->links[i].cl = &r->conf.links[i];
 		if (!pw_tap_usable(c->tap.name, why, sizeof(why))) {
@@ -422,7 +426,7 @@ static int run(struct run *r)
 			pw_error("[%s] %s", r->conf.links[i].name, pw_err_msg(&err));
 			goto out;
 		}
-		pw_config_layout(c, layout, sizeof(layout));
+		pw_config_layout(c, pw_link_mtu(r->links[i].link), layout, sizeof(layout));
 		fprintf(stderr, "pwired: [%s] %s up: %s, queues %u\n", r->conf.links[i].name,
 			c->shown, layout, c->tap.queues);
 	}

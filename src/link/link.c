@@ -149,9 +149,20 @@ static bool tap_open(struct pw_vnic **v, const struct pw_link *l, const struct p
 	if (*v)
 		return true;
 	e = errno;
-	pw_err_set(err, "cannot open TAP device %s%s: %s%s", l->shown,
-		   tc->queues > 1 ? " (a queue of it)" : "", strerror(e),
-		   e == EPERM || e == EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
+	if (e == EPERM || e == EACCES) {
+		/* Which change of the device needs the privilege, from how it is. */
+		char what[96], fix[96];
+
+		pw_tap_why_admin(tc, what, sizeof(what), fix, sizeof(fix));
+		pw_err_set(err, "cannot open TAP device %s%s: %s needs CAP_NET_ADMIN (%s): run as "
+			   "root or give pwire the capability (setcap cap_net_admin+ep "
+			   "$(command -v pwire))%s%s", l->shown,
+			   tc->queues > 1 ? " (a queue of it)" : "", what, strerror(e),
+			   fix[0] ? "; or " : "", fix);
+	} else {
+		pw_err_set(err, "cannot open TAP device %s%s: %s", l->shown,
+			   tc->queues > 1 ? " (a queue of it)" : "", strerror(e));
+	}
 	errno = e;
 	return false;
 }
@@ -554,6 +565,11 @@ const struct pw_session_cfg *pw_link_session(const struct pw_link *l)
 const char *pw_link_ifname(const struct pw_link *l)
 {
 	return l->cfg.tap.name;
+}
+
+unsigned pw_link_mtu(const struct pw_link *l)
+{
+	return l->cfg.tap.mtu;
 }
 
 void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)

@@ -81,6 +81,9 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *out);
 const struct pw_session_cfg *pw_link_session(const struct pw_link *l);
 /* The vNIC's name as the kernel made it (a pattern like pw%d resolved). */
 const char *pw_link_ifname(const struct pw_link *l);
+/* The vNIC's MTU, which its buffers are sized for (an existing TAP's own
+ * when the configuration kept it). */
+unsigned pw_link_mtu(const struct pw_link *l);
 
 /* Stop the queue threads and detach queue 0; idempotent. */
 void pw_link_stop(struct pw_link *l);

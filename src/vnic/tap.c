@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <liburing.h>
+#include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
@@ -32,10 +33,14 @@
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/gso.h"
@@ -371,36 +376,201 @@ static int ring_open(struct io_uring *ring)
 	return err;
 }
 
-/* MTU and MAC (when `set`), IFF_UP (when `up`) go through an ordinary
- * socket's ioctls. */
+/* A sysfs attribute of device name as a number (decimal, 0x hex, -1). */
+static bool sys_attr(const char *name, const char *attr, long *v)
+{
+	char path[64 + IFNAMSIZ];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fscanf(f, "%li", v) == 1;
+	fclose(f);
+	return ok;
+}
+
+/* The keeper of a persistent TAP's MTU: a process with CAP_NET_ADMIN alone
+ * (the parent drops its privileges), blocked in read() on a pipe whose
+ * write end the parent holds until it exits, however it ends (SIGKILL and
+ * the system-call filter included). At end of file it sets the device's
+ * old MTU back and exits. It holds nothing else of the parent's: no TAP
+ * queue, socket or terminal stays open through it. */
+static __attribute__((noreturn)) void keeper_run(int rfd, unsigned ifindex, int mtu)
+{
+	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE };
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	char b;
+	int s;
+
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		signal(quiet[i], SIG_IGN);
+	if (rfd > 0)
+		close_range(0, (unsigned)rfd - 1, 0);
+	close_range((unsigned)rfd + 1, ~0U, 0);
+	d[0].effective = d[0].permitted = 1u << CAP_NET_ADMIN;
+	syscall(SYS_capset, &h, d);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_NAME, "pwire-mtu", 0, 0, 0); /* in ps and top */
+	while (read(rfd, &b, 1) < 0 && errno == EINTR)
+		;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && if_indextoname(ifindex, ifr.ifr_name))
+		ioctl(s, SIOCSIFMTU, &ifr);
+	_exit(0);
+}
+
+/* Start the keeper of name's MTU `old` (keeper_run), a grandchild that
+ * init reaps. Its pipe's write end stays open in this process, referenced
+ * by nothing, until the process exits: that is the keeper's signal.
+ * 0 or -errno. */
+static int keeper_start(const char *name, int old)
+{
+	unsigned ifindex = if_nametoindex(name);
+	int p[2], status = 0, err = 0;
+	pid_t pid;
+
+	if (!ifindex || pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		pid_t keeper = fork();
+
+		if (keeper == 0)
+			keeper_run(p[0], ifindex, old);
+		_exit(keeper < 0 ? 1 : 0);
+	}
+	if (pid < 0)
+		err = -errno;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!err && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		err = -EAGAIN; /* the second fork failed */
+	close(p[0]);
+	if (err)
+		close(p[1]);
+	return err;
+}
+
+/* Only what differs from what is asked is changed, so a TAP that is
+ * already right (an administrator's, `ip tuntap add ... user U`, brought
+ * up) needs no CAP_NET_ADMIN: MTU and MAC (when `set`), IFF_UP (when
+ * `up`), each read first through an ordinary socket's ioctls and written
+ * only when different. A persistent TAP (not pwire's: it stays after
+ * pwire) whose MTU changes gets the old one back when pwire exits. */
 static int tap_configure(const struct pw_tap_cfg *cfg, const char *name, bool set, bool up)
 {
 	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0, old;
+	long flags = 0;
 
 	if (s < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	ifr.ifr_mtu = (int)cfg->mtu;
-	if (set && ioctl(s, SIOCSIFMTU, &ifr))
+	if (set && ioctl(s, SIOCGIFMTU, &ifr))
 		goto fail;
-	if (set && cfg->has_mac) {
-		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-		memcpy(ifr.ifr_hwaddr.sa_data, cfg->mac, 6);
-		if (ioctl(s, SIOCSIFHWADDR, &ifr))
+	old = ifr.ifr_mtu;
+	if (set && old != (int)cfg->mtu) {
+		ifr.ifr_mtu = (int)cfg->mtu;
+		if (ioctl(s, SIOCSIFMTU, &ifr))
 			goto fail;
+		err = sys_attr(name, "tun_flags", &flags) && (flags & IFF_PERSIST) ?
+			      keeper_start(name, old) : 0;
+		if (err) {
+			ifr.ifr_mtu = old; /* nothing would set it back */
+			ioctl(s, SIOCSIFMTU, &ifr);
+			goto out;
+		}
+	}
+	if (set && cfg->has_mac) {
+		if (ioctl(s, SIOCGIFHWADDR, &ifr))
+			goto fail;
+		if (memcmp(ifr.ifr_hwaddr.sa_data, cfg->mac, 6)) {
+			ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+			memcpy(ifr.ifr_hwaddr.sa_data, cfg->mac, 6);
+			if (ioctl(s, SIOCSIFHWADDR, &ifr))
+				goto fail;
+		}
 	}
 	if (up && ioctl(s, SIOCGIFFLAGS, &ifr))
 		goto fail;
-	ifr.ifr_flags |= IFF_UP;
-	if (up && ioctl(s, SIOCSIFFLAGS, &ifr))
-		goto fail;
-	close(s);
-	return 0;
+	if (up && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr))
+			goto fail;
+	}
+	goto out;
 fail:
 	err = -errno;
+out:
 	close(s);
 	return err;
+}
+
+unsigned pw_tap_mtu(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int s, r;
+
+	if (strlen(name) >= IFNAMSIZ || !if_nametoindex(name))
+		return 0;
+	strcpy(ifr.ifr_name, name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	r = ioctl(s, SIOCGIFMTU, &ifr);
+	close(s);
+	return r || ifr.ifr_mtu <= 0 ? 0 : (unsigned)ifr.ifr_mtu;
+}
+
+void pw_tap_why_admin(const struct pw_tap_cfg *cfg, char *what, size_t len, char *fix,
+		      size_t fix_len)
+{
+	struct ifreq ifr = { 0 };
+	long owner = -1, group = -1;
+	unsigned mtu = pw_tap_mtu(cfg->name);
+	bool mac_differs = false, down = false;
+	int s;
+
+	snprintf(what, len, "opening it");
+	fix[0] = '\0';
+	if (!mtu) {
+		snprintf(what, len, "creating it");
+		snprintf(fix, fix_len, "make it once, as root: ip tuntap add %s mode tap user %u",
+			 cfg->name, (unsigned)geteuid());
+		return;
+	}
+	sys_attr(cfg->name, "owner", &owner);
+	sys_attr(cfg->name, "group", &group);
+	if ((owner != -1 && owner != (long)geteuid()) || (group != -1 && group != (long)getegid())) {
+		snprintf(what, len, "attaching to it (it belongs to %s %ld)",
+			 owner != -1 ? "uid" : "gid", owner != -1 ? owner : group);
+		return;
+	}
+	if (mtu != cfg->mtu) {
+		snprintf(what, len, "changing its MTU from %u to %u", mtu, cfg->mtu);
+		snprintf(fix, fix_len, "leave out mtu (it keeps its %u)", mtu);
+		return;
+	}
+	strcpy(ifr.ifr_name, cfg->name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0) {
+		mac_differs = cfg->has_mac && !ioctl(s, SIOCGIFHWADDR, &ifr) &&
+			      memcmp(ifr.ifr_hwaddr.sa_data, cfg->mac, 6);
+		down = !ioctl(s, SIOCGIFFLAGS, &ifr) && !(ifr.ifr_flags & IFF_UP);
+		close(s);
+	}
+	if (mac_differs) {
+		snprintf(what, len, "setting its MAC address");
+		snprintf(fix, fix_len, "leave out mac (it keeps its own)");
+	} else if (down) {
+		snprintf(what, len, "bringing it up");
+		snprintf(fix, fix_len, "bring it up once, as root: ip link set %s up", cfg->name);
+	}
 }
 
 const char *pw_tap_name(const struct pw_vnic *v)

@@ -26,7 +26,10 @@ enum { PW_QUEUES_MAX = 16 };
 
 /* Open queue `queue` (0..cfg->queues-1) of a TAP device, in order. Queue 0
  * creates the device if absent, gives it steer_prog and sets its MTU (and
- * MAC); the last queue brings it up. NULL and errno. */
+ * MAC) where they differ; the last queue brings it up if it is down. A
+ * persistent device (one pwire did not make) whose MTU this changes gets
+ * its old MTU back once this process has exited: a child that keeps
+ * CAP_NET_ADMIN alone waits for that and sets it. NULL and errno. */
 struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
 
 /* pw_tap_open() in its two halves. The first needs the privileges: the
@@ -37,6 +40,22 @@ struct pw_vnic *pw_tap_open(const struct pw_tap_cfg *cfg, unsigned queue);
  * caller's). */
 int pw_tap_open_fd(const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
 struct pw_vnic *pw_tap_adopt(int fd, const struct pw_tap_cfg *cfg, const char *name);
+
+/* The MTU of an existing device called name; 0 when there is none. No
+ * privilege needed. */
+unsigned pw_tap_mtu(const char *name);
+
+/* For an open of cfg that failed with EPERM, from the device as it is now:
+ * what the open would do that needs CAP_NET_ADMIN, in words that fit "...
+ * needs CAP_NET_ADMIN" ("creating it", "attaching to it (it belongs to uid
+ * 1000)", "changing its MTU from 1300 to 1200", "setting its MAC address",
+ * "bringing it up") into what, and another way out into fix ("leave out
+ * mtu (it keeps its 1300)", "" when there is none). An existing TAP that
+ * is up, has cfg's MTU and is asked no other MAC needs none of it:
+ * pw_tap_open() then changes nothing, so a user who owns the device (`ip
+ * tuntap add DEV mode tap user U`) opens it unprivileged. */
+void pw_tap_why_admin(const struct pw_tap_cfg *cfg, char *what, size_t len, char *fix,
+		      size_t fix_len);
 
 /* The device's name as the kernel made it (cfg->name may have been a
  * pattern, "pw%d", or empty: "tap%d"), for a vNIC from pw_tap_open(). */
