@@ -234,8 +234,8 @@ static bool set_peer(struct pw_config *c, const char *w, const char *v, struct p
 }
 
 /* Who pwire runs as once everything is open; looked up (and refused when
- * unknown) by `pwire up` (privs.c), not here: user databases are no parser's business (cookie_file is the one
- * word that reads a file: pw_parse_cookie_file). */
+ * unknown) by `pwire up` (privs.c), not here: the user database is no
+ * parser's business (cookie_file is the one word that reads a file). */
 /* The portable user names (POSIX's set, as useradd takes them): letters,
  * digits, '.', '_', '-' (not first) and a trailing '$'. Anything else
  * names no user, and (a ';' or '#' first) would not survive pwire.conf's
