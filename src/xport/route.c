@@ -86,7 +86,6 @@ static int route_get(struct request *req, int *oif, unsigned *mtu)
 	} reply;
 	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), err = -EPROTO;
 	ssize_t r;
-	int n;
 
 	if (s < 0)
 		return -errno;
@@ -95,14 +94,20 @@ static int route_get(struct request *req, int *oif, unsigned *mtu)
 		goto out;
 	}
 	do
-		r = recv(s, reply.buf, sizeof(reply.buf), 0);
+		r = recv(s, reply.buf, sizeof(reply.buf), MSG_TRUNC);
 	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		err = -errno;
+	if (r < 0 || (size_t)r > sizeof(reply.buf)) {
+		err = r < 0 ? -errno : -EMSGSIZE;
 		goto out;
 	}
-	n = (int)r;
-	for (const struct nlmsghdr *nh = &reply.nh; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+	/* The messages one after the other, each whole within what came
+	 * (NLMSG_OK's test, in sizes that cannot go negative). */
+	for (size_t off = 0, len; off + sizeof(struct nlmsghdr) <= (size_t)r; off += len) {
+		const struct nlmsghdr *nh = (const void *)(reply.buf + off);
+
+		if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > (size_t)r - off)
+			break;
+		len = NLMSG_ALIGN(nh->nlmsg_len);
 		if (nh->nlmsg_seq != req->nh.nlmsg_seq)
 			continue;
 		if (nh->nlmsg_type == NLMSG_ERROR &&
