@@ -45,9 +45,7 @@ enum cond {
 	ENOSYS_,   /* clone3: fail with ENOSYS (its flags are behind a pointer a
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
-	PWIRED,    /* only for pwired (pw_privs.reread: it re-reads its file) */
-	RELOAD_RD, /* openat, the same, and read only (arg 2: no write access, no
-		    * O_CREAT or O_TRUNC) */
+	PWIRED,    /* only for pwired (pw_privs.pwired) */
 	METRICS,   /* only for pwired -m (pw_privs.metrics) */
 	METRICS_TCP, /* the same, at level IPPROTO_TCP only (arg 1) */
 };
@@ -91,6 +89,15 @@ static const struct allow {
 	 * has neither. */
 	{ SCMP_SYS(accept4), PWIRED },
 	{ SCMP_SYS(sendto), PWIRED },
+	/* pwired opens the pseudowires a reload adds through its privileged
+	 * helper (daemon/priv.c): a request and its fd over their socket
+	 * pair (sendmsg, recvmsg), the parsed configuration from a memfd
+	 * (read, above); and what a link holds that needs no privilege, its
+	 * failure eventfd, and a queue thread's epoll. */
+	{ SCMP_SYS(sendmsg), PWIRED },
+	{ SCMP_SYS(recvmsg), PWIRED },
+	{ SCMP_SYS(eventfd2), PWIRED },
+	{ SCMP_SYS(epoll_create1), PWIRED },
 	/* Queue threads: start (glibc's cancel and set*id handlers, installed
 	 * at the first pthread_create; clone, stack and guard page, robust
 	 * list, rseq, signal mask), the malloc arena a thread gets, stop and
@@ -125,15 +132,10 @@ static const struct allow {
 	 * TCP options only (setsockopt: TCP_NODELAY, TCP_CORK), connections
 	 * shut down and closed. */
 	{ SCMP_SYS(recvfrom), METRICS },
-	{ SCMP_SYS(sendmsg), METRICS },
 	{ SCMP_SYS(setsockopt), METRICS_TCP },
 	{ SCMP_SYS(shutdown), METRICS },
 	/* The page is printed into memory (open_memstream: its fclose seeks). */
 	{ SCMP_SYS(lseek), METRICS },
-	/* pwired's reload (SIGHUP) reads its configuration file again
-	 * (fopen, fread's fstat for its buffer size, read and close above). */
-	{ SCMP_SYS(openat), RELOAD_RD },
-	{ SCMP_SYS(newfstatat), PWIRED },
 };
 
 /* What the SIGSYS handler prints, prepared before the filter is loaded:
@@ -226,7 +228,7 @@ static bool trap_init(const char *dev)
 
 static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_privs *p)
 {
-	bool io_uring = p->io_uring, reread = p->reread;
+	bool io_uring = p->io_uring;
 
 	switch (a->cond) {
 	case ANY:
@@ -253,18 +255,13 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 	case IO_URING:
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case PWIRED:
-		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+		return p->pwired ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case METRICS:
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case METRICS_TCP:
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
 						     SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP, 0))
 				  : 0;
-	case RELOAD_RD:
-		return reread ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
-						 SCMP_A2(SCMP_CMP_MASKED_EQ,
-							 O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY))
-			      : 0;
 	}
 	return -EINVAL;
 }

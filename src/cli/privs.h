@@ -36,7 +36,7 @@ struct pw_privs {
 	gid_t gid;
 	bool keep_root; /* `user root` (a user with uid 0): no change of user or capabilities */
 	bool io_uring;  /* the data path enters an io_uring (`io_uring on`) */
-	bool reread;    /* pwired: SIGHUP reads its file again (openat read-only) */
+	bool pwired;    /* pwired: its control socket, its helper (daemon/priv.h) */
 	bool metrics;   /* pwired -m: libmicrohttpd serves HTTP clients */
 };
 

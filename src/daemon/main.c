@@ -30,6 +30,7 @@
 #include "daemon/control.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
+#include "daemon/priv.h"
 #include "daemon/reload.h"
 #include "dp/loop.h"
 #include "link/link.h"
@@ -85,6 +86,7 @@ struct run {
 	struct pw_notify *notify; /* systemd's NOTIFY_SOCKET, if set */
 	const struct sockaddr_storage *metrics_at; /* -m, or NULL */
 	struct pw_metrics *metrics;
+	struct pw_priv *priv; /* opens what the unprivileged data path cannot */
 	int sfd, tfd, hfd;
 	int rc;
 };
@@ -154,20 +156,99 @@ static void link_report(struct run_link *rl)
 					rl->stats.sockbuf_drops,
 					c->tap.queues,
 					0,
-					0};
+					0,
+					&rl->marks};
 }
 
 static int on_link_failed(void *data, uint32_t events);
 
-/* Removed sections' links closed (their TAPs go), the others untouched: the
- * same pw_link, only its run_link moved to the new array (daemon/reload.h). */
+/* Open the links of conf's sections at[0..n) into links[at[k]] (through
+ * the privileged helper); those on one socket share it. */
+static bool open_links(struct run *r, const struct pw_conf *conf, struct run_link *links,
+		       const unsigned *at, unsigned n)
+{
+	struct pw_link_cfg *lc = calloc(n ? n : 1, sizeof(*lc));
+	struct pw_link **opened = calloc(n ? n : 1, sizeof(*opened));
+	const struct pw_conf_link *cl;
+	struct pw_err err;
+	unsigned failed = 0;
+	bool ok = lc && opened;
+
+	if (!ok)
+		pw_error("%s", strerror(ENOMEM));
+	for (unsigned k = 0; ok && k < n; k++) {
+		cl = &conf->links[at[k]];
+		links[at[k]].r = r;
+		links[at[k]].cl = cl;
+		pw_err_init(&err);
+		ok = pw_priv_link_cfg(r->priv, &cl->c, &lc[k], &err);
+		for (unsigned i = 0; i < pw_err_kept(err.n_warn); i++)
+			pw_warn("[%s] %s", cl->name, err.warn[i]);
+		if (!ok)
+			pw_error("[%s] %s", cl->name, pw_err_msg(&err));
+	}
+	pw_err_init(&err);
+	if (ok && !pw_link_open_all(lc, n, opened, &failed, &err)) {
+		cl = &conf->links[at[failed]];
+		if (*pw_priv_why(r->priv)) {
+			pw_error("[%s] vnic tap:%s: %s exists and %s", cl->name, cl->c.shown,
+				 cl->c.shown, pw_priv_why(r->priv));
+			r->rc = PW_EXIT_USAGE;
+		} else {
+			pw_error("[%s] %s", cl->name, pw_err_msg(&err));
+		}
+		ok = false;
+	}
+	for (unsigned k = 0; ok && k < n; k++)
+		links[at[k]].link = opened[k];
+	free(lc);
+	free(opened);
+	return ok;
+}
+
+/* Watch a link opened (its failures), note what its reports need. */
+static int link_watch(struct run_link *rl)
+{
+	rl->session.cfg = *pw_link_session(rl->link);
+	link_report(rl);
+	return pw_loop_watch(rl->r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed, rl);
+}
+
+/* Start a link opened, in the daemon's loop, and say so. */
+static bool link_up(struct run_link *rl)
+{
+	struct pw_watcher w = pw_loop_watcher(rl->r->loop);
+	const struct pw_config *c = &rl->cl->c;
+	struct pw_err err;
+	char layout[320];
+
+	pw_err_init(&err);
+	if (pw_link_start(rl->link, &w, &err)) {
+		pw_error("[%s] %s", rl->cl->name, pw_err_msg(&err));
+		return false;
+	}
+	pw_config_layout(c, pw_link_mtu(rl->link), layout, sizeof(layout));
+	fprintf(stderr, "pwired: [%s] %s up: %s, queues %u\n", rl->cl->name, c->shown, layout,
+		c->tap.queues);
+	return true;
+}
+
+
+/* Removed and changed sections' links closed (their TAPs go), added and
+ * changed ones opened and started, the others untouched: the same pw_link,
+ * only its run_link moved to the new array (daemon/reload.h). Sections that
+ * cannot be opened (a port taken, a device that is not a TAP) are left out
+ * of what runs, and said so: 1 then (the rest is applied); -1 when the
+ * reload is refused and nothing changed. */
 static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size)
 {
 	struct pw_reload_plan p;
 	struct pw_conf conf;
 	struct run_link *links;
+	unsigned n = 0;
+	bool opened;
 
-	if (!pw_conf_load(&conf, r->file, e))
+	if (!pw_priv_conf(r->priv, &conf, r->file, e))
 		return -1;
 	links = calloc(conf.n ? conf.n : 1, sizeof(*links));
 	if (!links || !pw_reload_plan(&r->conf, &conf, r->file, &p, line, size, e)) {
@@ -177,21 +258,40 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 		pw_conf_free(&conf);
 		return -1;
 	}
+	/* What goes, first: a changed section's TAP and port are its own. */
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		struct run_link *rl = &r->links[i];
 		int j = p.new_of_old[i];
 
-		if (j < 0) {
-			pw_loop_unwatch(r->loop, pw_link_fail_fd(rl->link));
+		pw_loop_unwatch(r->loop, pw_link_fail_fd(rl->link));
+		if (j < 0)
 			pw_link_close(rl->link);
+		else
+			links[j] = *rl;
+	}
+	opened = open_links(r, &conf, links, p.to_open, p.n_open);
+	if (!opened)
+		pw_err_set(e, "reload applied, but what it adds or changes could not be opened "
+			   "(the log says why): not running");
+	/* What runs now, in file order; the links watched where they are. */
+	for (unsigned j = 0; j < conf.n; j++) {
+		if (!links[j].link)
 			continue;
-		}
-		links[j] = *rl;
-		links[j].cl = &conf.links[j];
-		link_report(&links[j]);
-		if (!pw_link_error(rl->link))
-			pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,
-				      &links[j]);
+		conf.links[n] = conf.links[j];
+		links[n] = links[j];
+		links[n].cl = &conf.links[n];
+		if (link_watch(&links[n]))
+			pw_error("[%s] epoll: %s", conf.links[n].name, strerror(errno));
+		n++;
+	}
+	conf.n = n;
+	for (unsigned j = 0; j < conf.n; j++) {
+		bool is_new = true;
+
+		for (unsigned i = 0; is_new && i < r->conf.n; i++)
+			is_new = links[j].link != r->links[i].link;
+		if (is_new && !link_up(&links[j]))
+			pw_link_stop(links[j].link);
 	}
 	pw_reload_plan_free(&p);
 	free(r->links);
@@ -199,17 +299,24 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 	r->conf = conf;
 	r->links = links;
 	fprintf(stderr, "pwired: %s\n", line);
-	return 0;
+	return opened ? 0 : 1;
 }
 
-/* systemd is told of the reload (Type=notify), and of how it ended. */
-int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
+/* Re-read the file pwired started with and apply the difference: 0 with
+ * what changed in summary ("reload: removed vm2; 1 unchanged", also
+ * logged), 1 when applied but some sections could not be opened, -1 with
+ * the reason in e and the running pseudowires untouched. systemd is told
+ * of the reload (Type=notify), and of how it ended. */
+static int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
 {
 	int rc;
 
 	pw_notify(r->notify, "RELOADING=1");
 	rc = reload_apply(r, e, line, size);
-	if (rc)
+	if (rc > 0)
+		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; %.300s", r->conf.n,
+			  pw_err_msg(e));
+	else if (rc)
 		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; reload refused: %.300s",
 			  r->conf.n, pw_err_msg(e));
 	else
@@ -217,23 +324,36 @@ int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
 	return rc;
 }
 
+/* Reload, log every reason it was refused or fell short, and answer a
+ * control client (reply, when not NULL) in one line. */
+static void reload(struct run *r, FILE *reply)
+{
+	struct pw_err err;
+	char line[256];
+	const char *why;
+	int rc;
+
+	pw_err_init(&err);
+	rc = pwired_reload(r, &err, line, sizeof(line));
+	why = rc < 0 ? "reload refused, the running configuration kept: " : "";
+	for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
+		pw_error("%s%s", why, err.err[i]);
+	if (err.n_err > PW_ERR_KEEP)
+		pw_error("reload: %u more reasons not kept", err.n_err - PW_ERR_KEEP);
+	if (reply && !rc)
+		fprintf(reply, "ok: %s\n", line);
+	else if (reply)
+		fprintf(reply, "error: %s%s\n", why, pw_err_msg(&err));
+}
+
 static int on_hup(void *data, uint32_t events)
 {
 	struct run *r = data;
 	struct signalfd_siginfo si;
-	struct pw_err err;
-	char line[256];
 
 	(void)events;
-	while (read(r->hfd, &si, sizeof(si)) == sizeof(si)) {
-		pw_err_init(&err);
-		if (!pwired_reload(r, &err, line, sizeof(line)))
-			continue;
-		for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
-			pw_error("reload refused, the running configuration kept: %s", err.err[i]);
-		if (err.n_err > PW_ERR_KEEP)
-			pw_error("reload refused: %u more reasons not kept", err.n_err - PW_ERR_KEEP);
-	}
+	while (read(r->hfd, &si, sizeof(si)) == sizeof(si))
+		reload(r, NULL);
 	return 0;
 }
 
@@ -246,18 +366,7 @@ static void on_show(void *data, FILE *f, const struct pw_ctl_req *req)
 	struct pw_show_text *t;
 
 	if (req->cmd == PW_CTL_RELOAD) {
-		struct pw_err err;
-		char line[256];
-
-		pw_err_init(&err);
-		if (!pwired_reload(r, &err, line, sizeof(line))) {
-			fprintf(f, "ok: %s\n", line);
-			return;
-		}
-		for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
-			pw_error("reload refused, the running configuration kept: %s", err.err[i]);
-		fprintf(f, "error: reload refused, the running configuration kept: %s\n",
-			pw_err_msg(&err));
+		reload(r, f);
 		return;
 	}
 	s = calloc(n, sizeof(*s));
@@ -294,44 +403,20 @@ static int on_link_failed(void *data, uint32_t events)
 	return 0;
 }
 
-/* Open every section's link; those on one socket share it. */
-static bool open_links(struct run *r)
+/* Open every section's link. */
+static bool open_all(struct run *r)
 {
-	struct pw_link_cfg *lc = calloc(r->conf.n, sizeof(*lc));
-	struct pw_link **links = calloc(r->conf.n, sizeof(*links));
-	struct pw_err err;
-	unsigned failed = 0;
-	bool ok = lc && links;
+	unsigned *at = calloc(r->conf.n, sizeof(*at));
+	bool ok;
 
-	for (unsigned i = 0; ok && i < r->conf.n; i++) {
-		const struct pw_config *c = &r->conf.links[i].c;
-		struct pw_err warn;
-		char why[96];
-
-		pw_err_init(&warn);
-		lc[i] = pw_config_link_cfg(c, &warn);
-		for (unsigned k = 0; k < pw_err_kept(warn.n_warn); k++)
-			pw_warn("[%s] %s", r->conf.links[i].name, warn.warn[k]);
-		r->links[i].r = r;
-		r->links[i].cl = &r->conf.links[i];
-		if (!pw_tap_usable(c->tap.name, why, sizeof(why))) {
-			pw_error("[%s] vnic tap:%s: %s exists and %s", r->conf.links[i].name, c->shown,
-				 c->shown, why);
-			r->rc = PW_EXIT_USAGE;
-			ok = false;
-		}
-	}
-	pw_err_init(&err);
-	if (!ok) {
+	if (!at) {
 		pw_error("%s", strerror(ENOMEM));
-	} else if (!pw_link_open_all(lc, r->conf.n, links, &failed, &err)) {
-		pw_error("[%s] %s", r->conf.links[failed].name, pw_err_msg(&err));
-		ok = false;
+		return false;
 	}
-	for (unsigned i = 0; ok && i < r->conf.n; i++)
-		r->links[i].link = links[i];
-	free(lc);
-	free(links);
+	for (unsigned i = 0; i < r->conf.n; i++)
+		at[i] = i;
+	ok = open_links(r, &r->conf, r->links, at, r->conf.n);
+	free(at);
 	return ok;
 }
 
@@ -341,10 +426,8 @@ static int run(struct run *r)
 	const struct pw_config *first = &r->conf.links[0].c;
 	struct pw_privs privs = {.user = ""};
 	struct pw_ctl_cfg ctl_cfg = {.path = r->sock, .has_group = r->has_group, .group = r->group};
-	struct pw_watcher w;
 	struct pw_err err;
 	unsigned busy_poll = 0;
-	char layout[320];
 
 	/* conf.c saw to it that every section names the same user. */
 	if ((first->user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, first->user))
@@ -364,16 +447,20 @@ static int run(struct run *r)
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
-	if (!open_links(r))
+	/* The helper first, while nothing but the file is open: every link,
+	 * now and at a reload, is opened through it. */
+	pw_err_init(&err);
+	r->priv = pw_priv_start(r->file, &err);
+	if (!r->priv) {
+		pw_error("%s", pw_err_msg(&err));
+		goto out;
+	}
+	if (!open_all(r))
 		goto out;
 	for (unsigned i = 0; i < r->conf.n; i++) {
-		struct run_link *rl = &r->links[i];
 		const struct pw_config *c = &r->conf.links[i].c;
 
-		rl->session.cfg = *pw_link_session(rl->link);
-		link_report(rl);
-		if (pw_loop_watch(r->loop, pw_link_fail_fd(rl->link), EPOLLIN, on_link_failed,
-				  rl)) {
+		if (link_watch(&r->links[i])) {
 			pw_error("epoll: %s", strerror(errno));
 			goto out;
 		}
@@ -408,7 +495,7 @@ static int run(struct run *r)
 	}
 	/* Everything is open and no thread runs yet: all inherit the drop,
 	 * which leaves SIGHUP's reload a read-only openat. */
-	privs.reread = true;
+	privs.pwired = true;
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);
@@ -417,19 +504,9 @@ static int run(struct run *r)
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
-	w = pw_loop_watcher(r->loop);
-	for (unsigned i = 0; i < r->conf.n; i++) {
-		const struct pw_config *c = &r->conf.links[i].c;
-
-		pw_err_init(&err);
-		if (pw_link_start(r->links[i].link, &w, &err)) {
-			pw_error("[%s] %s", r->conf.links[i].name, pw_err_msg(&err));
+	for (unsigned i = 0; i < r->conf.n; i++)
+		if (!link_up(&r->links[i]))
 			goto out;
-		}
-		pw_config_layout(c, pw_link_mtu(r->links[i].link), layout, sizeof(layout));
-		fprintf(stderr, "pwired: [%s] %s up: %s, queues %u\n", r->conf.links[i].name,
-			c->shown, layout, c->tap.queues);
-	}
 	pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up", r->conf.n);
 	r->rc = PW_EXIT_FAIL;
 	if (pw_loop_run(r->loop))
@@ -445,6 +522,7 @@ out:
 	pw_ctl_close(r->ctl);
 	pw_metrics_close(r->metrics);
 	pw_notify_close(r->notify);
+	pw_priv_close(r->priv);
 	pw_loop_free(r->loop);
 	if (r->tfd >= 0)
 		close(r->tfd);

@@ -12,9 +12,8 @@
 #include <sys/signalfd.h>
 
 #include "daemon/reload.h"
+#include "link/link.h"
 
-static const char restart[] = "needs a restart: pwired runs unprivileged and cannot open a "
-			      "TAP or a socket";
 
 static int find(const struct pw_conf *conf, const char *name)
 {
@@ -42,10 +41,19 @@ static char *normalized(const struct pw_conf_link *l)
 	return text;
 }
 
+static bool same_cookie(const struct pw_cookie *a, const struct pw_cookie *b)
+{
+	return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+/* The same text, and the same cookies: a cookie_file's text is its path,
+ * and the file may say something else now. */
 static int same(const struct pw_conf_link *a, const struct pw_conf_link *b)
 {
 	char *ta = normalized(a), *tb = normalized(b);
-	int r = ta && tb ? !strcmp(ta, tb) : -1;
+	int r = ta && tb ? !strcmp(ta, tb) && same_cookie(&a->c.session.cookie, &b->c.session.cookie) &&
+				   same_cookie(&a->c.session.peer_cookie, &b->c.session.peer_cookie)
+			 : -1;
 
 	free(ta);
 	free(tb);
@@ -63,61 +71,97 @@ static void list(char *line, size_t len, size_t *at, const char *verb, const cha
 	*at += n > 0 ? (size_t)n : 0;
 }
 
+/* The running section whose socket new section c would need, or -1. Two
+ * links with one encapsulation, local address and (UDP) port share a socket
+ * (pw_link_open_all), which only opening them together can set up. */
+static int needs_kept_socket(const struct pw_conf *old, const struct pw_reload_plan *p,
+			     const struct pw_config *c)
+{
+	struct pw_link_cfg a = { .session = c->session, .tap = c->tap, .xport = c->xport };
+
+	for (unsigned i = 0; i < old->n; i++) {
+		struct pw_link_cfg b;
+
+		if (p->new_of_old[i] < 0)
+			continue;
+		b = (struct pw_link_cfg){ .session = old->links[i].c.session,
+					  .tap = old->links[i].c.tap,
+					  .xport = old->links[i].c.xport };
+		if (pw_link_cfg_same_port(&a, &b))
+			return (int)i;
+	}
+	return -1;
+}
+
 bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const char *file,
 		    struct pw_reload_plan *p, char *line, size_t len, struct pw_err *e)
 {
 	size_t at;
+	bool ok = true;
 
 	*p = (struct pw_reload_plan){0};
 	p->new_of_old = calloc(old->n ? old->n : 1, sizeof(*p->new_of_old));
-	if (!p->new_of_old) {
+	p->to_open = calloc(new->n ? new->n : 1, sizeof(*p->to_open));
+	if (!p->new_of_old || !p->to_open) {
+		pw_reload_plan_free(p);
 		pw_err_set(e, "reload: %s", strerror(ENOMEM));
 		return false;
 	}
 	at = (size_t)snprintf(line, len, "reload: ");
-	for (unsigned j = 0; j < new->n; j++)
-		if (find(old, new->links[j].name) < 0) {
-			pw_err_set(e, "%s:%u: adding %s %s", file, new->links[j].line,
-				   new->links[j].name, restart);
-			p->added++;
-		}
 	for (unsigned i = 0; i < old->n; i++) {
-		int j = find(new, old->links[i].name);
+		int j = find(new, old->links[i].name), same_text = j < 0 ? 0 :
+			same(&old->links[i], &new->links[j]);
 
-		p->new_of_old[i] = j;
+		if (same_text < 0) {
+			pw_reload_plan_free(p);
+			pw_err_set(e, "reload: %s", strerror(ENOMEM));
+			return false;
+		}
+		p->new_of_old[i] = same_text ? j : -1;
 		if (j < 0) {
 			p->removed++;
 			list(line, len, &at, "removed", old->links[i].name);
-			continue;
-		}
-		switch (same(&old->links[i], &new->links[j])) {
-		case 1:
+		} else if (same_text) {
 			p->unchanged++;
-			break;
-		case 0:
-			pw_err_set(e, "%s:%u: changing %s %s", file, new->links[j].line,
-				   new->links[j].name, restart);
-			p->changed++;
-			break;
-		default:
-			pw_err_set(e, "reload: %s", strerror(ENOMEM));
-			p->changed++;
 		}
 	}
-	if (p->added || p->changed) {
+	for (unsigned j = 0; j < new->n; j++) {
+		const struct pw_conf_link *l = &new->links[j];
+		int i = find(old, l->name), k;
+
+		if (i >= 0 && p->new_of_old[i] >= 0)
+			continue;
+		k = needs_kept_socket(old, p, &l->c);
+		if (k >= 0) {
+			pw_err_set(e,
+				   "%s:%u: %s %s would share the socket of the running %s (same "
+				   "encap, local address and port): that needs a restart for now",
+				   file, l->line, i < 0 ? "adding" : "changing", l->name,
+				   old->links[k].name);
+			ok = false;
+		}
+		if (i < 0)
+			p->added++;
+		else
+			p->changed++;
+		list(line, len, &at, i < 0 ? "added" : "changed", l->name);
+		p->to_open[p->n_open++] = j;
+	}
+	if (!ok) {
 		pw_reload_plan_free(p);
 		return false;
 	}
 	if (at < len)
-		snprintf(line + at, len - at, "%s%u unchanged", p->removed ? "; " : "",
-			 p->unchanged);
+		snprintf(line + at, len - at, "%s%u unchanged", at > 8 ? "; " : "", p->unchanged);
 	return true;
 }
 
 void pw_reload_plan_free(struct pw_reload_plan *p)
 {
 	free(p->new_of_old);
+	free(p->to_open);
 	p->new_of_old = NULL;
+	p->to_open = NULL;
 }
 
 int pw_reload_signal_open(void)

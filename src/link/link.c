@@ -17,6 +17,7 @@
  * of the index); the last one closes the socket.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,9 @@ static bool steer_load(struct pw_link *l, struct pw_err *err)
 {
 	unsigned n = l->cfg.tap.queues;
 	struct pw_layout rx = pw_layout_rx(&l->cfg.session);
-	int tap = pw_steer_load(0, n);
-	int sock = tap < 0 ? tap : pw_steer_load(rx.len, n);
+	const struct pw_opener *o = l->cfg.opener;
+	int tap = o ? o->steer(o->ctx, 0, n) : pw_steer_load(0, n);
+	int sock = tap < 0 ? tap : o ? o->steer(o->ctx, rx.len, n) : pw_steer_load(rx.len, n);
 
 	if (tap < 0 || sock < 0) {
 		if (tap >= 0)
@@ -120,13 +122,16 @@ static bool socket_open(struct pw_xport **x, const struct pw_link_cfg *c,
 			const struct pw_xport_cfg *xc, struct pw_tunnel_stats *stats,
 			struct pw_err *err)
 {
+	const struct pw_opener *o = c->opener;
 	char a[64];
-	int e;
+	int e, fd = o ? o->socket(o->ctx, xc) : pw_socket_open_fd(xc);
 
-	*x = pw_socket_open(xc, stats);
+	*x = fd < 0 ? NULL : pw_socket_wrap(fd, xc, stats);
 	if (*x)
 		return true;
-	e = errno;
+	e = fd < 0 ? -fd : errno;
+	if (fd >= 0)
+		close(fd);
 	if (c->session.encap == PW_ENCAP_UDP)
 		pw_err_set(err, "cannot open the UDP socket on %s port %u: %s%s",
 			   pw_xport_addr_str(&c->xport.local, a, sizeof(a)),
@@ -143,12 +148,16 @@ static bool socket_open(struct pw_xport **x, const struct pw_link_cfg *c,
 static bool tap_open(struct pw_vnic **v, const struct pw_link *l, const struct pw_tap_cfg *tc,
 		     unsigned queue, struct pw_err *err)
 {
-	int e;
+	const struct pw_opener *o = l->cfg.opener;
+	char name[IFNAMSIZ];
+	int e, fd = o ? o->tap(o->ctx, tc, queue, name) : pw_tap_open_fd(tc, queue, name);
 
-	*v = pw_tap_open(tc, queue);
+	*v = fd < 0 ? NULL : pw_tap_adopt(fd, tc, name);
 	if (*v)
 		return true;
-	e = errno;
+	e = fd < 0 ? -fd : errno;
+	if (fd >= 0)
+		close(fd);
 	if (e == EPERM || e == EACCES) {
 		/* Which change of the device needs the privilege, from how it is. */
 		char what[96], fix[96];
@@ -337,14 +346,11 @@ static void share_free(struct share *sh)
 	free(sh);
 }
 
-/* Whether two links can share one socket: one queue each, no impairment,
- * the same encapsulation and local address (and UDP port). */
-static bool same_socket(const struct pw_link_cfg *a, const struct pw_link_cfg *b)
+bool pw_link_cfg_same_port(const struct pw_link_cfg *a, const struct pw_link_cfg *b)
 {
 	const struct sockaddr_storage *x = &a->xport.local, *y = &b->xport.local;
 
-	if (a->tap.queues > 1 || b->tap.queues > 1 || a->has_impair || b->has_impair ||
-	    a->session.encap != b->session.encap || x->ss_family != y->ss_family)
+	if (a->session.encap != b->session.encap || x->ss_family != y->ss_family)
 		return false;
 	if (x->ss_family == AF_INET) {
 		const struct sockaddr_in *p = (const void *)x, *q = (const void *)y;
@@ -356,6 +362,14 @@ static bool same_socket(const struct pw_link_cfg *a, const struct pw_link_cfg *b
 
 	return !memcmp(&p->sin6_addr, &q->sin6_addr, sizeof(p->sin6_addr)) &&
 	       (a->session.encap == PW_ENCAP_IP || p->sin6_port == q->sin6_port);
+}
+
+/* Whether two links can share one socket: one queue each, no impairment,
+ * the same encapsulation and local address (and UDP port). */
+static bool same_socket(const struct pw_link_cfg *a, const struct pw_link_cfg *b)
+{
+	return a->tap.queues < 2 && b->tap.queues < 2 && !a->has_impair && !b->has_impair &&
+	       pw_link_cfg_same_port(a, b);
 }
 
 /* Open cfgs[at[0..m)] as the members of one share, into links[at[k]].

@@ -23,7 +23,20 @@
 #include "xport/impair.h"
 #include "xport/xport.h"
 
+/* How a link gets what needs the privileges: a TAP queue's fd and the
+ * device's name (pw_tap_open_fd), a socket (pw_socket_open_fd), a steering
+ * program (pw_steer_load); each an fd or -errno. Without one the link opens
+ * them itself (pwire up, before its drop); pwired's data path asks its
+ * privileged helper (daemon/priv.h), so it can open links after its drop. */
+struct pw_opener {
+	int (*tap)(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
+	int (*socket)(void *ctx, const struct pw_xport_cfg *cfg);
+	int (*steer)(void *ctx, uint16_t frame_offset, unsigned queues);
+	void *ctx;
+};
+
 struct pw_link_cfg {
+	const struct pw_opener *opener; /* NULL: open directly */
 	struct pw_session_cfg session;
 	struct pw_tap_cfg tap;     /* the vNIC: name, mtu, mac, queues, io_uring */
 	struct pw_xport_cfg xport; /* encap, family, local, remote, burst */
@@ -61,6 +74,11 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err);
  * in err, the index of the link at fault in *failed and nothing open. */
 bool pw_link_open_all(const struct pw_link_cfg *cfgs, unsigned n, struct pw_link **links,
 		      unsigned *failed, struct pw_err *err);
+
+/* Whether a and b would need one socket (one encapsulation, local address
+ * and, over UDP, port): pw_link_open_all() shares it between them when they
+ * have one queue each; opened apart, the second cannot bind. */
+bool pw_link_cfg_same_port(const struct pw_link_cfg *a, const struct pw_link_cfg *b);
 
 /* Attach queue 0 to w, start the other queues' threads. 0, or -errno with
  * the reason in err (the link is then stopped). A link sharing a socket

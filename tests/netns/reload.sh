@@ -4,9 +4,11 @@
 # vm1 while the file loses vm2 and SIGHUP is sent: the flood loses nothing,
 # no frame of vm1 is lost (what each side sent, the other received, in
 # reports both print on the quiet link), vm1's counters keep counting (it
-# was not reopened), pwd2 is gone. Then a broken file and a file adding vm3 are
-# refused with every reason logged (pwired cannot open a TAP once it runs
-# unprivileged), and vm1 still carries a ping.
+# was not reopened), pwd2 is gone. Then a broken file and a file adding vm3
+# on vm1's port are refused; vm3 and vm4 (two queues) on ports of their own
+# are added (pwired's privileged helper opens them), carry a ping, vm3 is
+# changed (reopened with a new MTU), both are removed; vm1 carries a ping
+# throughout and its counters never restart.
 #
 #   netns A                                        netns B
 #   pwd1..2 10.97.N.1 -- pwired ==[veth underlay]== pwire up x2 -- pw1..2 10.97.N.2
@@ -131,24 +133,83 @@ done
 { section 1; echo "bogus_key = 1"; } | put
 run kill -HUP "$daemon"
 wait_log "reload refused, the running configuration kept: $conf:12: "
-# Adding vm3 and vm4, asked with `pwire reload` this time: pwired,
-# unprivileged by now, cannot open their TAPs: refused, each reason logged,
-# the first one the client's error, exit 1.
-{ section 1; section 3; section 4; } | put
+# vm3 on vm1's port would need vm1's running socket: refused whole (asked
+# with `pwire reload` this time: the first reason is the client's error,
+# exit 1), and vm4 beside it is not opened either.
+{ section 1; section 3 | sed 's/^udp_sport = 1903$/udp_sport = 1901/'; section 4; } | put
 rc=0
 ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
 cat "$tmp/client.err"
-[ "$rc" = 1 ] && grep -qx "error: reload refused, the running configuration kept: $conf:12: adding vm3 needs a restart: .*" "$tmp/client.err" ||
-	{ echo "FAIL: pwire reload: exit $rc, want 1 and the first reason"; exit 1; }
-wait_log "reload refused, the running configuration kept: $conf:12: adding vm3 needs a restart"
-wait_log "reload refused, the running configuration kept: $conf:23: adding vm4 needs a restart"
-# Back to vm1 alone, asked the same way: nothing changes, and it says so.
+[ "$rc" = 1 ] && grep -qx "error: reload refused, the running configuration kept: $conf:12: adding vm3 would share the socket of the running vm1 (same encap, local address and port): that needs a restart for now" "$tmp/client.err" ||
+	{ echo "FAIL: pwire reload: exit $rc, want 1 and the reason"; exit 1; }
+ip -n "$a" link show pwd4 >/dev/null 2>&1 && { echo "FAIL: pwd4 opened by a refused reload"; exit 1; }
+
+# Adding vm3 and vm4 (two queues: its threads and steering programs) on
+# ports of their own: pwired, unprivileged by now, has its privileged helper
+# open their TAPs and sockets; both carry a ping, vm1 untouched.
+{ section 1; section 3; section 4 "queues = 2"; } | put
+out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
+	{ cat "$tmp/daemon.err"; echo "FAIL: pwire reload adding vm3 and vm4 failed"; exit 1; }
+echo "$out"
+[ "$out" = "ok: reload: added vm3, added vm4; 1 unchanged" ] ||
+	{ echo "FAIL: pwire reload said '$out'"; exit 1; }
+for n in 3 4; do
+	pw_start "$b" "$tmp/b$n" up "pw$n" local 10.202.0.2 remote 10.202.0.1 udp_sport "190$n" \
+		udp_dport "190$n" session_id "10$n" peer_session_id "$n" \
+		cookie "8899aabbccddee$n$n" peer_cookie "00112233445566$n$n"
+	pw_wait_up "$a" "pwd$n" || { cat "$tmp/daemon.err"; exit 1; }
+	pw_wait_up "$b" "pw$n"
+	run ip -n "$a" addr add "10.97.$n.1/24" dev "pwd$n"
+	run ip -n "$b" addr add "10.97.$n.2/24" dev "pw$n"
+	run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 "10.97.$n.2"
+done
+grep -qx $'CapEff:\t0000000000000000' "/proc/$daemon/status" ||
+	{ echo "FAIL: pwired holds capabilities after opening vm3 and vm4"; exit 1; }
+# The helper: pwired's one child, root with CAP_NET_BIND_SERVICE (10),
+# CAP_NET_ADMIN (12), CAP_NET_RAW (13) and CAP_BPF (39) and nothing else,
+# not even in its bounding set, and NoNewPrivs.
+helper=$(pgrep -P "$daemon")
+[ "$(wc -w <<<"$helper")" = 1 ] && [ "$(cat "/proc/$helper/comm")" = pwired-priv ] ||
+	{ echo "FAIL: pwired's children: '$helper'"; exit 1; }
+for k in CapEff CapPrm CapBnd; do
+	grep -qx "$k:"$'\t0000008000003400' "/proc/$helper/status" ||
+		{ grep '^Cap' "/proc/$helper/status"; echo "FAIL: the helper's $k"; exit 1; }
+done
+grep -qx $'NoNewPrivs:\t1' "/proc/$helper/status" || { echo "FAIL: the helper may gain privileges"; exit 1; }
+# vm3 changed: closed and opened again with its new MTU.
+{ section 1; section 3 "mtu = 1300"; section 4 "queues = 2"; } | put
+out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
+	{ cat "$tmp/daemon.err"; echo "FAIL: pwire reload changing vm3 failed"; exit 1; }
+[ "$out" = "ok: reload: changed vm3; 2 unchanged" ] ||
+	{ echo "FAIL: pwire reload said '$out'"; exit 1; }
+ip -n "$a" link show pwd3 | grep -q ' mtu 1300 ' ||
+	{ ip -n "$a" link show pwd3; echo "FAIL: pwd3 did not get mtu 1300"; exit 1; }
+run ip -n "$a" addr add 10.97.3.1/24 dev pwd3
+run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 -s 1000 10.97.3.2
+
+# vm5 on the underlay's veth, which is not a TAP: the rest of the reload
+# applies (vm4 goes), vm5 is not running, and the client hears why.
+{ section 1; section 3 "mtu = 1300"; section 5 | sed 's/^vnic = tap:pwd5$/vnic = tap:ul0/'; } | put
+rc=0
+ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
+cat "$tmp/client.err"
+[ "$rc" = 1 ] && grep -qx "error: reload applied, but what it adds or changes could not be opened (the log says why): not running" "$tmp/client.err" ||
+	{ echo "FAIL: pwire reload with a veth: exit $rc"; exit 1; }
+wait_log '^pwire: \[vm5\] vnic tap:ul0: ul0 exists and is a veth, not a TAP$'
+ip -n "$a" link show pwd4 >/dev/null 2>&1 && { echo "FAIL: pwd4 still exists"; exit 1; }
+run ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.97.3.2
+
+# Back to vm1 alone, asked the same way: vm3 goes, vm1 stays.
 section 1 | put
 out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
-	{ echo "FAIL: pwire reload of an unchanged file failed"; exit 1; }
+	{ echo "FAIL: pwire reload back to vm1 failed"; exit 1; }
 echo "$out"
+[ "$out" = "ok: reload: removed vm3; 1 unchanged" ] ||
+	{ echo "FAIL: pwire reload said '$out'"; exit 1; }
+out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
+	{ echo "FAIL: pwire reload of an unchanged file failed"; exit 1; }
 [ "$out" = "ok: reload: 1 unchanged" ] || { echo "FAIL: pwire reload said '$out'"; exit 1; }
-kill -0 "$daemon" || { cat "$tmp/daemon.err"; echo "FAIL: pwired ended on a refused reload"; exit 1; }
+kill -0 "$daemon" || { cat "$tmp/daemon.err"; echo "FAIL: pwired ended on a reload"; exit 1; }
 for n in 2 3 4; do
 	ip -n "$a" link show "pwd$n" >/dev/null 2>&1 && { echo "FAIL: pwd$n exists"; exit 1; }
 done
@@ -160,6 +221,8 @@ wait "$daemon" || rc=$?
 daemon=
 cat "$tmp/daemon"
 [ "$rc" = 0 ] || { cat "$tmp/daemon.err"; echo "FAIL: pwired exited $rc"; exit 1; }
+for _ in $(seq 50); do kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$helper" 2>/dev/null && { echo "FAIL: the helper outlived pwired"; exit 1; }
 [ "$(grep -c '^\[vm' "$tmp/daemon")" = 1 ] && grep -qx '\[vm1\]' "$tmp/daemon" ||
 	{ echo "FAIL: pwired did not end with vm1 alone"; exit 1; }
 # Every echo reply since the start came in through the same vm1: a link
@@ -170,4 +233,4 @@ rx=$(awk '$0 == "[vm1]" { f = 1 } f && /^  session:/ {
 	{ echo "FAIL: vm1 rx_packets '${rx:-}' < $((3 + flood + 3)): its counters were reset"; exit 1; }
 cat "$tmp/daemon.err"
 pw_stop
-echo "ok: vm2 removed under a ping flood and a TCP stream through vm1 (0 frames lost, counters kept), bad reloads refused"
+echo "ok: vm2 removed under a ping flood and a TCP stream through vm1 (0 frames lost, counters kept), bad reloads refused, vm3 and vm4 added, changed and removed"

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -224,8 +225,44 @@ static void sendto_call(void)
 		_exit(9);
 }
 
-/* pwire up may not accept or send to an address; pwired (reread) may. */
-static void test_accept_and_sendto_are_pwired_s(void **state)
+static void sendmsg_call(void)
+{
+	struct msghdr m = { 0 };
+
+	if (sendmsg(-1, &m, 0) >= 0)
+		_exit(9);
+}
+
+static void recvmsg_call(void)
+{
+	struct msghdr m = { 0 };
+
+	if (recvmsg(-1, &m, 0) >= 0)
+		_exit(9);
+}
+
+static void eventfd_call(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd < 0)
+		_exit(9);
+	close(fd);
+}
+
+static void epoll_call(void)
+{
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (fd < 0)
+		_exit(9);
+	close(fd);
+}
+
+/* pwire up may not accept, send to an address, talk to a helper, or make
+ * the eventfds and epoll sets of a link opened late; pwired may (its
+ * control socket, its privileged helper, the links a reload adds). */
+static void test_pwired_calls(void **state)
 {
 	static const struct {
 		void (*fn)(void);
@@ -234,6 +271,10 @@ static void test_accept_and_sendto_are_pwired_s(void **state)
 	} cases[] = {
 		{ accept4_call, "accept4", SYS_accept4 },
 		{ sendto_call, "sendto", SYS_sendto },
+		{ sendmsg_call, "sendmsg", SYS_sendmsg },
+		{ recvmsg_call, "recvmsg", SYS_recvmsg },
+		{ eventfd_call, "eventfd2", SYS_eventfd2 },
+		{ epoll_call, "epoll_create1", SYS_epoll_create1 },
 	};
 	struct pw_privs p = who();
 
@@ -242,7 +283,7 @@ static void test_accept_and_sendto_are_pwired_s(void **state)
 		char err[512], want[160];
 		int rc;
 
-		p.reread = false;
+		p.pwired = false;
 		rc = in_child(&p, NULL, cases[i].fn, err, sizeof(err));
 		snprintf(want, sizeof(want),
 			 "pwire: pwtest: forbidden system call %s (nr %ld) after the privilege "
@@ -250,10 +291,25 @@ static void test_accept_and_sendto_are_pwired_s(void **state)
 			 cases[i].name, cases[i].nr);
 		if (!PW_SANITIZED && (rc != 1 || strcmp(err, want)))
 			fail_msg("pwire up %s: exit %d, stderr '%s'", cases[i].name, rc, err);
-		p.reread = true;
+		p.pwired = true;
 		rc = in_child(&p, NULL, cases[i].fn, err, sizeof(err));
 		if (rc != 0 || strcmp(past_notice(err), ""))
 			fail_msg("pwired %s: exit %d, stderr '%s'", cases[i].name, rc, err);
+	}
+	/* Nor does pwired open anything: its helper reads the file. */
+	p.pwired = true;
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const names[] = { "openat", "socket" };
+		static const long nrs[] = { SYS_openat, SYS_socket };
+		char err[512], want[160];
+		int rc = in_child(&p, NULL, i ? socket_call : open_call, err, sizeof(err));
+
+		snprintf(want, sizeof(want),
+			 "pwire: pwtest: forbidden system call %s (nr %ld) after the privilege "
+			 "drop: exiting\n",
+			 names[i], nrs[i]);
+		if (!PW_SANITIZED && (rc != 1 || strcmp(err, want)))
+			fail_msg("pwired %s: exit %d, stderr '%s'", names[i], rc, err);
 	}
 }
 
@@ -396,7 +452,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_data_path_calls_are_allowed),
 		cmocka_unit_test(test_forbidden_call_ends_with_one_line),
-		cmocka_unit_test(test_accept_and_sendto_are_pwired_s),
+		cmocka_unit_test(test_pwired_calls),
 		cmocka_unit_test(test_io_uring_allowed_when_on),
 		cmocka_unit_test(test_every_thread_is_unprivileged),
 	};

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * priv.h: pwired's privileged helper. Before it drops its privileges,
+ * pwired forks a helper that keeps only what opening a pseudowire needs
+ * (uid 0 for the configuration file, CAP_NET_ADMIN, CAP_NET_RAW,
+ * CAP_NET_BIND_SERVICE and CAP_BPF, nothing else, NoNewPrivs) and answers
+ * the data-path process over a socket pair: a TAP queue, a socket or a
+ * steering program made as asked (link.h's pw_opener), the configuration
+ * file opened read-only; each goes back as an fd (SCM_RIGHTS). The
+ * data-path process runs unprivileged (CapEff 0, seccomp) and can still
+ * open the pseudowires a reload adds.
+ *
+ * The helper trusts its requests no more than it must: each is one fixed-size
+ * message whose every field is checked before use (a name within IFNAMSIZ,
+ * queue counts, families, encapsulations); it opens nothing else (no path
+ * but /dev/net/tun and the file it was started with), and it ends when the
+ * data-path process closes its end or dies. docs/architecture.md, "Privileges".
+ */
+#ifndef PWIRE_DAEMON_PRIV_H
+#define PWIRE_DAEMON_PRIV_H
+
+#include "core/err.h"
+#include "daemon/conf.h"
+#include "link/link.h"
+
+struct pw_priv;
+
+/* Fork the helper (conf: the file it may open for pw_priv_conf). In the
+ * calling process: the handle, or NULL with the reason in err. The helper
+ * never returns from here. Call before any thread starts. */
+struct pw_priv *pw_priv_start(const char *conf, struct pw_err *err);
+
+/* The link configuration of section c as pw_config_link_cfg() makes it
+ * (the MTU in use needs the kernel's routes and devices, which the data
+ * path cannot ask after its drop), with this helper as its opener; its
+ * warnings into warn. False with the reason in warn if the helper is gone. */
+bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_link_cfg *lc,
+		      struct pw_err *warn);
+
+/* Why the last TAP the helper refused (-ENOTTY) is not one ("is a veth,
+ * not a TAP": pw_tap_usable), else "". */
+const char *pw_priv_why(const struct pw_priv *p);
+
+/* The configuration file (the one pw_priv_start was given, named `file` in
+ * messages) read and parsed by the helper, which can read it and the cookie
+ * files it names: as pw_conf_load(). */
+bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, struct pw_err *e);
+
+/* Close the channel (the helper exits) and free p; NULL does nothing. */
+void pw_priv_close(struct pw_priv *p);
+
+#endif
