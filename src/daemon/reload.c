@@ -131,6 +131,13 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 
 		if (i >= 0 && p->new_of_old[i] >= 0)
 			continue;
+		/* The ring is set up before the drop (vnic/tap.c, cli/privs.c). */
+		if (l->c.tap.io_uring) {
+			pw_err_set(e, "%s:%u: %s %s with io_uring on: that needs a restart (its "
+				      "ring is set up before pwired drops its privileges)",
+				   file, l->line, i < 0 ? "adding" : "changing", l->name);
+			ok = false;
+		}
 		k = needs_kept_socket(old, p, &l->c);
 		if (k >= 0) {
 			pw_err_set(e,

@@ -119,8 +119,8 @@ static void test_added_and_changed(void **state)
 }
 
 /* A section on the UDP port of one that stays would need that running
- * socket: refused, naming both. Taking over a removed or changed one's port
- * is fine: that socket closes first. */
+ * socket: refused, naming both; so is one with io_uring on. Taking over a
+ * removed or changed one's port is fine: that socket closes first. */
 static void test_kept_socket_refused(void **state)
 {
 	char a[2048] = "", b[2048] = "", c[2048] = "", line[512];
@@ -137,6 +137,12 @@ static void test_kept_socket_refused(void **state)
 				  "vm1 (same encap, local address and port): that needs a restart "
 				  "for now");
 
+	section(c, sizeof(c), 2, "");
+	section_on(c, sizeof(c), 3, 1701, "io_uring = on");
+	assert_false(plan(a, c, &p, line, sizeof(line)));
+	assert_string_equal(line, "t.conf:10: adding vm3 with io_uring on: that needs a restart "
+				  "(its ring is set up before pwired drops its privileges)");
+	c[0] = '\0';
 	section(c, sizeof(c), 2, "");
 	section_on(c, sizeof(c), 3, 1701, "");
 	assert_true(plan(a, c, &p, line, sizeof(line)));
