@@ -563,7 +563,10 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 		fprintf(f, "l2spec_type = %s\nseq = %s\n", pw_l2spec_name(s->l2spec),
 			pw_seq_name(s->seq));
 		fprintf(f, "offset = %u\npeer_offset = %u\n", s->offset, s->peer_offset);
-		fprintf(f, "mtu = %u\n", c->tap.mtu);
+		/* Without `mtu` the MTU is decided when the link opens (the
+		 * route's, or an existing TAP's): a number here would be a guess. */
+		if (c->set & PW_SET_MTU)
+			fprintf(f, "mtu = %u\n", c->tap.mtu);
 		if (c->mac_random)
 			fputs("mac = random\n", f);
 		if (c->tap.has_mac)
