@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/parse.h"
@@ -370,6 +371,9 @@ bool pw_privs_drop(const struct pw_privs *p, const char *shown)
 	static char out_buf[BUFSIZ];
 
 	setvbuf(stdout, out_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof(out_buf));
+	/* The time zone, loaded now: what formats a time later (libmicrohttpd's
+	 * Date header) would otherwise open /etc/localtime after the drop. */
+	tzset();
 	if (!PW_SANITIZED && !trap_init(shown)) {
 		pw_error("cannot install the SIGSYS handler: %s", strerror(errno));
 		return false;
