@@ -77,7 +77,7 @@ bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n
 {
 	uint32_t mask = (uint32_t)n_slots - 1;
 
-	if (n_slots != pw_tunnel_slots(t->n_sessions))
+	if (n_slots < pw_tunnel_slots(t->n_sessions) || (n_slots & (n_slots - 1)))
 		return false;
 	memset(slots, 0, n_slots * sizeof(*slots));
 	for (unsigned k = 0; k < t->n_sessions; k++) {
@@ -91,6 +91,25 @@ bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n
 	}
 	t->slots = slots;
 	t->slot_mask = mask;
+	return true;
+}
+
+bool pw_tunnel_add(struct pw_tunnel *t)
+{
+	uint32_t mask = t->slot_mask, id = t->sessions[t->n_sessions].cfg.session_id, i;
+	unsigned used = 0;
+
+	if (!t->slots)
+		return false;
+	for (i = 0; i <= mask; i++)
+		used += t->slots[i].index != 0;
+	if (2 * (size_t)(used + 1) > (size_t)mask + 1)
+		return false;
+	for (i = slot_of(id, mask); t->slots[i].index; i = (i + 1) & mask)
+		if (t->slots[i].id == id)
+			return false;
+	t->slots[i] = (struct pw_tunnel_slot){ .id = id, .index = t->n_sessions + 1 };
+	t->n_sessions++;
 	return true;
 }
 

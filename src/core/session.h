@@ -125,10 +125,17 @@ struct pw_tunnel {
  * at least 2n); the caller allocates them, once, when it opens the tunnel. */
 size_t pw_tunnel_slots(unsigned n_sessions);
 
-/* Index t->sessions[0..n_sessions) by id in slots[0..n_slots) (n_slots from
- * pw_tunnel_slots) and point t at it. False, with t unchanged, when two
- * sessions have one id or n_slots is not what pw_tunnel_slots() said. */
+/* Index t->sessions[0..n_sessions) by id in slots[0..n_slots) (n_slots a
+ * power of two, at least pw_tunnel_slots(n_sessions); more leaves room for
+ * pw_tunnel_add) and point t at it. False, with t unchanged, when two
+ * sessions have one id or n_slots is not such a number. */
 bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n_slots);
+
+/* Index t->sessions[n_sessions] (the caller put it there, in room it has)
+ * and count it in: a session added to a running tunnel. False, with t
+ * unchanged, when its id is taken, the index would be over half full, or
+ * t has none. A walk of the slots: for a control request, not a packet. */
+bool pw_tunnel_add(struct pw_tunnel *t);
 
 /* Take a session out of the index (t->slots): from then on its id finds
  * nothing, and its datagrams are rx_bad_session. It stays in sessions[]

@@ -156,8 +156,7 @@ static void link_report(struct run_link *rl)
 					rl->stats.sockbuf_drops,
 					c->tap.queues,
 					0,
-					0,
-					&rl->marks};
+					0};
 }
 
 static int on_link_failed(void *data, uint32_t events);
@@ -206,6 +205,36 @@ static bool open_links(struct run *r, const struct pw_conf *conf, struct run_lin
 	return ok;
 }
 
+/* Open conf's section j as one more member of the running share that
+ * member belongs to (the socket it needs is that one). */
+static bool join_link(struct run *r, const struct pw_conf *conf, struct run_link *links,
+		      unsigned j, struct pw_link *member)
+{
+	const struct pw_conf_link *cl = &conf->links[j];
+	struct pw_link_cfg lc;
+	struct pw_err err;
+
+	links[j].r = r;
+	links[j].cl = cl;
+	pw_err_init(&err);
+	if (!pw_priv_link_cfg(r->priv, &cl->c, &lc, &err)) {
+		pw_error("[%s] %s", cl->name, pw_err_msg(&err));
+		return false;
+	}
+	for (unsigned i = 0; i < pw_err_kept(err.n_warn); i++)
+		pw_warn("[%s] %s", cl->name, err.warn[i]);
+	pw_err_init(&err);
+	links[j].link = pw_link_join(member, &lc, &err);
+	if (links[j].link)
+		return true;
+	if (*pw_priv_why(r->priv))
+		pw_error("[%s] vnic tap:%s: %s exists and %s", cl->name, cl->c.shown, cl->c.shown,
+			 pw_priv_why(r->priv));
+	else
+		pw_error("[%s] %s", cl->name, pw_err_msg(&err));
+	return false;
+}
+
 /* Watch a link opened (its failures), note what its reports need. */
 static int link_watch(struct run_link *rl)
 {
@@ -245,7 +274,7 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 	struct pw_reload_plan p;
 	struct pw_conf conf;
 	struct run_link *links;
-	unsigned n = 0;
+	unsigned n = 0, fresh = 0;
 	bool opened;
 
 	if (!pw_priv_conf(r->priv, &conf, r->file, e))
@@ -269,7 +298,19 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 		else
 			links[j] = *rl;
 	}
-	opened = open_links(r, &conf, links, p.to_open, p.n_open);
+	/* Those that join a running socket one by one, the others together
+	 * (new ones on one socket share it). */
+	opened = true;
+	for (unsigned k = 0; k < p.n_open; k++) {
+		int o = p.join[k];
+
+		if (o < 0)
+			p.to_open[fresh++] = p.to_open[k];
+		else if (!join_link(r, &conf, links, p.to_open[k], links[p.new_of_old[o]].link))
+			opened = false;
+	}
+	if (!open_links(r, &conf, links, p.to_open, fresh))
+		opened = false;
 	if (!opened)
 		pw_err_set(e, "reload applied, but what it adds or changes could not be opened "
 			   "(the log says why): not running");

@@ -71,9 +71,10 @@ static void list(char *line, size_t len, size_t *at, const char *verb, const cha
 	*at += n > 0 ? (size_t)n : 0;
 }
 
-/* The running section whose socket new section c would need, or -1. Two
- * links with one encapsulation, local address and (UDP) port share a socket
- * (pw_link_open_all), which only opening them together can set up. */
+/* The running section that stays whose socket new section c would need,
+ * or -1. Two links with one encapsulation, local address and (UDP) port
+ * share a socket (pw_link_open_all); one that comes later joins it
+ * (pw_link_join). */
 static int needs_kept_socket(const struct pw_conf *old, const struct pw_reload_plan *p,
 			     const struct pw_config *c)
 {
@@ -102,7 +103,8 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 	*p = (struct pw_reload_plan){0};
 	p->new_of_old = calloc(old->n ? old->n : 1, sizeof(*p->new_of_old));
 	p->to_open = calloc(new->n ? new->n : 1, sizeof(*p->to_open));
-	if (!p->new_of_old || !p->to_open) {
+	p->join = calloc(new->n ? new->n : 1, sizeof(*p->join));
+	if (!p->new_of_old || !p->to_open || !p->join) {
 		pw_reload_plan_free(p);
 		pw_err_set(e, "reload: %s", strerror(ENOMEM));
 		return false;
@@ -138,15 +140,9 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 				   file, l->line, i < 0 ? "adding" : "changing", l->name);
 			ok = false;
 		}
+		/* Both in this file: conf.c saw to it that they can share. */
 		k = needs_kept_socket(old, p, &l->c);
-		if (k >= 0) {
-			pw_err_set(e,
-				   "%s:%u: %s %s would share the socket of the running %s (same "
-				   "encap, local address and port): that needs a restart for now",
-				   file, l->line, i < 0 ? "adding" : "changing", l->name,
-				   old->links[k].name);
-			ok = false;
-		}
+		p->join[p->n_open] = k;
 		if (i < 0)
 			p->added++;
 		else
@@ -167,8 +163,10 @@ void pw_reload_plan_free(struct pw_reload_plan *p)
 {
 	free(p->new_of_old);
 	free(p->to_open);
+	free(p->join);
 	p->new_of_old = NULL;
 	p->to_open = NULL;
+	p->join = NULL;
 }
 
 int pw_reload_signal_open(void)

@@ -6,10 +6,9 @@
  * (pw_conf_print), and says which sections go, which stay untouched and
  * which are to be opened (added, or changed: closed and opened again). The
  * data path runs unprivileged, and asks its privileged helper (daemon/priv.h)
- * for what a new pseudowire needs. What it cannot do yet is add a session
- * to a socket that running sections keep (the engine's ports are fixed when
- * it opens): such a section refuses the whole reload (docs/architecture.md,
- * "Reload").
+ * for what a new pseudowire needs; one on the socket of a section that
+ * stays joins it (link.h: pw_link_join). Refused whole: a section with
+ * io_uring on to open (docs/architecture.md, "daemon/").
  */
 #ifndef PWIRE_DAEMON_RELOAD_H
 #define PWIRE_DAEMON_RELOAD_H
@@ -24,8 +23,11 @@ struct pw_reload_plan {
 	/* Per running section: its index in the new configuration if it stays
 	 * untouched, else -1 (removed, or changed: closed). */
 	int *new_of_old;
-	/* The new sections to open (added, or changed), in file order. */
+	/* The new sections to open (added, or changed), in file order, and
+	 * for each the running section (its index in the old configuration)
+	 * whose socket it joins, or -1. */
 	unsigned *to_open, n_open;
+	int *join;
 	unsigned added, removed, changed, unchanged;
 };
 

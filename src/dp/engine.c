@@ -53,7 +53,8 @@ struct port {
 struct pw_engine {
 	struct pw_engine_cfg cfg;
 	struct port *ports; /* ports[i]: tunnel->sessions[i]'s vNIC */
-	unsigned n_ports;
+	unsigned n_ports, capacity;
+	uint32_t frame_max, hdr_max; /* what the buffers were sized for */
 	struct port *up_port;   /* whose frames the up direction holds */
 	struct port *down_port; /* the vNIC the down direction waits for */
 	struct port *parked;    /* a list, through next_parked */
@@ -335,6 +336,34 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 		fail(e, e->watch_err);
 }
 
+int pw_engine_add(struct pw_engine *e)
+{
+	unsigned i = e->n_ports;
+	struct pw_vnic *v;
+	struct port *p;
+	int err;
+
+	if (i >= e->capacity)
+		return -ENOSPC;
+	v = e->cfg.vnics[i];
+	p = &e->ports[i];
+	*p = (struct port){ .e = e, .vnic = v, .s = &e->cfg.tunnel->sessions[i],
+			    .fd = v->ops->fd(v), .events = UINT32_MAX };
+	if (v->frame_max > e->frame_max || p->s->rx.len > e->hdr_max)
+		return -EMSGSIZE;
+	e->n_ports++;
+	e->watch_err = 0;
+	watch_port(e, p);
+	err = e->watch_err;
+	e->watch_err = 0;
+	if (err) {
+		/* Never watched: a port that is not there (n_ports stays). */
+		p->events = UINT32_MAX;
+		pw_engine_remove(e, i);
+	}
+	return err;
+}
+
 /* The bound stopped a pump with more maybe waiting. Where it waits in the
  * kernel, the fd stays ready and the loop calls again; but a transport or
  * vNIC may hold it in user space (a UDP GRO message half handed out, a
@@ -498,13 +527,14 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 		return NULL;
 	e->cfg = *cfg;
 	e->n_ports = n;
+	e->capacity = cfg->capacity > n ? cfg->capacity : n;
 	e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->kick_fd < 0) {
 		free(e);
 		return NULL;
 	}
 	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
-	e->ports = calloc(n ? n : 1, sizeof(*e->ports));
+	e->ports = calloc(e->capacity ? e->capacity : 1, sizeof(*e->ports));
 	if (!e->ports)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
@@ -518,6 +548,8 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 		if (p->s->rx.len > hdr_max)
 			hdr_max = p->s->rx.len;
 	}
+	e->frame_max = frame_max;
+	e->hdr_max = hdr_max;
 	/* Up: a frame and one byte to spot longer ones. Down: the largest
 	 * valid datagram (IPv4 header with options, a header, a frame);
 	 * anything longer is MSG_TRUNC and dropped. */

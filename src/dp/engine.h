@@ -30,6 +30,10 @@ struct pw_engine_cfg {
 	struct pw_vnic **vnics;   /* borrowed: vnics[i] is tunnel->sessions[i]'s; a
 				   * vNIC whose fd is -1 is never read */
 	unsigned burst;
+	/* Ports the engine can hold (pw_engine_add); 0 or fewer than the
+	 * tunnel's sessions: exactly those. vnics[] and the tunnel's
+	 * sessions[] must have room for as many. */
+	unsigned capacity;
 	/* Called (from the loop's thread) when vnics[port] failed for good
 	 * (the engine no longer reads it; the other sessions go on), or, with
 	 * port PW_ENGINE_ALL, when the transport or the watcher did (the
@@ -48,6 +52,14 @@ void pw_engine_free(struct pw_engine *e);
 int pw_engine_attach(struct pw_engine *e, const struct pw_watcher *w);
 /* Stop watching (nothing staged is lost: it stays for the next attach). */
 void pw_engine_detach(struct pw_engine *e);
+
+/* A port for vnics[n] and the tunnel's sessions[n], n the ports so far
+ * (the caller put them there, and the session in the tunnel's index:
+ * pw_tunnel_add): watched at once if the engine is attached. 0, -ENOSPC
+ * when capacity is reached, -EMSGSIZE when its frames or headers are
+ * larger than the buffers sized at pw_engine_new() hold, or the watcher's
+ * -errno. Ports are never reused: a removed one keeps its number. */
+int pw_engine_add(struct pw_engine *e);
 
 /* Stop reading and writing vnics[port] for good, at once (the session's
  * frames waiting for the transport are dropped, those waiting for the vNIC

@@ -56,7 +56,8 @@ struct share {
 	struct pw_vnic **vnics;
 	struct pw_link **members; /* NULL once closed */
 	struct pw_engine *e;
-	unsigned n, open, running;
+	unsigned n, cap, open, running; /* members so far, room for (pw_link_join) */
+	uint32_t datagram_max;          /* the socket's, as opened */
 	bool attached;
 };
 
@@ -364,12 +365,25 @@ bool pw_link_cfg_same_port(const struct pw_link_cfg *a, const struct pw_link_cfg
 	       (a->session.encap == PW_ENCAP_IP || p->sin6_port == q->sin6_port);
 }
 
-/* Whether two links can share one socket: one queue each, no impairment,
- * the same encapsulation and local address (and UDP port). */
+/* Whether a link can share its socket: one queue, no impairment. */
+static bool shareable(const struct pw_link_cfg *c)
+{
+	return c->tap.queues < 2 && !c->has_impair;
+}
+
+/* Whether two links can share one socket: both shareable, the same
+ * encapsulation and local address (and UDP port). */
 static bool same_socket(const struct pw_link_cfg *a, const struct pw_link_cfg *b)
 {
-	return a->tap.queues < 2 && b->tap.queues < 2 && !a->has_impair && !b->has_impair &&
-	       pw_link_cfg_same_port(a, b);
+	return shareable(a) && shareable(b) && pw_link_cfg_same_port(a, b);
+}
+
+/* Members a share opened with m has room for: as many again (at least 64
+ * more), so pseudowires can join it while it runs (pw_link_join); the
+ * arrays cost a few hundred bytes a member. */
+static unsigned share_room(unsigned m)
+{
+	return m < 64 ? m + 64 : 2 * m;
 }
 
 /* Open cfgs[at[0..m)] as the members of one share, into links[at[k]].
@@ -387,14 +401,15 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 	int e = ENOMEM;
 
 	*failed = at[0];
-	if (!sh || !(sh->sessions = calloc(m, sizeof(*sh->sessions))) ||
-	    !(sh->vnics = calloc(m, sizeof(*sh->vnics))) ||
-	    !(sh->members = calloc(m, sizeof(*sh->members))) ||
-	    !(sh->slots = calloc(pw_tunnel_slots(m), sizeof(*sh->slots)))) {
+	if (!sh || !(sh->sessions = calloc(share_room(m), sizeof(*sh->sessions))) ||
+	    !(sh->vnics = calloc(share_room(m), sizeof(*sh->vnics))) ||
+	    !(sh->members = calloc(share_room(m), sizeof(*sh->members))) ||
+	    !(sh->slots = calloc(pw_tunnel_slots(share_room(m)), sizeof(*sh->slots)))) {
 		pw_err_set(err, "cannot set up the link: %s", strerror(e));
 		goto fail;
 	}
 	sh->n = m;
+	sh->cap = share_room(m);
 	xc.datagram_max = 0;
 	for (k = 0; k < m; k++) {
 		const struct pw_link_cfg *c = &cfgs[at[k]];
@@ -418,7 +433,7 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 	sh->tunnel = (struct pw_tunnel){ .encap = c0->session.encap, .sessions = sh->sessions,
 					 .n_sessions = m };
 	*failed = at[0];
-	if (!pw_tunnel_index(&sh->tunnel, sh->slots, pw_tunnel_slots(m))) {
+	if (!pw_tunnel_index(&sh->tunnel, sh->slots, pw_tunnel_slots(sh->cap))) {
 		e = EEXIST; /* pwire.conf's rules say which (daemon/conf.c) */
 		pw_err_set(err, "two pseudowires on the socket %s have one session_id",
 			   pw_xport_addr_str(&c0->xport.local, a, sizeof(a)));
@@ -426,9 +441,10 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 	}
 	if (!socket_open(&sh->x, c0, &xc, &sh->tunnel.stats, err))
 		goto fail_errno;
+	sh->datagram_max = xc.datagram_max;
 	ec = (struct pw_engine_cfg){ .xport = sh->x, .tunnel = &sh->tunnel, .vnics = sh->vnics,
-				     .burst = c0->xport.burst, .on_error = on_share_error,
-				     .ctx = sh };
+				     .burst = c0->xport.burst, .capacity = sh->cap,
+				     .on_error = on_share_error, .ctx = sh };
 	sh->e = pw_engine_new(&ec);
 	if (!sh->e) {
 		e = errno;
@@ -478,9 +494,10 @@ bool pw_link_open_all(const struct pw_link_cfg *cfgs, unsigned n, struct pw_link
 				at[m++] = j;
 				done[j] = true;
 			}
-		if (m > 1 ? !share_open(cfgs, at, m, links, failed, err) :
-			    !(links[i] = pw_link_open(&cfgs[i], err))) {
-			if (m == 1)
+		/* Alone on its socket, it is still a share: others may join. */
+		if (shareable(&cfgs[i]) ? !share_open(cfgs, at, m, links, failed, err) :
+					  !(links[i] = pw_link_open(&cfgs[i], err))) {
+			if (!shareable(&cfgs[i]))
 				*failed = i;
 			e = errno;
 			goto fail;
@@ -498,6 +515,80 @@ fail:
 	free(done);
 	errno = e;
 	return false;
+}
+
+struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *cfg,
+			     struct pw_err *err)
+{
+	struct share *sh = member->share;
+	struct pw_session *s;
+	struct pw_link *l;
+	unsigned k;
+	char a[64];
+	int e;
+
+	if (!sh || !same_socket(&member->cfg, cfg)) {
+		pw_err_set(err, "cannot join the socket of %s: not one a pseudowire can share",
+			   member->shown);
+		errno = EINVAL;
+		return NULL;
+	}
+	pw_xport_addr_str(&cfg->xport.local, a, sizeof(a));
+	k = sh->n;
+	if (k >= sh->cap) {
+		pw_err_set(err, "the socket on %s holds %u pseudowires, as many as it was opened "
+			   "for: more takes a restart", a, sh->cap);
+		errno = ENOSPC;
+		return NULL;
+	}
+	s = &sh->sessions[k];
+	session_open(s, cfg);
+	if (s->rx.len + pw_frame_max(cfg->tap.mtu) > sh->datagram_max) {
+		pw_err_set(err, "mtu %u (with its header) is more than the socket on %s was opened "
+			   "for (datagrams of %u bytes): that takes a restart", cfg->tap.mtu, a,
+			   sh->datagram_max);
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	l = link_new(cfg, err);
+	if (!l)
+		return NULL;
+	l->share = sh;
+	l->port = k;
+	if (!tap_open(&sh->vnics[k], l, &cfg->tap, 0, err))
+		goto fail_errno;
+	link_named(l, pw_tap_name(sh->vnics[k]));
+	if (!pw_tunnel_add(&sh->tunnel)) {
+		pw_err_set(err, "session_id %u is taken on the socket on %s", cfg->session.session_id,
+			   a);
+		e = EEXIST;
+		goto fail_vnic;
+	}
+	e = -pw_engine_add(sh->e);
+	if (e) {
+		pw_tunnel_unindex(&sh->tunnel, cfg->session.session_id);
+		if (e == EMSGSIZE || e == ENOSPC)
+			sh->tunnel.n_sessions--; /* the engine took no port */
+		else
+			sh->n++; /* the engine keeps the port, removed: never reused */
+		pw_err_set(err, "cannot add %s to the data path: %s", l->shown, strerror(e));
+		goto fail_vnic;
+	}
+	sh->members[k] = l;
+	sh->n++;
+	sh->open++;
+	return l;
+fail_vnic:
+	pw_vnic_close(sh->vnics[k]);
+	sh->vnics[k] = NULL;
+	goto fail;
+fail_errno:
+	e = errno;
+fail:
+	close(l->fail_fd);
+	free(l);
+	errno = e;
+	return NULL;
 }
 
 /* Queues 1..N-1: each runs its loop until stopped. */

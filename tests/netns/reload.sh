@@ -5,10 +5,12 @@
 # no frame of vm1 is lost (what each side sent, the other received, in
 # reports both print on the quiet link), vm1's counters keep counting (it
 # was not reopened), pwd2 is gone. Then a broken file and a file adding vm3
-# on vm1's port are refused; vm3 and vm4 (two queues) on ports of their own
-# are added (pwired's privileged helper opens them), carry a ping, vm3 is
-# changed (reopened with a new MTU), both are removed; vm1 carries a ping
-# throughout and its counters never restart.
+# with io_uring on are refused; vm3 on vm1's socket and vm4 (two queues) on
+# a port of its own are added (pwired's privileged helper opens them; vm3
+# joins vm1's running socket), carry a ping, vm3 is changed (reopened with
+# a new MTU, joining again), a veth section is not opened while the rest
+# applies, all are removed; vm1 carries a ping throughout and its counters
+# never restart.
 #
 #   netns A                                        netns B
 #   pwd1..2 10.97.N.1 -- pwired ==[veth underlay]== pwire up x2 -- pw1..2 10.97.N.2
@@ -133,36 +135,47 @@ done
 { section 1; echo "bogus_key = 1"; } | put
 run kill -HUP "$daemon"
 wait_log "reload refused, the running configuration kept: $conf:12: "
-# vm3 on vm1's port would need vm1's running socket: refused whole (asked
-# with `pwire reload` this time: the first reason is the client's error,
-# exit 1), and vm4 beside it is not opened either.
-{ section 1; section 3 | sed 's/^udp_sport = 1903$/udp_sport = 1901/'; section 4; } | put
+# vm3 with io_uring on: refused whole (asked with `pwire reload` this time:
+# the first reason is the client's error, exit 1), and vm4 beside it is
+# not opened either.
+{ section 1; section 3 "io_uring = on"; section 4; } | put
 rc=0
 ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
 cat "$tmp/client.err"
-[ "$rc" = 1 ] && grep -qx "error: reload refused, the running configuration kept: $conf:12: adding vm3 would share the socket of the running vm1 (same encap, local address and port): that needs a restart for now" "$tmp/client.err" ||
+[ "$rc" = 1 ] && grep -qx "error: reload refused, the running configuration kept: $conf:12: adding vm3 with io_uring on: that needs a restart (its ring is set up before pwired drops its privileges)" "$tmp/client.err" ||
 	{ echo "FAIL: pwire reload: exit $rc, want 1 and the reason"; exit 1; }
 ip -n "$a" link show pwd4 >/dev/null 2>&1 && { echo "FAIL: pwd4 opened by a refused reload"; exit 1; }
 
-# Adding vm3 and vm4 (two queues: its threads and steering programs) on
-# ports of their own: pwired, unprivileged by now, has its privileged helper
-# open their TAPs and sockets; both carry a ping, vm1 untouched.
-{ section 1; section 3; section 4 "queues = 2"; } | put
+# Adding vm3 on vm1's socket (10.202.0.1 port 1901, to a second address of
+# B's) and vm4 (two queues: its threads and steering programs) on a port of
+# its own: pwired, unprivileged by now, has its privileged helper open
+# their TAPs (and vm4's sockets); vm3 joins vm1's running socket. Both
+# carry a ping, vm1 untouched, and A still has one socket on port 1901.
+vm3() {
+	section 3 "${1:-}" | sed 's/^udp_sport = 1903$/udp_sport = 1901/; s/^udp_dport = 1903$/udp_dport = 1901/; s/^remote = 10.202.0.2$/remote = 10.202.0.3/'
+}
+run ip -n "$b" addr add 10.202.0.3/24 dev ul0
+{ section 1; vm3; section 4 "queues = 2"; } | put
 out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
 	{ cat "$tmp/daemon.err"; echo "FAIL: pwire reload adding vm3 and vm4 failed"; exit 1; }
 echo "$out"
 [ "$out" = "ok: reload: added vm3, added vm4; 1 unchanged" ] ||
 	{ echo "FAIL: pwire reload said '$out'"; exit 1; }
+pw_start "$b" "$tmp/b3" up pw3 local 10.202.0.3 remote 10.202.0.1 udp_sport 1901 \
+	udp_dport 1901 session_id 103 peer_session_id 3 \
+	cookie 8899aabbccddee33 peer_cookie 0011223344556633
+pw_start "$b" "$tmp/b4" up pw4 local 10.202.0.2 remote 10.202.0.1 udp_sport 1904 \
+	udp_dport 1904 session_id 104 peer_session_id 4 \
+	cookie 8899aabbccddee44 peer_cookie 0011223344556644
 for n in 3 4; do
-	pw_start "$b" "$tmp/b$n" up "pw$n" local 10.202.0.2 remote 10.202.0.1 udp_sport "190$n" \
-		udp_dport "190$n" session_id "10$n" peer_session_id "$n" \
-		cookie "8899aabbccddee$n$n" peer_cookie "00112233445566$n$n"
 	pw_wait_up "$a" "pwd$n" || { cat "$tmp/daemon.err"; exit 1; }
 	pw_wait_up "$b" "pw$n"
 	run ip -n "$a" addr add "10.97.$n.1/24" dev "pwd$n"
 	run ip -n "$b" addr add "10.97.$n.2/24" dev "pw$n"
 	run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 "10.97.$n.2"
 done
+socks=$(ip netns exec "$a" ss -Huan 'sport = :1901' | wc -l)
+[ "$socks" = 1 ] || { ip netns exec "$a" ss -uan; echo "FAIL: $socks sockets on port 1901 in A"; exit 1; }
 grep -qx $'CapEff:\t0000000000000000' "/proc/$daemon/status" ||
 	{ echo "FAIL: pwired holds capabilities after opening vm3 and vm4"; exit 1; }
 # The helper: pwired's one child, root with CAP_NET_BIND_SERVICE (10),
@@ -176,8 +189,9 @@ for k in CapEff CapPrm CapBnd; do
 		{ grep '^Cap' "/proc/$helper/status"; echo "FAIL: the helper's $k"; exit 1; }
 done
 grep -qx $'NoNewPrivs:\t1' "/proc/$helper/status" || { echo "FAIL: the helper may gain privileges"; exit 1; }
-# vm3 changed: closed and opened again with its new MTU.
-{ section 1; section 3 "mtu = 1300"; section 4 "queues = 2"; } | put
+# vm3 changed: closed and opened again with its new MTU, joining vm1's
+# socket again (its session id free again).
+{ section 1; vm3 "mtu = 1300"; section 4 "queues = 2"; } | put
 out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
 	{ cat "$tmp/daemon.err"; echo "FAIL: pwire reload changing vm3 failed"; exit 1; }
 [ "$out" = "ok: reload: changed vm3; 2 unchanged" ] ||
@@ -189,7 +203,7 @@ run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 -s 1000 10.97.3.2
 
 # vm5 on the underlay's veth, which is not a TAP: the rest of the reload
 # applies (vm4 goes), vm5 is not running, and the client hears why.
-{ section 1; section 3 "mtu = 1300"; section 5 | sed 's/^vnic = tap:pwd5$/vnic = tap:ul0/'; } | put
+{ section 1; vm3 "mtu = 1300"; section 5 | sed 's/^vnic = tap:pwd5$/vnic = tap:ul0/'; } | put
 rc=0
 ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
 cat "$tmp/client.err"

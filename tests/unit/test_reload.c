@@ -2,10 +2,10 @@
 /*
  * test_reload.c: the plan of pwired's reload (daemon/reload.h): sections
  * matched by name, compared by their normalized text; removals planned with
- * the summary line, added and changed ones to open, one that would need the
- * socket of a section that stays refusing the whole reload with FILE:LINE
- * and both names, a change of spelling only (same normalized text) being no
- * change.
+ * the summary line, added and changed ones to open (joining the socket of a
+ * section that stays, where theirs is), one with io_uring on refusing the
+ * whole reload with FILE:LINE and its name, a change of spelling only
+ * (same normalized text) being no change, a rewritten cookie_file a change.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,10 +118,11 @@ static void test_added_and_changed(void **state)
 	pw_reload_plan_free(&p);
 }
 
-/* A section on the UDP port of one that stays would need that running
- * socket: refused, naming both; so is one with io_uring on. Taking over a
- * removed or changed one's port is fine: that socket closes first. */
-static void test_kept_socket_refused(void **state)
+/* A section on the UDP port of one that stays joins its running socket (a
+ * section of several queues on it is conf.c's refusal); a section with
+ * io_uring on is refused. Taking over a removed or changed one's port is
+ * no join: that socket closes first. */
+static void test_kept_socket_joined(void **state)
 {
 	char a[2048] = "", b[2048] = "", c[2048] = "", line[512];
 	struct pw_reload_plan p;
@@ -132,10 +133,13 @@ static void test_kept_socket_refused(void **state)
 	section(b, sizeof(b), 1, "");
 	section(b, sizeof(b), 2, "");
 	section_on(b, sizeof(b), 3, 1701, "");
-	assert_false(plan(a, b, &p, line, sizeof(line)));
-	assert_string_equal(line, "t.conf:19: adding vm3 would share the socket of the running "
-				  "vm1 (same encap, local address and port): that needs a restart "
-				  "for now");
+	section(b, sizeof(b), 4, "");
+	assert_true(plan(a, b, &p, line, sizeof(line)));
+	assert_string_equal(line, "reload: added vm3, added vm4; 2 unchanged");
+	assert_int_equal(p.n_open, 2);
+	assert_int_equal(p.join[0], 0); /* vm3 joins vm1's socket */
+	assert_int_equal(p.join[1], -1);
+	pw_reload_plan_free(&p);
 
 	section(c, sizeof(c), 2, "");
 	section_on(c, sizeof(c), 3, 1701, "io_uring = on");
@@ -147,6 +151,7 @@ static void test_kept_socket_refused(void **state)
 	section_on(c, sizeof(c), 3, 1701, "");
 	assert_true(plan(a, c, &p, line, sizeof(line)));
 	assert_string_equal(line, "reload: removed vm1, added vm3; 1 unchanged");
+	assert_int_equal(p.join[0], -1);
 	pw_reload_plan_free(&p);
 }
 
@@ -192,7 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_removed_and_unchanged),
 		cmocka_unit_test(test_added_and_changed),
-		cmocka_unit_test(test_kept_socket_refused),
+		cmocka_unit_test(test_kept_socket_joined),
 		cmocka_unit_test(test_cookie_file_rewritten),
 	};
 

@@ -38,7 +38,8 @@
 enum { SESSIONS = 3, BURST = 32, MTU = 1500, FRAME = 64, VH = sizeof(struct virtio_net_hdr) };
 
 struct side {
-	unsigned n; /* sessions */
+	unsigned n;   /* sessions */
+	unsigned cap; /* the engine's capacity (0: n) */
 	struct pw_session sessions[SESSIONS];
 	struct pw_tunnel tunnel;
 	struct pw_tunnel_slot slots[8];
@@ -69,33 +70,38 @@ static void on_error(void *ctx, uint32_t port, int err)
 	__atomic_store_n(&s->failed_err, err, __ATOMIC_RELEASE);
 }
 
+/* Session i of s: its vNIC (a TAP on a socket pair; the least buffer the
+ * kernel allows when i is small_buf) and its guest's end. */
+static void session_setup(struct side *s, unsigned i, uint32_t base, uint32_t peer_base,
+			  unsigned small_buf)
+{
+	struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = base + i,
+				    .peer_session_id = peer_base + i, .l2spec = PW_L2SPEC_DEFAULT };
+	int sv[2], one = 0;
+
+	pw_session_init(&s->sessions[i], &c);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+			 0);
+	/* the least the kernel allows: a few frames fill it */
+	if (i == small_buf)
+		assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &one, sizeof(one)),
+				 0);
+	s->vnics[i] = pw_tap_wrap(sv[0], MTU, false);
+	assert_non_null(s->vnics[i]);
+	s->guest[i] = sv[1];
+}
+
 /* A's session i has id 10 + i and sends to B's 20 + i, and back. */
 static void side_open_n(struct side *s, uint32_t base, uint32_t peer_base, unsigned small_buf,
 			unsigned n)
 {
 	s->n = n;
+	s->cap = 0;
 	s->tunnel = (struct pw_tunnel){ .encap = PW_ENCAP_UDP, .sessions = s->sessions,
 					.n_sessions = n };
-	for (unsigned i = 0; i < n; i++) {
-		struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = base + i,
-					    .peer_session_id = peer_base + i,
-					    .l2spec = PW_L2SPEC_DEFAULT };
-		int sv[2], one = 0;
-
-		pw_session_init(&s->sessions[i], &c);
-		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-					    0, sv),
-				 0);
-		/* the least the kernel allows: a few frames fill it */
-		if (i == small_buf)
-			assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &one,
-						    sizeof(one)),
-					 0);
-		s->vnics[i] = pw_tap_wrap(sv[0], MTU, false);
-		assert_non_null(s->vnics[i]);
-		s->guest[i] = sv[1];
-	}
-	assert_true(pw_tunnel_index(&s->tunnel, s->slots, pw_tunnel_slots(n)));
+	for (unsigned i = 0; i < n; i++)
+		session_setup(s, i, base, peer_base, small_buf);
+	assert_true(pw_tunnel_index(&s->tunnel, s->slots, sizeof(s->slots) / sizeof(s->slots[0])));
 	s->failed_port = PW_ENGINE_ALL;
 	s->failed_err = 0;
 }
@@ -118,7 +124,8 @@ static void start(struct pw_vnic *fail_vnic)
 	}
 	for (struct side *s = &A; s; s = s == &A ? &B : NULL) {
 		struct pw_engine_cfg ec = { .xport = s->x, .tunnel = &s->tunnel, .vnics = s->vnics,
-					    .burst = BURST, .on_error = on_error, .ctx = s };
+					    .burst = BURST, .capacity = s->cap,
+					    .on_error = on_error, .ctx = s };
 
 		s->e = pw_engine_new(&ec);
 		assert_non_null(s->e);
@@ -423,6 +430,72 @@ static void test_a_removed_session_costs_the_others_nothing(void **state)
 	stop();
 }
 
+/* A session added to a running engine (pw_tunnel_add, pw_engine_add: what
+ * pwired's reload does when a section joins a running socket): unknown
+ * before (rx_bad_session), carried both ways after, the others untouched;
+ * past the capacity, ENOSPC. */
+static void test_a_session_added_to_a_running_engine(void **state)
+{
+	(void)state;
+	side_open(&A, 10, 20, SESSIONS);
+	side_open_n(&B, 20, 10, SESSIONS, 2);
+	B.cap = SESSIONS;
+	start(NULL);
+	guest_send(A.guest[2], 2, 0);
+	for (int ms = 0; ms < 2000 && !__atomic_load_n(&B.tunnel.stats.rx_bad_session,
+						       __ATOMIC_RELAXED);
+	     ms++)
+		usleep(1000);
+	assert_int_equal(B.tunnel.stats.rx_bad_session, 1);
+	/* Added from the loop's thread: here, with the loop stopped. */
+	pw_loop_stop(loop);
+	pthread_join(thread, NULL);
+	session_setup(&B, 2, 20, 10, SESSIONS);
+	B.n = 3;
+	assert_true(pw_tunnel_add(&B.tunnel));
+	assert_int_equal(pw_engine_add(B.e), 0);
+	assert_int_equal(pw_engine_add(B.e), -ENOSPC);
+	assert_int_equal(pthread_create(&thread, NULL, run, NULL), 0);
+	for (uint32_t k = 1; k < 6; k++)
+		guest_send(A.guest[2], 2, k);
+	for (uint32_t k = 1; k < 6; k++)
+		guest_expect(B.guest[2], 2, k);
+	guest_send(B.guest[2], 2, 99);
+	guest_expect(A.guest[2], 2, 99);
+	guest_send(A.guest[0], 0, 7);
+	guest_expect(B.guest[0], 0, 7);
+	assert_int_equal(B.tunnel.stats.rx_bad_session, 1);
+	assert_int_equal(pw_engine_error(B.e), 0);
+	stop();
+}
+
+/* pw_tunnel_add: a taken id, or an index that would be over half full, is
+ * refused with the tunnel unchanged. */
+static void test_tunnel_add_refusals(void **state)
+{
+	struct pw_session sessions[5];
+	struct pw_tunnel_slot slots[8];
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = sessions, .n_sessions = 2 };
+	(void)state;
+	for (unsigned i = 0; i < 5; i++) {
+		struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = i + 1 };
+
+		pw_session_init(&sessions[i], &c);
+	}
+	assert_true(pw_tunnel_index(&t, slots, 8));
+	sessions[2].cfg.session_id = 2; /* taken */
+	assert_false(pw_tunnel_add(&t));
+	assert_int_equal(t.n_sessions, 2);
+	sessions[2].cfg.session_id = 3;
+	assert_true(pw_tunnel_add(&t));
+	assert_true(pw_tunnel_add(&t)); /* id 4: 4 of 8 slots */
+	assert_false(pw_tunnel_add(&t)); /* id 5 would make 5 of 8 */
+	assert_int_equal(t.n_sessions, 4);
+	for (uint32_t id = 1; id <= 4; id++)
+		assert_ptr_equal(pw_tunnel_lookup(&t, id), &sessions[id - 1]);
+	assert_null(pw_tunnel_lookup(&t, 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_a_full_vnic_among_several_stalls_no_other),
 		cmocka_unit_test(test_a_failed_vnic_stops_only_its_session),
 		cmocka_unit_test(test_a_removed_session_costs_the_others_nothing),
+		cmocka_unit_test(test_a_session_added_to_a_running_engine),
+		cmocka_unit_test(test_tunnel_add_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
