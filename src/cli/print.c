@@ -108,6 +108,55 @@ static void peer_watch(FILE *f, const struct pw_report *r, struct pw_drop_marks 
 	fflush(f);
 }
 
+/* Frames that look shifted by 4 bytes (core/codec.c counts them): said
+ * when most frames of a period did, and not again while that lasts; a
+ * period with frames of which most did not ends it. State, as peer_watch
+ * keeps, not a flag that silences for good. */
+static void shift_watch(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks)
+{
+	const struct pw_session *s = r->session;
+	const struct pw_session_stats *ss = &s->stats;
+	uint64_t late = ss->rx_unexpected_sublayer - marks->rx_shifted[0],
+		 early = ss->rx_missing_sublayer - marks->rx_shifted[1],
+		 rx = ss->rx_packets - marks->rx_shift_seen;
+	const char *l2spec = pw_l2spec_name(s->cfg.l2spec);
+	bool most = 2 * (late + early) > rx, plain;
+	char safe[PW_TEXT_NAME_MAX];
+
+	marks->rx_shifted[0] = ss->rx_unexpected_sublayer;
+	marks->rx_shifted[1] = ss->rx_missing_sublayer;
+	marks->rx_shift_seen = ss->rx_packets;
+	if (!rx || most == marks->rx_looks_shifted)
+		return;
+	marks->rx_looks_shifted = most;
+	pw_text_name(r->ifname, safe, sizeof(safe));
+	if (!most) {
+		fprintf(f, "pwire: %s: frames from the peer no longer look shifted\n", safe);
+		fflush(f);
+		return;
+	}
+	/* Late with no sublayer of ours, or early with one: the sublayers
+	 * differ. Otherwise the cookie lengths may (or both). From the
+	 * configuration: a report's session has no layouts. */
+	plain = (late >= early) == (s->cfg.l2spec == PW_L2SPEC_NONE);
+	fprintf(f, "pwire: %s: frames from the peer look shifted by 4 bytes (%s +%" PRIu64
+		   " of %" PRIu64 " frames): ",
+		safe, late >= early ? "rx_unexpected_sublayer" : "rx_missing_sublayer",
+		late >= early ? late : early, rx);
+	if (plain && late >= early)
+		fprintf(f, "the peer seems to send a sublayer that l2spec_type %s does not expect",
+			l2spec);
+	else if (plain)
+		fprintf(f, "l2spec_type %s takes 4 bytes of frames the peer seems to send without "
+			   "a sublayer", l2spec);
+	else
+		fprintf(f, "the peer seems to send 4 bytes %s before each frame than l2spec_type "
+			   "%s with a %u-byte peer_cookie expects",
+			late >= early ? "more" : "fewer", l2spec, s->cfg.peer_cookie.len);
+	fprintf(f, ": check l2spec_type on both ends%s\n", plain ? "" : " (and the cookie lengths)");
+	fflush(f);
+}
+
 void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
 		    unsigned seconds)
 {
@@ -141,7 +190,36 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 		fputc('\n', f);
 		fflush(f);
 	}
+	shift_watch(f, r, marks);
 	peer_watch(f, r, marks, seconds);
+}
+
+/* rx_idle_seconds: whole seconds since the last frame from the peer, as the
+ * drop log's once-a-second calls count them (the data path keeps no clock);
+ * false before the first frame ("never"). A frame counted since the last
+ * call makes it 0. */
+static bool rx_idle(const struct pw_report *r, unsigned *seconds)
+{
+	uint64_t rx = r->session->stats.rx_packets;
+
+	if (!rx)
+		return false;
+	*seconds = rx == r->marks->rx_packets ? r->marks->rx_idle_s : 0;
+	return true;
+}
+
+/* " rx_idle_seconds N" (text, "never" before a frame), ",\"rx_idle_seconds\":N"
+ * (JSON, null before a frame); nothing without marks. */
+static void idle_field(FILE *f, const struct pw_report *r, bool json)
+{
+	unsigned idle;
+
+	if (!r->marks)
+		return;
+	if (rx_idle(r, &idle))
+		fprintf(f, json ? ",\"rx_idle_seconds\":%u" : " rx_idle_seconds %u", idle);
+	else
+		fputs(json ? ",\"rx_idle_seconds\":null" : " rx_idle_seconds never", f);
 }
 
 void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
@@ -153,14 +231,18 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 	if (json) {
 		fputs("{\"ifname\":", f);
 		pw_print_json_str(f, r->ifname);
-		fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",",
+		fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32,
 			s->cfg.session_id, s->cfg.peer_session_id);
+		idle_field(f, r, true);
+		fputc(',', f);
 	} else {
 		char safe[PW_TEXT_NAME_MAX];
 
-		fprintf(f, "%s: session_id %" PRIu32 " peer_session_id %" PRIu32 "\n",
+		fprintf(f, "%s: session_id %" PRIu32 " peer_session_id %" PRIu32,
 			pw_text_name(r->ifname, safe, sizeof(safe)), s->cfg.session_id,
 			s->cfg.peer_session_id);
+		idle_field(f, r, false);
+		fputc('\n', f);
 	}
 	group(f, json, "session", pw_session_counter_names, pw_session_counter_count, ss,
 	      "rx_errors", rx_errors);
@@ -258,8 +340,10 @@ static void show_text(FILE *f, const struct pw_show *s)
 		pw_text_name(s->vnic, vnic, sizeof(vnic)), s->encap, s->local, s->remote);
 	if (s->udp_sport)
 		fprintf(f, " udp_sport %u udp_dport %u", s->udp_sport, s->udp_dport);
-	fprintf(f, "\n  session_id %" PRIu32 " peer_session_id %" PRIu32 "\n",
+	fprintf(f, "\n  session_id %" PRIu32 " peer_session_id %" PRIu32,
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
+	idle_field(f, r, false);
+	fputc('\n', f);
 	for (unsigned i = 0; i < 3; i++)
 		group(f, false, g[i].name, g[i].names, g[i].n, group_stats(r, i),
 		      i ? NULL : "rx_errors",
@@ -285,8 +369,10 @@ static void show_json(FILE *f, const struct pw_show *s)
 	pw_print_json_str(f, s->remote);
 	if (s->udp_sport)
 		fprintf(f, ",\"udp_sport\":%u,\"udp_dport\":%u", s->udp_sport, s->udp_dport);
-	fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32 ",\"counters\":{",
+	fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32,
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
+	idle_field(f, r, true);
+	fputs(",\"counters\":{", f);
 	for (unsigned i = 0; i < 3; i++) {
 		if (i)
 			fputc(',', f);
@@ -320,6 +406,7 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 {
 	static const char *const dir[] = { "rx", "tx" };
 	struct show_group g[3];
+	unsigned printed_idle = 0;
 
 	show_groups(g);
 	for (unsigned i = 0; i < 3; i++) {
@@ -356,6 +443,22 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 						at(group_stats(s[k].report, i),
 						   g[i].names[c].offset));
 				}
+	}
+	for (size_t k = 0; k < n; k++) {
+		unsigned idle;
+
+		if (!s[k].report->marks)
+			continue;
+		if (!printed_idle++)
+			fputs("# HELP pwire_rx_idle_seconds seconds since the last frame from the "
+			      "peer (+Inf: none yet)\n# TYPE pwire_rx_idle_seconds gauge\n",
+			      f);
+		fputs("pwire_rx_idle_seconds{session=", f);
+		prom_label(f, s[k].name);
+		if (rx_idle(s[k].report, &idle))
+			fprintf(f, "} %u\n", idle);
+		else
+			fputs("} +Inf\n", f);
 	}
 }
 

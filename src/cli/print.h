@@ -13,6 +13,8 @@
 #include "vnic/vnic.h"
 #include "xport/impair.h"
 
+struct pw_drop_marks;
+
 struct pw_report {
 	const char *ifname;
 	const struct pw_session *session;
@@ -24,6 +26,10 @@ struct pw_report {
 	unsigned n_queues;
 	uint32_t last_bad_session; /* the drop log names it with rx_bad_session */
 	int last_tx_errno;         /* and this one's words with tx_errors */
+	/* The drop log's marks, for rx_idle_seconds (the seconds since the
+	 * last frame from the peer, as its once-a-second calls count them):
+	 * NULL where nothing calls pw_print_drops, and then not printed. */
+	const struct pw_drop_marks *marks;
 };
 
 /* Text: one line per group. JSON: one object on one line. */
@@ -66,9 +72,14 @@ void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_
 
 /* The drop counters as last reported, to tell what moved since. */
 struct pw_drop_marks {
-	uint64_t session[8], tunnel[16], vnic[8];
+	uint64_t session[16], tunnel[16], vnic[8];
 	uint64_t rx_packets; /* as last seen, and for how long unchanged: */
 	unsigned rx_idle_s;  /* "no frames from the peer for N s" (PW_PEER_IDLE_S) */
+	/* rx_unexpected_sublayer, rx_missing_sublayer and rx_packets as last
+	 * seen, and whether most frames of the last period with any looked
+	 * shifted (said when that starts, and when it ends). */
+	uint64_t rx_shifted[2], rx_shift_seen;
+	bool rx_looks_shifted;
 };
 
 /* A peer silent this long is logged once, and again when it is back. */
@@ -77,7 +88,9 @@ enum { PW_PEER_IDLE_S = 10 };
 /* One line naming every drop counter that moved since *marks (nothing when
  * none did), then remember the new values: a rate-limited log, called once a
  * period, never a log-once flag. And a line when no frame came from the peer
- * for PW_PEER_IDLE_S, and one when frames come again (with how long). */
+ * for PW_PEER_IDLE_S, and one when frames come again (with how long); a line
+ * when most frames of a period look shifted by 4 bytes (check l2spec_type),
+ * and one when most of a later period's do not. */
 void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
 		    unsigned seconds);
 

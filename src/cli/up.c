@@ -373,7 +373,8 @@ int pw_cmd_up(int argc, char **argv)
 				       u.stats.sockbuf_drops,
 				       c.tap.queues,
 				       0,
-				       0 };
+				       0,
+				       &u.marks };
 	if (!watch_control(&u)) {
 		pw_error("epoll: %s", strerror(errno));
 		goto out;

@@ -31,7 +31,11 @@ enum pw_counter_kind {
 	X(rx_bytes, PW_COUNT)                                                                      \
 	X(rx_cookie_discards, PW_DROP) /* cookie does not match peer_cookie */                     \
 	X(rx_seq_discards, PW_DROP)    /* seq recv: packet carries no sequence number */           \
-	X(rx_oos_packets, PW_DROP)     /* seq recv: sequence number behind the expected one */
+	X(rx_oos_packets, PW_DROP)     /* seq recv: sequence number behind the expected one */     \
+	/* Delivered as they are, and counted: frames that look shifted by 4 */                    \
+	/* bytes, a layout (l2spec_type, cookie length) unlike the peer's. */                      \
+	X(rx_unexpected_sublayer, PW_COUNT) /* 4 bytes before the frame we do not expect */        \
+	X(rx_missing_sublayer, PW_COUNT)    /* 4 bytes of the frame taken as our sublayer */
 
 /* Drops before a session is known, and socket-level events. */
 #define PW_TUNNEL_COUNTERS(X)                                                                      \

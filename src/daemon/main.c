@@ -156,7 +156,8 @@ static void link_report(struct run_link *rl)
 					rl->stats.sockbuf_drops,
 					c->tap.queues,
 					0,
-					0};
+					0,
+					&rl->marks};
 }
 
 static int on_link_failed(void *data, uint32_t events);

@@ -70,7 +70,8 @@ cat "$tmp/text"
 for n in 1 2; do
 	grep -qx "vm$n: vnic tap:pwc$n encap udp local 10.203.0.1 remote 10.203.0.2 udp_sport 190$n udp_dport 190$n" "$tmp/text" ||
 		fail "no vm$n block in the text show"
-	grep -qx "  session_id $n peer_session_id 10$n" "$tmp/text" || fail "no ids for vm$n"
+	grep -qEx "  session_id $n peer_session_id 10$n rx_idle_seconds [0-9]+" "$tmp/text" ||
+		fail "no ids and rx_idle_seconds for vm$n"
 done
 
 # JSON: the names, every counter of every group, traffic counted.
@@ -82,7 +83,8 @@ s = d["sessions"]
 assert [x["name"] for x in s] == ["vm1", "vm2"], [x["name"] for x in s]
 want = {
     "session": ["tx_packets", "tx_bytes", "rx_packets", "rx_bytes", "rx_cookie_discards",
-                "rx_seq_discards", "rx_oos_packets", "rx_errors"],
+                "rx_seq_discards", "rx_oos_packets", "rx_unexpected_sublayer",
+                "rx_missing_sublayer", "rx_errors"],
     "tunnel": ["rx_truncated", "rx_short", "rx_bad_source", "rx_bad_version", "rx_control",
                "rx_bad_session", "rx_socket_errors", "rx_sockbuf_drops", "tx_errors", "tx_eagain"],
     "vnic": ["rx_too_big", "rx_short", "rx_bad_offload", "tx_errors"],
@@ -95,6 +97,7 @@ for i, x in enumerate(s, 1):
         assert sorted(x["counters"][g]) == sorted(names), (g, sorted(x["counters"][g]))
         assert all(isinstance(v, int) for v in x["counters"][g].values())
     assert x["counters"]["session"]["rx_packets"] > 0, x
+    assert isinstance(x["rx_idle_seconds"], int) and 0 <= x["rx_idle_seconds"] < 60, x
 print("ok: show --json:", len(s), "sessions")
 PY
 
@@ -103,8 +106,18 @@ run "$PWIRE" -s "$sock" show --prometheus >"$tmp/prom"
 python3 - "$tmp/prom" <<'PY' || fail "show --prometheus"
 import re, sys
 sample = re.compile(r'^(pwire_[a-z_]+_total)\{session="([^"\\]*)"(,reason="([a-z_]+)")?\} ([0-9]+)$')
-typed, seen, rx = set(), {}, {}
+typed, seen, rx, idle = set(), {}, {}, {}
 for line in open(sys.argv[1]).read().splitlines():
+    m = re.match(r'^pwire_rx_idle_seconds\{session="([^"\\]*)"\} ([0-9]+|\+Inf)$', line)
+    if m:
+        assert "pwire_rx_idle_seconds" in typed, "sample before its TYPE: " + line
+        idle[m.group(1)] = m.group(2)
+        continue
+    if line == "# TYPE pwire_rx_idle_seconds gauge":
+        typed.add("pwire_rx_idle_seconds")
+        continue
+    if line.startswith("# HELP pwire_rx_idle_seconds "):
+        continue
     m = re.match(r'^# (HELP|TYPE) (pwire_[a-z_]+_total) (.+)$', line)
     if m:
         if m.group(1) == "TYPE":
@@ -120,6 +133,7 @@ for line in open(sys.argv[1]).read().splitlines():
     if fam == "pwire_rx_packets_total":
         rx[m.group(2)] = int(m.group(5))
 assert rx.get("vm1", 0) > 0 and rx.get("vm2", 0) > 0, rx
+assert sorted(idle) == ["vm1", "vm2"] and all(v != "+Inf" for v in idle.values()), idle
 assert ("vm1", "rx_cookie_discards") in seen["pwire_rx_dropped_total"]
 assert ("vm2", "vnic_rx_too_big") in seen["pwire_rx_dropped_total"]
 assert ("vm1", "tx_errors") in seen["pwire_tx_dropped_total"]

@@ -52,7 +52,7 @@ def names(text):
     for line in text.splitlines():
         if line.startswith("# HELP ") or line.startswith("# TYPE "):
             continue
-        m = re.fullmatch(r'([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\d+)', line)
+        m = re.fullmatch(r'([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\d+|\+Inf)', line)
         assert m, f"not a sample line: {line!r}"
         out.add(m.group(1) + (m.group(2) or ""))
     return out

@@ -4,7 +4,9 @@
  * combination of encap, cookie, sublayer, sequencing and offset; the header
  * bytes each mode writes; one test per receive-gate reason, each checking
  * that its counter and nothing else moved (the source among them, and the
- * order it is checked in); sequence wrap and resync; the index by session id.
+ * order it is checked in); sequence wrap and resync; the index by session id;
+ * frames from a peer whose layout is 4 bytes off counted as shifted (and
+ * delivered), and none of real or random frames when the layouts match.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -690,6 +692,333 @@ static void test_loop_full_and_truncated(void **state)
 	pw_xport_close(b);
 }
 
+/* --- layouts 4 bytes apart: the shift hint ---------------------------------- */
+
+/* Frames as hosts send them, built here from the RFCs (not from the code
+ * under test): each kind the hint reads, and kinds it must leave alone. */
+enum frame_kind { F_IPV4, F_IPV4_PADDED, F_IPV6_ND, F_ARP, F_ARP_PADDED, F_VLAN_IPV4,
+		  F_QINQ_IPV6, F_LLDP, F_STP, F_MPLS, F_KINDS };
+
+/* The hint can tell these apart when shifted; the rest carry no type it
+ * reads. Early, a tagged frame loses its tag's first bytes and looks like
+ * the frame inside: nothing to tell (the others of a period do). */
+static bool hinted(enum frame_kind k, bool early)
+{
+	if (early && (k == F_VLAN_IPV4 || k == F_QINQ_IPV6))
+		return false;
+	return k != F_LLDP && k != F_STP && k != F_MPLS;
+}
+
+static uint16_t ipv4_csum(const uint8_t *h, unsigned len)
+{
+	uint32_t sum = 0;
+
+	for (unsigned i = 0; i < len; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An IPv4 header (20 bytes, ICMP) for a datagram of tot bytes at h. */
+static void ipv4_hdr(uint8_t *h, uint16_t tot)
+{
+	static const uint8_t v4[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 1, 0, 0,
+					192, 168, 7, 1, 192, 168, 7, 2 };
+
+	memcpy(h, v4, 20);
+	store_be16(h + 2, tot);
+	store_be16(h + 10, ipv4_csum(h, 20));
+	for (unsigned i = 20; i < tot; i++)
+		h[i] = (uint8_t)(i * 7);
+}
+
+static void ipv6_hdr(uint8_t *h, uint16_t plen, uint8_t next)
+{
+	memset(h, 0, 40);
+	h[0] = 0x60;
+	store_be16(h + 4, plen);
+	h[6] = next;
+	h[7] = 255;
+	h[8] = 0xfe, h[9] = 0x80, h[23] = 1;
+	h[24] = 0xff, h[25] = 0x02, h[39] = 1;
+	for (unsigned i = 40; i < 40u + plen; i++)
+		h[i] = (uint8_t)(i * 13);
+}
+
+/* The frame of kind k into f: its length. MACs whose bytes 2-3 read as no
+ * type at all, as nearly all do. */
+static uint32_t make_frame(enum frame_kind k, uint8_t *f)
+{
+	static const uint8_t macs[12] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56,
+					 192, 168, 7, 1, 0, 0, 0, 0, 0, 0, 192, 168, 7, 2 };
+	static const uint8_t lldp[] = { 0x02, 0x07, 0x04, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
+					0x04, 0x04, 0x05, 'p', 'w', '0', 0x06, 0x02, 0x00, 0x78,
+					0x00, 0x00 };
+	static const uint8_t bpdu[] = { 0x42, 0x42, 0x03, 0, 0, 0, 0, 0x80, 0, 0x52, 0x54, 0,
+					0x12, 0x34, 0x56, 0, 0, 0, 0, 0x80, 0, 0x52, 0x54, 0,
+					0x12, 0x34, 0x56, 0x80, 0x01, 0, 0, 0x14, 0, 0x02, 0,
+					0x0f, 0 };
+	uint32_t len;
+
+	memset(f, 0, 128);
+	memcpy(f, macs, 12);
+	switch (k) {
+	case F_IPV4:
+		store_be16(f + 12, 0x0800);
+		ipv4_hdr(f + 14, 84); /* a ping */
+		return 14 + 84;
+	case F_IPV4_PADDED:
+		store_be16(f + 12, 0x0800);
+		ipv4_hdr(f + 14, 28); /* a UDP datagram of 0 bytes, padded */
+		return 60;
+	case F_IPV6_ND:
+		store_be16(f + 12, 0x86dd);
+		ipv6_hdr(f + 14, 32, 58);
+		return 14 + 40 + 32;
+	case F_ARP:
+	case F_ARP_PADDED:
+		store_be16(f + 12, 0x0806);
+		memcpy(f + 14, arp, sizeof(arp));
+		return k == F_ARP ? 42 : 60;
+	case F_VLAN_IPV4:
+		store_be16(f + 12, 0x8100);
+		store_be16(f + 14, 5);
+		store_be16(f + 16, 0x0800);
+		ipv4_hdr(f + 18, 84);
+		return 18 + 84;
+	case F_QINQ_IPV6:
+		store_be16(f + 12, 0x88a8);
+		store_be16(f + 14, 100);
+		store_be16(f + 16, 0x8100);
+		store_be16(f + 18, 5);
+		store_be16(f + 20, 0x86dd);
+		ipv6_hdr(f + 22, 20, 6);
+		return 22 + 40 + 20;
+	case F_LLDP:
+		f[0] = 0x01, f[1] = 0x80, f[2] = 0xc2, f[3] = 0, f[4] = 0, f[5] = 0x0e;
+		store_be16(f + 12, 0x88cc);
+		memcpy(f + 14, lldp, sizeof(lldp));
+		len = 14 + sizeof(lldp);
+		return len < 60 ? 60 : len;
+	case F_STP: /* 802.3 with a length, LLC, a configuration BPDU, padded */
+		f[0] = 0x01, f[1] = 0x80, f[2] = 0xc2, f[3] = 0, f[4] = 0, f[5] = 0;
+		store_be16(f + 12, sizeof(bpdu));
+		memcpy(f + 14, bpdu, sizeof(bpdu));
+		return 60;
+	case F_MPLS:
+		store_be16(f + 12, 0x8847);
+		store_be32(f + 14, 16u << 12 | 1u << 8 | 64); /* label 16, bottom, TTL 64 */
+		ipv4_hdr(f + 18, 84);
+		return 18 + 84;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+/* A datagram from a peer laid out as tx (encap UDP), carrying frame f,
+ * offered to receiver r: the verdict; the frame delivered in *out. */
+static enum pw_rx_verdict shift_offer(struct pw_session *tx, struct pw_session *r,
+				      const uint8_t *f, uint32_t len, struct pw_pkt *out)
+{
+	static uint8_t buf[BUF];
+	struct pw_pkt p = { .buf = (uint8_t *)f, .cap = BUF, .data = (uint8_t *)f, .len = len };
+	struct pw_pkt *burst[1] = { &p };
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = r, .n_sessions = 1 };
+	struct pw_session *found;
+
+	pw_encap_burst(tx, burst, 1);
+	memcpy(buf, p.hdr, p.hdr_len);
+	memcpy(buf + p.hdr_len, f, len);
+	*out = (struct pw_pkt){ .buf = buf, .cap = BUF, .data = buf, .len = p.hdr_len + len,
+				.peer = r->peer };
+	return pw_decap(&t, out, &found);
+}
+
+/* Every kind of frame from a peer laid out by (l2tx, seqtx, cookie tx_clen) to a
+ * receiver expecting (l2rx, cookie rx_clen): each delivered, at the length its
+ * layout gives, and the hint counters as want_late / want_early say for the
+ * kinds it reads (never for the others). */
+static void shift_case(enum pw_l2spec l2tx, unsigned seqtx, unsigned tx_clen,
+		       enum pw_l2spec l2rx, unsigned rx_clen, bool want_late, bool want_early)
+{
+	static const struct pw_cookie ck = { 4, { 9, 8, 7, 6 } };
+	struct pw_session_cfg ct = { .encap = PW_ENCAP_UDP, .session_id = 2, .peer_session_id = 1,
+				     .l2spec = l2tx, .seq = seqtx },
+			      cr = { .encap = PW_ENCAP_UDP, .session_id = 1, .peer_session_id = 2,
+				     .l2spec = l2rx };
+	struct pw_session tx, r;
+	uint8_t f[128];
+	uint64_t hinted_n = 0, n = 0;
+	int shift = (int)(tx_clen + (l2tx ? 4 : 0)) - (int)(rx_clen + (l2rx ? 4 : 0));
+
+	ct.cookie = ck, ct.cookie.len = (uint8_t)tx_clen;
+	cr.peer_cookie = ck, cr.peer_cookie.len = (uint8_t)rx_clen;
+	pw_session_init(&tx, &ct);
+	pw_session_init(&r, &cr);
+	r.peer = (struct pw_addr){ .family = AF_INET, .port = htons(1701), .addr = { 10, 0, 0, 2 } };
+	for (unsigned round = 0; round < 3; round++)
+		for (int k = 0; k < F_KINDS; k++) {
+			uint32_t len = make_frame((enum frame_kind)k, f);
+			uint64_t late = r.stats.rx_unexpected_sublayer,
+				 early = r.stats.rx_missing_sublayer;
+			struct pw_pkt out;
+
+			assert_int_equal(shift_offer(&tx, &r, f, len, &out), PW_RX_OK);
+			assert_int_equal(out.len, (uint32_t)((int)len + shift));
+			if (shift <= 0)
+				assert_memory_equal(out.data, f - shift, out.len);
+			n++;
+			hinted_n += hinted((enum frame_kind)k, want_early);
+			if (!hinted((enum frame_kind)k, want_early)) {
+				assert_int_equal(r.stats.rx_unexpected_sublayer, late);
+				assert_int_equal(r.stats.rx_missing_sublayer, early);
+			} else {
+				assert_int_equal(r.stats.rx_unexpected_sublayer, late + want_late);
+				assert_int_equal(r.stats.rx_missing_sublayer, early + want_early);
+			}
+		}
+	assert_int_equal(r.stats.rx_packets, n);
+	assert_int_equal(r.stats.rx_unexpected_sublayer, want_late ? hinted_n : 0);
+	assert_int_equal(r.stats.rx_missing_sublayer, want_early ? hinted_n : 0);
+}
+
+/* Matching layouts: real frames of every kind are delivered and never
+ * counted as shifted. */
+static void test_shift_none_when_layouts_match(void **state)
+{
+	(void)state;
+	for (int l2 = PW_L2SPEC_NONE; l2 <= PW_L2SPEC_COUNTER32; l2++)
+		for (unsigned c = 0; c <= 8; c += 4) {
+			shift_case((enum pw_l2spec)l2, PW_SEQ_NONE, c, (enum pw_l2spec)l2, c, false,
+				   false);
+			if (l2 != PW_L2SPEC_NONE)
+				shift_case((enum pw_l2spec)l2, PW_SEQ_SEND, c,
+					   (enum pw_l2spec)l2, c, false, false);
+		}
+}
+
+/* The peer sends a sublayer (Linux's default, with and without numbers; a
+ * QEMU counter), or a 4-byte cookie, that we do not expect: late. */
+static void test_shift_unexpected_sublayer(void **state)
+{
+	(void)state;
+	shift_case(PW_L2SPEC_DEFAULT, PW_SEQ_NONE, 0, PW_L2SPEC_NONE, 0, true, false);
+	shift_case(PW_L2SPEC_DEFAULT, PW_SEQ_SEND, 0, PW_L2SPEC_NONE, 0, true, false);
+	shift_case(PW_L2SPEC_COUNTER32, PW_SEQ_SEND, 0, PW_L2SPEC_NONE, 0, true, false);
+	shift_case(PW_L2SPEC_DEFAULT, PW_SEQ_NONE, 8, PW_L2SPEC_NONE, 8, true, false);
+	shift_case(PW_L2SPEC_NONE, PW_SEQ_NONE, 4, PW_L2SPEC_NONE, 0, true, false);
+	shift_case(PW_L2SPEC_DEFAULT, PW_SEQ_NONE, 4, PW_L2SPEC_DEFAULT, 0, true, false);
+}
+
+/* We expect a sublayer the peer does not send: our sublayer takes the
+ * frame's first 4 bytes, early. */
+static void test_shift_missing_sublayer(void **state)
+{
+	(void)state;
+	shift_case(PW_L2SPEC_NONE, PW_SEQ_NONE, 0, PW_L2SPEC_DEFAULT, 0, false, true);
+	shift_case(PW_L2SPEC_NONE, PW_SEQ_NONE, 0, PW_L2SPEC_COUNTER32, 0, false, true);
+	shift_case(PW_L2SPEC_NONE, PW_SEQ_NONE, 8, PW_L2SPEC_DEFAULT, 8, false, true);
+}
+
+/* Frames of a type the cheap test does not know, with 4 bytes further in
+ * an IPv4, IPv6 or ARP message that misses by one field: none counted;
+ * each with that field right: counted (so it is that field that decides). */
+static void test_shift_near_misses(void **state)
+{
+	struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = 1, .peer_session_id = 1 };
+	struct pw_session s;
+	uint8_t f[4 + 128];
+
+	(void)state;
+	pw_session_init(&s, &c);
+	s.peer = (struct pw_addr){ .family = AF_INET, .port = htons(1701), .addr = { 10, 0, 0, 2 } };
+	for (unsigned miss = 0; miss < 2; miss++)
+		for (unsigned k = 0; k < 6; k++) {
+			uint32_t len = 0;
+			uint64_t was = s.stats.rx_unexpected_sublayer;
+			struct pw_pkt out;
+
+			memset(f, 0x11, sizeof(f));
+			store_be16(f + 12, 0x88b5); /* local experimental */
+			switch (k) {
+			case 0: /* IPv4: the header checksum */
+				store_be16(f + 16, 0x0800);
+				ipv4_hdr(f + 18, 84);
+				f[18 + 11] ^= miss;
+				len = 18 + 84;
+				break;
+			case 1: /* IPv4: bytes past the datagram beyond the minimum frame */
+				store_be16(f + 16, 0x0800);
+				ipv4_hdr(f + 18, 60);
+				len = 18 + 60 + (miss ? 1 : 0);
+				break;
+			case 2: /* IPv6: the payload length */
+				store_be16(f + 16, 0x86dd);
+				ipv6_hdr(f + 18, 32, 58);
+				len = 18 + 40 + 32 + miss;
+				break;
+			case 3: /* ARP: the operation */
+				make_frame(F_ARP, f + 4);
+				store_be16(f + 12, 0x88b5);
+				f[4 + 21] = miss ? 3 : 1;
+				len = 4 + 42;
+				break;
+			case 4: /* IPv4 behind a tag: the version */
+				store_be16(f + 16, 0x8100);
+				store_be16(f + 18, 5);
+				store_be16(f + 20, 0x0800);
+				ipv4_hdr(f + 22, 84);
+				f[22] = miss ? 0x55 : 0x45;
+				store_be16(f + 22 + 10, 0);
+				store_be16(f + 22 + 10, ipv4_csum(f + 22, 20));
+				len = 22 + 84;
+				break;
+			case 5: /* IPv4 behind tags: two are read past, not three */
+				store_be16(f + 16, 0x88a8);
+				store_be16(f + 18, 100);
+				store_be16(f + 20, 0x8100);
+				store_be16(f + 22, 5);
+				store_be16(f + 24 + 4 * miss, 0x0800);
+				if (miss)
+					store_be16(f + 24, 0x8100), store_be16(f + 26, 6);
+				ipv4_hdr(f + 26 + 4 * miss, 84);
+				len = 26 + 4 * miss + 84;
+				break;
+			}
+			assert_int_equal(shift_offer(&s, &s, f, len, &out), PW_RX_OK);
+			assert_int_equal(s.stats.rx_unexpected_sublayer, was + !miss);
+		}
+	assert_int_equal(s.stats.rx_missing_sublayer, 0);
+}
+
+/* Arbitrary frames with matching layouts, a million: not one counted. The
+ * hint needs a frame that fails the cheap test and is a whole IPv4, IPv6
+ * or ARP message 4 bytes away. */
+static void test_shift_random_frames(void **state)
+{
+	struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = 1, .peer_session_id = 1 };
+	struct pw_session s;
+	unsigned seed = 14;
+	uint8_t f[128];
+
+	(void)state;
+	pw_session_init(&s, &c);
+	s.peer = (struct pw_addr){ .family = AF_INET, .port = htons(1701), .addr = { 10, 0, 0, 2 } };
+	for (unsigned i = 0; i < 1000000; i++) {
+		uint32_t len = PW_ETH_HLEN + (uint32_t)rand_r(&seed) % (sizeof(f) - PW_ETH_HLEN);
+		struct pw_pkt out;
+
+		for (uint32_t k = 0; k < len; k++)
+			f[k] = (uint8_t)rand_r(&seed);
+		assert_int_equal(shift_offer(&s, &s, f, len, &out), PW_RX_OK);
+	}
+	assert_int_equal(s.stats.rx_unexpected_sublayer + s.stats.rx_missing_sublayer, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +1042,11 @@ int main(void)
 		cmocka_unit_test(test_decap_burst_keeps_order_and_buffers),
 		cmocka_unit_test(test_loop_full_and_truncated),
 		cmocka_unit_test(test_socket_per_packet_peer),
+		cmocka_unit_test(test_shift_none_when_layouts_match),
+		cmocka_unit_test(test_shift_unexpected_sublayer),
+		cmocka_unit_test(test_shift_missing_sublayer),
+		cmocka_unit_test(test_shift_near_misses),
+		cmocka_unit_test(test_shift_random_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
