@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 	const char *lf = memchr(buf, '\n', size);
-	struct pw_ctl_req req, again;
+	static struct pw_ctl_req req, again;
+	char line[PW_CTL_REQ_MAX];
 	struct pw_err e;
-	const char *line;
 	bool ok;
 
 	/* What the daemon's reader passes on: up to the first LF, at most
@@ -39,10 +39,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK((buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\t' ||
 			   (buf[i] == '\r' && i + 2 == size));
 	FUZZ_CHECK((req.cmd == PW_CTL_SHOW && req.format <= PW_SHOW_PROMETHEUS) ||
-		   (req.cmd == PW_CTL_RELOAD && req.format == PW_SHOW_TEXT));
-	line = pw_ctl_req_str(&req);
+		   (req.cmd != PW_CTL_SHOW && req.format == PW_SHOW_TEXT));
+	/* A section's name and words: what pwire.conf could hold, and no file. */
+	FUZZ_CHECK((req.cmd >= PW_CTL_ADD) == (req.name[0] != '\0'));
+	FUZZ_CHECK(strlen(req.name) < PW_CTL_NAME_MAX && !strpbrk(req.words, ";#\t"));
+	FUZZ_CHECK((req.cmd == PW_CTL_ADD || req.cmd == PW_CTL_SET) == (req.words[0] != '\0'));
+	for (const char *w = req.words; *w;) { /* KEY VALUE pairs: no key names a file */
+		size_t k = strcspn(w, " "), v;
+
+		FUZZ_CHECK(w[k] == ' ' && memchr(w, '=', k) == NULL);
+		FUZZ_CHECK(!(k == 11 && !memcmp(w, "cookie_file", 11)) &&
+			   !(k == 16 && !memcmp(w, "peer_cookie_file", 16)));
+		v = strcspn(w + k + 1, " ");
+		FUZZ_CHECK(v > 0);
+		w += k + 1 + v + (w[k + 1 + v] == ' ');
+	}
+	pw_ctl_req_str(&req, line, sizeof(line));
+	FUZZ_CHECK(strlen(line) <= size);
 	pw_err_init(&e);
 	FUZZ_CHECK(pw_ctl_parse(line, strlen(line), &again, &e));
-	FUZZ_CHECK(again.cmd == req.cmd && again.format == req.format);
+	FUZZ_CHECK(!memcmp(&again, &req, sizeof(req)));
 	return 0;
 }

@@ -15,4 +15,8 @@ int pw_cmd_show(int argc, char **argv, const char *sock);
 /* pwire [-s SOCKET] reload: pwired re-reads its configuration (show.c). */
 int pw_cmd_reload(int argc, char **argv, const char *sock);
 
+/* pwire add|del|set NAME [KEY VALUE ...]: a pseudowire more, less or
+ * changed in a running pwired (show.c). */
+int pw_cmd_section(int argc, char **argv, const char *sock);
+
 #endif

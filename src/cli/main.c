@@ -22,12 +22,20 @@ static void print_usage(FILE *f)
 	      "               every pseudowire of a running pwired and its counters\n"
 	      "               (text, JSON, or Prometheus text metrics)\n"
 	      "  reload       make a running pwired re-read its configuration and\n"
-	      "               apply the difference (today: removed pseudowires only)\n"
+	      "               apply the difference\n"
+	      "  add NAME KEY VALUE ...\n"
+	      "               start a pseudowire more in a running pwired: a section\n"
+	      "               of pwire.conf(5) on one line (not written to the file)\n"
+	      "  set NAME KEY VALUE ...\n"
+	      "               change some keys of a running pwired's pseudowire\n"
+	      "               (it restarts with them)\n"
+	      "  del NAME     stop a running pwired's pseudowire\n"
 	      "  genkey       print a random 64-bit cookie (16 hex digits)\n"
 	      "  help         this text (pwire up --help: the words of up)\n"
 	      "  version      print the version (also -V, --version)\n"
 	      "\n"
-	      "  -s SOCKET    pwired's control socket, for show and reload (default\n"
+	      "  -s SOCKET    pwired's control socket, for show, reload, add, set and\n"
+	      "               del (default\n"
 	      "               " PW_CTL_PATH_DEFAULT ")\n"
 	      "  -h, --help   this text\n",
 	      f);
@@ -78,6 +86,9 @@ static const struct {
 	{ "up", pw_cmd_up, NULL },
 	{ "show", NULL, pw_cmd_show },
 	{ "reload", NULL, pw_cmd_reload },
+	{ "add", NULL, pw_cmd_section },
+	{ "del", NULL, pw_cmd_section },
+	{ "set", NULL, pw_cmd_section },
 	{ "help", cmd_help, NULL },
 	{ "genkey", cmd_genkey, NULL },
 	{ "version", cmd_version, NULL },
@@ -111,7 +122,8 @@ int main(int argc, char **argv)
 			return commands[i].ctl(argc - 1, argv + 1,
 					       sock ? sock : PW_CTL_PATH_DEFAULT);
 		if (sock) {
-			pw_error("-s is for the commands that talk to pwired (show, reload), not '%s'",
+			pw_error("-s is for the commands that talk to pwired (show, reload, add, "
+				 "del, set), not '%s'",
 				 argv[1]);
 			return PW_EXIT_USAGE;
 		}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * show.c: `pwire [-s SOCKET] show [--json|--prometheus]` and `pwire reload`, clients of
- * pwired's control socket (docs/control.md): send the request line, copy
- * the reply to stdout. A reply "error: ..." goes to stderr and exits 1.
+ * show.c: `pwire [-s SOCKET] show [--json|--prometheus]`, `pwire reload`
+ * and `pwire add|del|set NAME ...`, clients of pwired's control socket
+ * (docs/control.md): send the request line, copy the reply to stdout. A
+ * reply "error: ..." goes to stderr and exits 1.
  * The words and the replies are the daemon's (daemon/control.c, print.c);
  * this file only carries them.
  */
@@ -93,13 +94,13 @@ static int relay(int fd, const char *path)
 /* Send the request, relay the reply; the exit code. */
 static int ask(const char *sock, const struct pw_ctl_req *req)
 {
-	const char *line;
+	char line[PW_CTL_REQ_MAX];
 	int fd, rc;
 
 	fd = connect_to(sock);
 	if (fd < 0)
 		return -fd;
-	line = pw_ctl_req_str(req);
+	pw_ctl_req_str(req, line, sizeof(line));
 	/* A refusal may come (and the daemon close) before the request is
 	 * sent: read the reply whatever the send said. */
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line) &&
@@ -116,7 +117,7 @@ static int ask(const char *sock, const struct pw_ctl_req *req)
 
 int pw_cmd_show(int argc, char **argv, const char *sock)
 {
-	struct pw_ctl_req req = { PW_CTL_SHOW, PW_SHOW_TEXT };
+	struct pw_ctl_req req = { .cmd = PW_CTL_SHOW, .format = PW_SHOW_TEXT };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") && req.format == PW_SHOW_TEXT) {
@@ -137,10 +138,44 @@ int pw_cmd_show(int argc, char **argv, const char *sock)
 
 int pw_cmd_reload(int argc, char **argv, const char *sock)
 {
-	struct pw_ctl_req req = { PW_CTL_RELOAD, PW_SHOW_TEXT };
+	struct pw_ctl_req req = { .cmd = PW_CTL_RELOAD, .format = PW_SHOW_TEXT };
 
 	if (argc > 1) {
 		pw_error("reload: unknown argument '%s' (reload takes none)", argv[1]);
+		return PW_EXIT_USAGE;
+	}
+	return ask(sock, &req);
+}
+
+/* add|del|set NAME [KEY VALUE ...]: the words are checked here by the
+ * daemon's own parser, so a usage error never reaches it. */
+int pw_cmd_section(int argc, char **argv, const char *sock)
+{
+	char line[PW_CTL_REQ_MAX + 1];
+	struct pw_ctl_req req;
+	struct pw_err e;
+	size_t at = 0;
+
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (strpbrk(argv[i], " \t\r\n") || !n) {
+			pw_error("%s: '%s': a word of the request cannot be empty or hold blanks",
+				 argv[0], argv[i]);
+			return PW_EXIT_USAGE;
+		}
+		if (at + n + 1 >= sizeof(line)) {
+			pw_error("%s: the request is longer than %d bytes", argv[0],
+				 PW_CTL_REQ_MAX - 1);
+			return PW_EXIT_USAGE;
+		}
+		memcpy(line + at, argv[i], n);
+		at += n;
+		line[at++] = i + 1 < argc ? ' ' : '\n';
+	}
+	pw_err_init(&e);
+	if (!pw_ctl_parse(line, at, &req, &e)) {
+		pw_error("%s", pw_err_msg(&e));
 		return PW_EXIT_USAGE;
 	}
 	return ask(sock, &req);

@@ -442,6 +442,25 @@ static bool finish(struct ctx *x)
 	return true;
 }
 
+bool pw_conf_fits(const struct pw_conf *conf, int skip, const struct pw_conf_link *l,
+		  const char *file, struct pw_err *e)
+{
+	struct ctx x = { .file = file, .e = e };
+
+	for (unsigned i = 0; i < conf->n; i++) {
+		if ((int)i == skip)
+			continue;
+		if (!strcmp(conf->links[i].name, l->name)) {
+			fail(&x, l->line, l->name, "already the name of a pseudowire (line %u)",
+			     conf->links[i].line);
+			return false;
+		}
+		if (clash(&x, &conf->links[i], l))
+			return false;
+	}
+	return true;
+}
+
 bool pw_conf_parse(struct pw_conf *conf, const char *file, const char *text, size_t len,
 		   struct pw_err *e)
 {

@@ -48,6 +48,14 @@ bool pw_conf_parse(struct pw_conf *conf, const char *file, const char *text, siz
 /* Read `file` and parse it. */
 bool pw_conf_load(struct pw_conf *conf, const char *file, struct pw_err *e);
 
+/* Whether section l (finished, as pw_conf_parse leaves it) can run beside
+ * every section of conf but conf->links[skip] (-1: none): another name,
+ * vNIC and user as pwire.conf's own checks say; false with the first
+ * reason in e, as "FILE:LINE: [NAME] ...". For a section that comes to a
+ * running pwired on its own (pwire add, set). */
+bool pw_conf_fits(const struct pw_conf *conf, int skip, const struct pw_conf_link *l,
+		  const char *file, struct pw_err *e);
+
 void pw_conf_free(struct pw_conf *conf);
 
 /* Every pseudowire as INI again, normalized: every key in one fixed order,

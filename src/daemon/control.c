@@ -14,6 +14,7 @@
  * cli/privs.c allows them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,10 +34,92 @@ static const struct {
 	{ "--prometheus", PW_SHOW_PROMETHEUS },
 };
 
-/* Commands issue 13 names that this daemon does not serve yet. */
-static const char *const later[] = { "add", "del", "set" };
+/* The commands that name a section, and how many words follow the name:
+ * add and set take KEY VALUE pairs, del none. */
+static const struct {
+	const char *word;
+	enum pw_ctl_cmd cmd;
+	bool pairs;
+} named[] = {
+	{ "add", PW_CTL_ADD, true },
+	{ "del", PW_CTL_DEL, false },
+	{ "set", PW_CTL_SET, true },
+};
 
-enum { WORDS_MAX = 4, WORD_SHOWN = 32 };
+enum { WORDS_MAX = PW_CTL_REQ_MAX / 2, WORD_SHOWN = 32 };
+
+#define COMMANDS "commands: show, reload, add, del, set"
+
+static bool word_is(const char *w, size_t wl, const char *s)
+{
+	return wl == strlen(s) && !memcmp(w, s, wl);
+}
+
+/* Where in w[0..wl) the first byte of set (in) or not of it (!in) is; wl
+ * if none: the words are not NUL-terminated. */
+static size_t scan(const char *w, size_t wl, const char *set, bool in)
+{
+	size_t i = 0;
+
+	while (i < wl && (strchr(set, w[i]) != NULL) != in)
+		i++;
+	return i;
+}
+
+/* add/del/set NAME [KEY VALUE ...] from words w[1..n) into req. */
+static bool parse_named(const char *cmd, bool pairs, const char *const *w, const size_t *wl,
+			size_t n, struct pw_ctl_req *req, struct pw_err *e)
+{
+	size_t at = 0;
+
+	if (n < 2) {
+		pw_err_set(e, "%s: which pseudowire? (%s NAME%s)", cmd, cmd,
+			   pairs ? " KEY VALUE ..." : "");
+		return false;
+	}
+	if (wl[1] >= PW_CTL_NAME_MAX || scan(w[1], wl[1], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+							"KLMNOPQRSTUVWXYZ0123456789._-", false) < wl[1]) {
+		pw_err_set(e, "%s: bad name '%.*s%s' (1..%d letters, digits, '.', '_' or '-')", cmd,
+			   (int)(wl[1] < WORD_SHOWN ? wl[1] : WORD_SHOWN), w[1],
+			   wl[1] > WORD_SHOWN ? "..." : "", PW_CTL_NAME_MAX - 1);
+		return false;
+	}
+	memcpy(req->name, w[1], wl[1]);
+	req->name[wl[1]] = '\0';
+	if (!pairs && n > 2) {
+		pw_err_set(e, "%s takes a name and nothing more", cmd);
+		return false;
+	}
+	if (pairs && (n < 4 || n % 2)) {
+		pw_err_set(e, n < 4 ? "%s %s: no KEY VALUE to %s" : "%s %s: a KEY without its VALUE",
+			   cmd, req->name, cmd);
+		return false;
+	}
+	for (size_t i = 2; i < n; i++) {
+		bool key = i % 2 == 0;
+		const char *bad = key ? ";#=[" : ";#";
+		size_t b = scan(w[i], wl[i], bad, true);
+
+		if (b < wl[i]) {
+			pw_err_set(e, "%s %s: '%c' cannot be in a %s ('%.*s%s')", cmd, req->name,
+				   w[i][b], key ? "key" : "value",
+				   (int)(wl[i] < WORD_SHOWN ? wl[i] : WORD_SHOWN), w[i],
+				   wl[i] > WORD_SHOWN ? "..." : "");
+			return false;
+		}
+		if (key && (word_is(w[i], wl[i], "cookie_file") ||
+			    word_is(w[i], wl[i], "peer_cookie_file"))) {
+			pw_err_set(e, "%s %s: %.*s: pwired reads no file for a client: give the "
+				      "cookie itself",
+				   cmd, req->name, (int)wl[i], w[i]);
+			return false;
+		}
+		memcpy(req->words + at, w[i], wl[i]);
+		at += wl[i];
+		req->words[at++] = i + 1 < n ? ' ' : '\0';
+	}
+	return true;
+}
 
 bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw_err *e)
 {
@@ -44,7 +127,9 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 	size_t wl[WORDS_MAX], n = 0, end;
 	const char *lf = memchr(buf, '\n', len);
 
-	*req = (struct pw_ctl_req){ PW_CTL_SHOW, PW_SHOW_TEXT };
+	memset(req, 0, sizeof(*req));
+	req->cmd = PW_CTL_SHOW;
+	req->format = PW_SHOW_TEXT;
 	if (!lf && len >= PW_CTL_REQ_MAX) {
 		pw_err_set(e, "request longer than %d bytes", PW_CTL_REQ_MAX - 1);
 		return false;
@@ -84,7 +169,16 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 		i = j;
 	}
 	if (!n) {
-		pw_err_set(e, "empty request (commands: show, reload)");
+		pw_err_set(e, "empty request (" COMMANDS ")");
+		return false;
+	}
+	for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+		if (word_is(w[0], wl[0], named[k].word)) {
+			req->cmd = named[k].cmd;
+			return parse_named(named[k].word, named[k].pairs, w, wl, n, req, e);
+		}
+	if (n > 4) {
+		pw_err_set(e, "too many words (at most 4)");
 		return false;
 	}
 	if (wl[0] == 6 && !memcmp(w[0], "reload", 6)) {
@@ -96,12 +190,7 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 		return true;
 	}
 	if (wl[0] != 4 || memcmp(w[0], "show", 4)) {
-		for (size_t k = 0; k < sizeof(later) / sizeof(later[0]); k++)
-			if (wl[0] == strlen(later[k]) && !memcmp(w[0], later[k], wl[0])) {
-				pw_err_set(e, "%s is not served yet (commands: show, reload)", later[k]);
-				return false;
-			}
-		pw_err_set(e, "unknown command '%.*s%s' (commands: show, reload)",
+		pw_err_set(e, "unknown command '%.*s%s' (" COMMANDS ")",
 			   (int)(wl[0] < WORD_SHOWN ? wl[0] : WORD_SHOWN), w[0],
 			   wl[0] > WORD_SHOWN ? "..." : "");
 		return false;
@@ -128,19 +217,27 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 	return true;
 }
 
-const char *pw_ctl_req_str(const struct pw_ctl_req *req)
+const char *pw_ctl_req_str(const struct pw_ctl_req *req, char *buf, size_t len)
 {
-	if (req->cmd == PW_CTL_RELOAD)
-		return "reload\n";
-	switch (req->format) {
-	case PW_SHOW_JSON:
-		return "show --json\n";
-	case PW_SHOW_PROMETHEUS:
-		return "show --prometheus\n";
-	case PW_SHOW_TEXT:
+	static const char *const shows[] = { "show", "show --json", "show --prometheus" };
+
+	switch (req->cmd) {
+	case PW_CTL_RELOAD:
+		snprintf(buf, len, "reload\n");
+		break;
+	case PW_CTL_ADD:
+	case PW_CTL_SET:
+		snprintf(buf, len, "%s %s %s\n", req->cmd == PW_CTL_ADD ? "add" : "set", req->name,
+			 req->words);
+		break;
+	case PW_CTL_DEL:
+		snprintf(buf, len, "del %s\n", req->name);
+		break;
+	case PW_CTL_SHOW:
+		snprintf(buf, len, "%s\n", shows[req->format]);
 		break;
 	}
-	return "show\n";
+	return buf;
 }
 
 /* One client. fd -1: a free slot. */

@@ -7,7 +7,8 @@
  * the daemon's pw_loop without ever blocking it. What a request shows is
  * the daemon's business: it gives a callback.
  *
- * Not here: what the counters look like (cli/print.h), reload, add, del.
+ * Not here: what the counters look like (cli/print.h), what reload, add,
+ * del and set do (daemon/main.c).
  */
 #ifndef PWIRE_DAEMON_CONTROL_H
 #define PWIRE_DAEMON_CONTROL_H
@@ -24,7 +25,8 @@
 #define PW_CTL_PATH_DEFAULT "/run/pwire/control.sock"
 
 enum {
-	PW_CTL_REQ_MAX = 256, /* bytes of a request line, its newline included */
+	PW_CTL_REQ_MAX = 1024, /* bytes of a request line, its newline included */
+	PW_CTL_NAME_MAX = 32,  /* a section's name with its NUL (pwire.conf's rule) */
 	PW_CTL_CONN_MAX = 16, /* connections served at once; more are closed at accept */
 	PW_CTL_REPLY_MAX = 64 << 20, /* bytes of a reply; more is an error reply */
 	PW_CTL_TIMEOUT_TICKS = 5, /* pw_ctl_tick() calls a connection lives (s) */
@@ -33,11 +35,20 @@ enum {
 enum pw_ctl_cmd {
 	PW_CTL_SHOW,
 	PW_CTL_RELOAD, /* re-read the configuration, apply the difference */
+	PW_CTL_ADD,    /* a pseudowire more: name, its keys and values */
+	PW_CTL_DEL,    /* a pseudowire less: name */
+	PW_CTL_SET,    /* a pseudowire changed: name, the keys and values that change */
 };
 
 struct pw_ctl_req {
 	enum pw_ctl_cmd cmd;
-	enum pw_show_format format; /* show: text, --json or --prometheus */
+	enum pw_show_format format;  /* show: text, --json or --prometheus */
+	char name[PW_CTL_NAME_MAX];  /* add, del, set: the section */
+	/* add, set: "KEY VALUE KEY VALUE ...", pwire.conf's keys (the words of
+	 * pwire up), one space between words; never a cookie_file (the
+	 * daemon reads no file for a client), no ';' or '#' (pwire.conf's
+	 * comments), no '=' or '[' in a key. */
+	char words[PW_CTL_REQ_MAX];
 };
 
 /* Parse what a client sent: the bytes up to and including the first LF, or
@@ -46,8 +57,9 @@ struct pw_ctl_req {
  * the reply carries as "error: MESSAGE". No system calls, no allocation. */
 bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw_err *e);
 
-/* The request line for req (with its LF), as pw_ctl_parse() takes it. */
-const char *pw_ctl_req_str(const struct pw_ctl_req *req);
+/* The request line for req (with its LF), as pw_ctl_parse() takes it,
+ * into buf (PW_CTL_REQ_MAX bytes hold any); returns buf. */
+const char *pw_ctl_req_str(const struct pw_ctl_req *req, char *buf, size_t len);
 
 /* Write the reply of a valid request into f (the daemon's show). */
 typedef void (*pw_ctl_show_fn)(void *data, FILE *f, const struct pw_ctl_req *req);

@@ -264,24 +264,23 @@ static bool link_up(struct run_link *rl)
 }
 
 
-/* Removed and changed sections' links closed (their TAPs go), added and
- * changed ones opened and started, the others untouched: the same pw_link,
- * only its run_link moved to the new array (daemon/reload.h). Sections that
- * cannot be opened (a port taken, a device that is not a TAP) are left out
- * of what runs, and said so: 1 then (the rest is applied); -1 when the
- * reload is refused and nothing changed. */
-static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size)
+/* Run conf (taken) instead of the running configuration: removed and
+ * changed sections' links closed (their TAPs go), added and changed ones
+ * opened and started, the others untouched: the same pw_link, only its
+ * run_link moved to the new array (daemon/reload.h). Sections that cannot
+ * be opened (a port taken, a device that is not a TAP) are left out of
+ * what runs, and said so: 1 then (the rest is applied); -1 when the change
+ * is refused and nothing changed. file names conf in messages. */
+static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw_err *e,
+		 char *line, size_t size)
 {
 	struct pw_reload_plan p;
-	struct pw_conf conf;
 	struct run_link *links;
 	unsigned n = 0, fresh = 0;
 	bool opened;
 
-	if (!pw_priv_conf(r->priv, &conf, r->file, e))
-		return -1;
 	links = calloc(conf.n ? conf.n : 1, sizeof(*links));
-	if (!links || !pw_reload_plan(&r->conf, &conf, r->file, &p, line, size, e)) {
+	if (!links || !pw_reload_plan(&r->conf, &conf, file, &p, line, size, e)) {
 		if (!links)
 			pw_err_set(e, "reload: %s", strerror(ENOMEM));
 		free(links);
@@ -313,8 +312,8 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 	if (!open_links(r, &conf, links, p.to_open, fresh))
 		opened = false;
 	if (!opened)
-		pw_err_set(e, "reload applied, but what it adds or changes could not be opened "
-			   "(the log says why): not running");
+		pw_err_set(e, "applied, but what it adds or changes could not be opened (the log "
+			   "says why): not running");
 	/* What runs now, in file order; the links watched where they are. */
 	for (unsigned j = 0; j < conf.n; j++) {
 		if (!links[j].link)
@@ -340,52 +339,177 @@ static int reload_apply(struct run *r, struct pw_err *e, char *line, size_t size
 	pw_conf_free(&r->conf);
 	r->conf = conf;
 	r->links = links;
-	fprintf(stderr, "pwired: %s\n", line);
 	return opened ? 0 : 1;
 }
 
-/* Re-read the file pwired started with and apply the difference: 0 with
- * what changed in summary ("reload: removed vm2; 1 unchanged", also
- * logged), 1 when applied but some sections could not be opened, -1 with
- * the reason in e and the running pseudowires untouched. systemd is told
- * of the reload (Type=notify), and of how it ended. */
-static int pwired_reload(struct run *r, struct pw_err *e, char *line, size_t size)
+/* A copy of the running configuration without its section skip (-1:
+ * none) and with room for one more. */
+static bool conf_copy(const struct pw_conf *from, int skip, struct pw_conf *to)
 {
-	int rc;
-
-	pw_notify(r->notify, "RELOADING=1");
-	rc = reload_apply(r, e, line, size);
-	if (rc > 0)
-		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; %.300s", r->conf.n,
-			  pw_err_msg(e));
-	else if (rc)
-		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; reload refused: %.300s",
-			  r->conf.n, pw_err_msg(e));
-	else
-		pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; %.300s", r->conf.n, line);
-	return rc;
+	to->n = 0;
+	to->links = calloc(from->n + 1, sizeof(*to->links));
+	if (!to->links)
+		return false;
+	for (unsigned i = 0; i < from->n; i++)
+		if ((int)i != skip)
+			to->links[to->n++] = from->links[i];
+	return true;
 }
 
-/* Reload, log every reason it was refused or fell short, and answer a
- * control client (reply, when not NULL) in one line. */
-static void reload(struct run *r, FILE *reply)
+static int find(const struct pw_conf *conf, const char *name)
 {
+	for (unsigned i = 0; i < conf->n; i++)
+		if (!strcmp(conf->links[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Whether the KEY VALUE words give key (the first kl bytes of line). */
+static bool words_give(const char *words, const char *line, size_t kl)
+{
+	for (const char *w = words; *w;) {
+		size_t wl = strcspn(w, " ");
+
+		if (wl == kl && !memcmp(w, line, kl))
+			return true;
+		w += wl + 1;            /* the key and its space */
+		w += strcspn(w, " ");   /* the value */
+		w += *w == ' ';
+	}
+	return false;
+}
+
+/* The text of section `name` for the helper to parse: base's (set: the
+ * running section as pwired -n prints it) without the keys words give,
+ * then words as KEY = VALUE lines. NULL when out of memory. */
+static char *section_text(const struct pw_conf_link *base, const char *name, const char *words)
+{
+	struct pw_conf one = { 1, (struct pw_conf_link *)base };
+	char *text = NULL, *old = NULL, *line, *save;
+	size_t len, old_len;
+	FILE *f;
+
+	if (base) {
+		f = open_memstream(&old, &old_len);
+		if (!f)
+			return NULL;
+		pw_conf_print(f, &one);
+		if (fclose(f)) {
+			free(old);
+			return NULL;
+		}
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		free(old);
+		return NULL;
+	}
+	fprintf(f, "[%s]\n", name);
+	for (line = old ? strtok_r(old, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '[' && !words_give(words, line, strcspn(line, " =")))
+			fprintf(f, "%s\n", line);
+	free(old);
+	for (const char *w = words; *w;) {
+		size_t kl = strcspn(w, " "), vl = strcspn(w + kl + 1, " ");
+
+		fprintf(f, "%.*s = %.*s\n", (int)kl, w, (int)vl, w + kl + 1);
+		w += kl + 1 + vl;
+		w += *w == ' ';
+	}
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* What add, del or set makes of the running configuration, into conf;
+ * false with the reason in e. */
+static bool compose(struct run *r, const struct pw_ctl_req *req, struct pw_conf *conf,
+		    struct pw_err *e)
+{
+	static const char *const cmd[] = { [PW_CTL_ADD] = "add", [PW_CTL_DEL] = "del",
+					   [PW_CTL_SET] = "set" };
+	int at = find(&r->conf, req->name);
+	struct pw_conf one;
+	char *text;
+	bool ok;
+
+	if (req->cmd == PW_CTL_ADD ? at >= 0 : at < 0) {
+		pw_err_set(e, "%s: %s %s", cmd[req->cmd], req->name,
+			   at >= 0 ? "runs already (set changes it)" : "is not running");
+		return false;
+	}
+	if (!conf_copy(&r->conf, req->cmd == PW_CTL_ADD ? -1 : at, conf)) {
+		pw_err_set(e, "%s: %s", cmd[req->cmd], strerror(ENOMEM));
+		return false;
+	}
+	if (req->cmd == PW_CTL_DEL)
+		return true;
+	text = section_text(at >= 0 ? &r->conf.links[at] : NULL, req->name, req->words);
+	if (!text) {
+		pw_err_set(e, "%s: %s", cmd[req->cmd], strerror(ENOMEM));
+		pw_conf_free(conf);
+		return false;
+	}
+	ok = pw_priv_parse(r->priv, text, &one, e);
+	free(text);
+	if (ok && one.n != 1) {
+		pw_err_set(e, "%s %s: one section, not %u", cmd[req->cmd], req->name, one.n);
+		ok = false;
+	}
+	if (ok && !pw_conf_fits(conf, -1, &one.links[0], "control", e))
+		ok = false;
+	if (ok) {
+		/* set: where it was, so show keeps its order; add: last. */
+		unsigned to = at >= 0 ? (unsigned)at : conf->n;
+
+		memmove(&conf->links[to + 1], &conf->links[to],
+			(conf->n - to) * sizeof(conf->links[0]));
+		conf->links[to] = one.links[0];
+		conf->n++;
+	}
+	pw_conf_free(&one);
+	if (!ok)
+		pw_conf_free(conf);
+	return ok;
+}
+
+/* A reload (req NULL: SIGHUP) or a control request's add, del or set:
+ * the configuration it makes applied, systemd told (Type=notify), every
+ * reason it was refused or fell short logged, one line to the client
+ * (reply, when not NULL): "ok: reload: removed vm2; 1 unchanged". */
+static void change(struct run *r, const struct pw_ctl_req *req, FILE *reply)
+{
+	static const char *const verb[] = { [PW_CTL_RELOAD] = "reload", [PW_CTL_ADD] = "add",
+					    [PW_CTL_DEL] = "del", [PW_CTL_SET] = "set" };
+	const char *what = verb[req ? req->cmd : PW_CTL_RELOAD];
+	struct pw_conf conf;
 	struct pw_err err;
 	char line[256];
 	const char *why;
-	int rc;
+	int rc = -1;
 
 	pw_err_init(&err);
-	rc = pwired_reload(r, &err, line, sizeof(line));
-	why = rc < 0 ? "reload refused, the running configuration kept: " : "";
+	pw_notify(r->notify, "RELOADING=1");
+	if (req && req->cmd != PW_CTL_RELOAD ? compose(r, req, &conf, &err) :
+					      pw_priv_conf(r->priv, &conf, r->file, &err))
+		rc = apply(r, conf, req && req->cmd != PW_CTL_RELOAD ? "control" : r->file, &err,
+			   line, sizeof(line));
+	if (rc >= 0)
+		fprintf(stderr, "pwired: %s: %s\n", what, line);
+	pw_notify(r->notify, "READY=1\nSTATUS=%u pseudowires up; %s%s%.300s", r->conf.n, what,
+		  rc < 0 ? " refused: " : ": ", rc ? pw_err_msg(&err) : line);
+	why = rc < 0 ? "refused, the running configuration kept: " : "";
 	for (unsigned i = 0; i < pw_err_kept(err.n_err); i++)
-		pw_error("%s%s", why, err.err[i]);
+		pw_error("%s %s%s", what, why, err.err[i]);
 	if (err.n_err > PW_ERR_KEEP)
-		pw_error("reload: %u more reasons not kept", err.n_err - PW_ERR_KEEP);
+		pw_error("%s: %u more reasons not kept", what, err.n_err - PW_ERR_KEEP);
 	if (reply && !rc)
-		fprintf(reply, "ok: %s\n", line);
+		fprintf(reply, "ok: %s: %s\n", what, line);
 	else if (reply)
-		fprintf(reply, "error: %s%s\n", why, pw_err_msg(&err));
+		fprintf(reply, "error: %s %s%s\n", what, why, pw_err_msg(&err));
 }
 
 static int on_hup(void *data, uint32_t events)
@@ -395,11 +519,12 @@ static int on_hup(void *data, uint32_t events)
 
 	(void)events;
 	while (read(r->hfd, &si, sizeof(si)) == sizeof(si))
-		reload(r, NULL);
+		change(r, NULL, NULL);
 	return 0;
 }
 
-/* A control request: reload, or show every link's counters as of now. */
+/* A control request: reload, add, del, set, or show every link's counters
+ * as of now. */
 static void on_show(void *data, FILE *f, const struct pw_ctl_req *req)
 {
 	struct run *r = data;
@@ -407,8 +532,8 @@ static void on_show(void *data, FILE *f, const struct pw_ctl_req *req)
 	struct pw_show *s;
 	struct pw_show_text *t;
 
-	if (req->cmd == PW_CTL_RELOAD) {
-		reload(r, f);
+	if (req->cmd != PW_CTL_SHOW) {
+		change(r, req, f);
 		return;
 	}
 	s = calloc(n, sizeof(*s));

@@ -29,11 +29,12 @@ enum priv_op {
 	OP_SOCKET,  /* a socket (pw_socket_open_fd) */
 	OP_STEER,   /* a steering program (pw_steer_load) */
 	OP_CONF,    /* the configuration, parsed: a memfd (do_conf) */
+	OP_PARSE,   /* a section's text, parsed as OP_CONF (pwire add, set) */
 	OP_LINK,    /* a section's link configuration (pw_config_link_cfg: the
 		     * MTU in use asks the kernel for routes and devices) */
 };
 
-enum { STEER_OFFSET_MAX = 512 };
+enum { STEER_OFFSET_MAX = 512, TEXT_MAX = 4096 };
 
 struct priv_req {
 	uint32_t op;
@@ -42,6 +43,7 @@ struct priv_req {
 	struct pw_tap_cfg tap;           /* OP_TAP; steer_prog: the fd sent along */
 	struct pw_xport_cfg xport;       /* OP_SOCKET; steer_prog: the same */
 	struct pw_config config;         /* OP_LINK */
+	char text[TEXT_MAX];             /* OP_PARSE, NUL-terminated */
 };
 
 struct priv_rep {
@@ -168,18 +170,22 @@ static int do_socket(struct priv_req *q, int in)
 	return pw_socket_open_fd(x);
 }
 
-/* The file parsed, into a memfd: its pw_err, then n, then the n sections
- * (plain structs: both ends are the same program). */
-static int do_conf(const char *file)
+/* The file parsed (or, given text, that text as if it were the file
+ * "control"), into a memfd: its pw_err, then n, then the n sections (plain
+ * structs: both ends are the same program). */
+static int do_conf(const char *file, const char *text)
 {
 	struct pw_conf conf;
 	struct pw_err e;
 	int fd = memfd_create("pwire.conf", MFD_CLOEXEC), err = 0;
+	bool ok;
 
 	if (fd < 0)
 		return -errno;
 	pw_err_init(&e);
-	if (!pw_conf_load(&conf, file, &e))
+	ok = text ? pw_conf_parse(&conf, "control", text, strlen(text), &e) :
+		    pw_conf_load(&conf, file, &e);
+	if (!ok)
 		conf = (struct pw_conf){ 0 };
 	if (write(fd, &e, sizeof(e)) != sizeof(e) ||
 	    write(fd, &conf.n, sizeof(conf.n)) != sizeof(conf.n) ||
@@ -237,7 +243,11 @@ static void serve(int ch, const char *file)
 					      pw_steer_load((uint16_t)q.frame_offset, q.queues);
 				break;
 			case OP_CONF:
-				out = in >= 0 ? -EINVAL : do_conf(file);
+				out = in >= 0 ? -EINVAL : do_conf(file, NULL);
+				break;
+			case OP_PARSE:
+				q.text[TEXT_MAX - 1] = '\0';
+				out = in >= 0 ? -EINVAL : do_conf(file, q.text);
 				break;
 			case OP_LINK:
 				out = in >= 0 ? -EINVAL : do_link(&q.config, &rep);
@@ -407,15 +417,25 @@ const char *pw_priv_why(const struct pw_priv *p)
 	return p->why;
 }
 
-bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, struct pw_err *e)
+/* OP_CONF or OP_PARSE, and the memfd read. */
+static bool conf_ask(struct pw_priv *p, const char *text, struct pw_conf *conf, const char *file,
+		     struct pw_err *e)
 {
-	struct priv_req q = { .op = OP_CONF };
-	struct priv_rep rep;
+	static struct priv_req q; /* large: not on the stack, one thread asks */
+	static struct priv_rep rep;
 	struct pw_err got;
-	int fd = ask(p, &q, -1, &rep);
+	int fd;
 	unsigned n;
 	bool ok = false;
 
+	q = (struct priv_req){ .op = text ? OP_PARSE : OP_CONF };
+	if (text && strlen(text) >= sizeof(q.text)) {
+		pw_err_set(e, "%s: longer than %zu bytes", file, sizeof(q.text) - 1);
+		return false;
+	}
+	if (text)
+		memcpy(q.text, text, strlen(text) + 1);
+	fd = ask(p, &q, -1, &rep);
 	*conf = (struct pw_conf){ 0 };
 	if (fd < 0) {
 		pw_err_set(e, "%s: the privileged helper could not read it: %s", file,
@@ -450,6 +470,16 @@ out:
 		pw_conf_free(conf);
 	close(fd);
 	return ok;
+}
+
+bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, struct pw_err *e)
+{
+	return conf_ask(p, NULL, conf, file, e);
+}
+
+bool pw_priv_parse(struct pw_priv *p, const char *text, struct pw_conf *conf, struct pw_err *e)
+{
+	return conf_ask(p, text, conf, "control", e);
 }
 
 void pw_priv_close(struct pw_priv *p)

@@ -46,6 +46,12 @@ const char *pw_priv_why(const struct pw_priv *p);
  * files it names: as pw_conf_load(). */
 bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, struct pw_err *e);
 
+/* text (a section or more, as pwire.conf holds them) parsed by the
+ * helper, as pw_conf_parse() would, its messages naming the file
+ * "control" (pwire add and set: the data path parses nothing after its
+ * drop, since a key may make the parser ask the kernel or open a file). */
+bool pw_priv_parse(struct pw_priv *p, const char *text, struct pw_conf *conf, struct pw_err *e);
+
 /* Close the channel (the helper exits) and free p; NULL does nothing. */
 void pw_priv_close(struct pw_priv *p);
 

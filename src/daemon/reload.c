@@ -67,7 +67,7 @@ static void list(char *line, size_t len, size_t *at, const char *verb, const cha
 
 	if (*at >= len)
 		return;
-	n = snprintf(line + *at, len - *at, "%s%s %s", *at > 8 ? ", " : "", verb, name);
+	n = snprintf(line + *at, len - *at, "%s%s %s", *at ? ", " : "", verb, name);
 	*at += n > 0 ? (size_t)n : 0;
 }
 
@@ -109,7 +109,9 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 		pw_err_set(e, "reload: %s", strerror(ENOMEM));
 		return false;
 	}
-	at = (size_t)snprintf(line, len, "reload: ");
+	at = 0;
+	if (len)
+		line[0] = '\0';
 	for (unsigned i = 0; i < old->n; i++) {
 		int j = find(new, old->links[i].name), same_text = j < 0 ? 0 :
 			same(&old->links[i], &new->links[j]);
@@ -155,7 +157,7 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 		return false;
 	}
 	if (at < len)
-		snprintf(line + at, len - at, "%s%u unchanged", at > 8 ? "; " : "", p->unchanged);
+		snprintf(line + at, len - at, "%s%u unchanged", at ? "; " : "", p->unchanged);
 	return true;
 }
 

@@ -34,8 +34,8 @@ struct pw_reload_plan {
 /* Plan going from `old` to `new`. False (every reason in e, each naming the
  * file, the line and the section, and nothing to free) if the new
  * configuration needs what pwired cannot do while it runs; else true and a
- * one-line summary in `line` ("reload: removed vm2, added vm4, changed vm3;
- * 1 unchanged"). */
+ * one-line summary in `line` ("removed vm2, added vm4, changed vm3; 1
+ * unchanged"). */
 bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const char *file,
 		    struct pw_reload_plan *p, char *line, size_t len, struct pw_err *e);
 void pw_reload_plan_free(struct pw_reload_plan *p);

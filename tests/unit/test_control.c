@@ -125,20 +125,54 @@ static void test_good(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct pw_ctl_req req, again;
 		struct pw_err e;
-		const char *line;
+		char line[PW_CTL_REQ_MAX];
 
 		pw_err_init(&e);
 		assert_true(pw_ctl_parse(good[i].in, strlen(good[i].in), &req, &e));
 		assert_false(pw_err_failed(&e));
 		assert_int_equal(req.cmd, PW_CTL_SHOW);
 		assert_int_equal(req.format, good[i].format);
-		line = pw_ctl_req_str(&req);
+		pw_ctl_req_str(&req, line, sizeof(line));
 		assert_true(pw_ctl_parse(line, strlen(line), &again, &e));
 		assert_int_equal(again.format, req.format);
 	}
 }
 
 /* What follows the first LF is not the parser's: the reader stops there. */
+/* add, del, set: the name and the words, one space apart, and back. */
+static void test_sections(void **state)
+{
+	static const struct {
+		const char *in;
+		enum pw_ctl_cmd cmd;
+		const char *name, *words, *canonical;
+	} good[] = {
+		{ "add vm9 remote 10.0.0.2 udp_sport 1709\n", PW_CTL_ADD, "vm9",
+		  "remote 10.0.0.2 udp_sport 1709", "add vm9 remote 10.0.0.2 udp_sport 1709\n" },
+		{ " add\tvm-9.a   qemu src=1.2.3.4,dst=1.2.3.5\r\n", PW_CTL_ADD, "vm-9.a",
+		  "qemu src=1.2.3.4,dst=1.2.3.5", "add vm-9.a qemu src=1.2.3.4,dst=1.2.3.5\n" },
+		{ "set vm1 mtu 1400\n", PW_CTL_SET, "vm1", "mtu 1400", "set vm1 mtu 1400\n" },
+		{ "del vm1\n", PW_CTL_DEL, "vm1", "", "del vm1\n" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct pw_ctl_req req, again;
+		struct pw_err e;
+		char line[PW_CTL_REQ_MAX];
+
+		pw_err_init(&e);
+		if (!pw_ctl_parse(good[i].in, strlen(good[i].in), &req, &e))
+			fail_msg("'%s': %s", good[i].in, pw_err_msg(&e));
+		assert_int_equal(req.cmd, good[i].cmd);
+		assert_string_equal(req.name, good[i].name);
+		assert_string_equal(req.words, good[i].words);
+		assert_string_equal(pw_ctl_req_str(&req, line, sizeof(line)), good[i].canonical);
+		assert_true(pw_ctl_parse(line, strlen(line), &again, &e));
+		assert_memory_equal(&again, &req, sizeof(req));
+	}
+}
+
 static void test_bytes_after_the_line(void **state)
 {
 	static const char in[] = "show --json\ngarbage\xff";
@@ -199,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalog),
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_bytes_after_the_line),
 		cmocka_unit_test(test_show_escapes),
 	};

@@ -81,7 +81,7 @@ static void test_removed_and_unchanged(void **state)
 	section(b, sizeof(b), 3, "");
 	section(b, sizeof(b), 1, "encap = udp");
 	assert_true(plan(a, b, &p, line, sizeof(line)));
-	assert_string_equal(line, "reload: removed vm2; 2 unchanged");
+	assert_string_equal(line, "removed vm2; 2 unchanged");
 	assert_int_equal(p.new_of_old[0], 1);
 	assert_int_equal(p.new_of_old[1], -1);
 	assert_int_equal(p.new_of_old[2], 0);
@@ -90,7 +90,7 @@ static void test_removed_and_unchanged(void **state)
 	pw_reload_plan_free(&p);
 
 	assert_true(plan(a, a, &p, line, sizeof(line)));
-	assert_string_equal(line, "reload: 3 unchanged");
+	assert_string_equal(line, "3 unchanged");
 	pw_reload_plan_free(&p);
 }
 
@@ -106,7 +106,7 @@ static void test_added_and_changed(void **state)
 	section(b, sizeof(b), 2, "mtu = 1400");
 	section(b, sizeof(b), 3, "");
 	assert_true(plan(a, b, &p, line, sizeof(line)));
-	assert_string_equal(line, "reload: changed vm2, added vm3; 1 unchanged");
+	assert_string_equal(line, "changed vm2, added vm3; 1 unchanged");
 	assert_int_equal(p.new_of_old[0], 0);
 	assert_int_equal(p.new_of_old[1], -1); /* closed, opened again */
 	assert_int_equal(p.n_open, 2);
@@ -135,7 +135,7 @@ static void test_kept_socket_joined(void **state)
 	section_on(b, sizeof(b), 3, 1701, "");
 	section(b, sizeof(b), 4, "");
 	assert_true(plan(a, b, &p, line, sizeof(line)));
-	assert_string_equal(line, "reload: added vm3, added vm4; 2 unchanged");
+	assert_string_equal(line, "added vm3, added vm4; 2 unchanged");
 	assert_int_equal(p.n_open, 2);
 	assert_int_equal(p.join[0], 0); /* vm3 joins vm1's socket */
 	assert_int_equal(p.join[1], -1);
@@ -150,7 +150,7 @@ static void test_kept_socket_joined(void **state)
 	section(c, sizeof(c), 2, "");
 	section_on(c, sizeof(c), 3, 1701, "");
 	assert_true(plan(a, c, &p, line, sizeof(line)));
-	assert_string_equal(line, "reload: removed vm1, added vm3; 1 unchanged");
+	assert_string_equal(line, "removed vm1, added vm3; 1 unchanged");
 	assert_int_equal(p.join[0], -1);
 	pw_reload_plan_free(&p);
 }
@@ -186,7 +186,7 @@ static void test_cookie_file_rewritten(void **state)
 	unlink(path);
 	pw_err_init(&e);
 	assert_true(pw_reload_plan(&old, &new, "t.conf", &p, line, sizeof(line), &e));
-	assert_string_equal(line, "reload: changed vm1; 0 unchanged");
+	assert_string_equal(line, "changed vm1; 0 unchanged");
 	pw_reload_plan_free(&p);
 	pw_conf_free(&old);
 	pw_conf_free(&new);
