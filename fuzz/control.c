@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *buf = (const char *)data;
 	const char *lf = memchr(buf, '\n', size);
 	static struct pw_ctl_req req, again;
-	char line[PW_CTL_REQ_MAX];
+	char line[PW_CTL_REQ_MAX + 1];
 	struct pw_err e;
 	bool ok;
 

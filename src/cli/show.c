@@ -94,7 +94,7 @@ static int relay(int fd, const char *path)
 /* Send the request, relay the reply; the exit code. */
 static int ask(const char *sock, const struct pw_ctl_req *req)
 {
-	char line[PW_CTL_REQ_MAX];
+	char line[PW_CTL_REQ_MAX + 1];
 	int fd, rc;
 
 	fd = connect_to(sock);

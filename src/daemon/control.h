@@ -58,7 +58,8 @@ struct pw_ctl_req {
 bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw_err *e);
 
 /* The request line for req (with its LF), as pw_ctl_parse() takes it,
- * into buf (PW_CTL_REQ_MAX bytes hold any); returns buf. */
+ * into buf (PW_CTL_REQ_MAX + 1 bytes hold any: the longest request and a
+ * NUL); returns buf. */
 const char *pw_ctl_req_str(const struct pw_ctl_req *req, char *buf, size_t len);
 
 /* Write the reply of a valid request into f (the daemon's show). */

@@ -125,7 +125,7 @@ static void test_good(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct pw_ctl_req req, again;
 		struct pw_err e;
-		char line[PW_CTL_REQ_MAX];
+		char line[PW_CTL_REQ_MAX + 1];
 
 		pw_err_init(&e);
 		assert_true(pw_ctl_parse(good[i].in, strlen(good[i].in), &req, &e));
@@ -159,7 +159,7 @@ static void test_sections(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct pw_ctl_req req, again;
 		struct pw_err e;
-		char line[PW_CTL_REQ_MAX];
+		char line[PW_CTL_REQ_MAX + 1];
 
 		pw_err_init(&e);
 		if (!pw_ctl_parse(good[i].in, strlen(good[i].in), &req, &e))
@@ -171,6 +171,30 @@ static void test_sections(void **state)
 		assert_true(pw_ctl_parse(line, strlen(line), &again, &e));
 		assert_memory_equal(&again, &req, sizeof(req));
 	}
+}
+
+/* The longest request there is (PW_CTL_REQ_MAX bytes with its LF) is
+ * given back whole: fuzz-control found the LF cut from a buffer one byte
+ * short. */
+static void test_longest_request(void **state)
+{
+	char in[PW_CTL_REQ_MAX + 1], line[PW_CTL_REQ_MAX + 1];
+	struct pw_ctl_req req, again;
+	struct pw_err e;
+	size_t at = (size_t)snprintf(in, sizeof(in), "add vm9");
+
+	(void)state;
+	while (at + 4 < PW_CTL_REQ_MAX - 1)
+		at += (size_t)snprintf(in + at, sizeof(in) - at, " k v");
+	while (at < PW_CTL_REQ_MAX - 1)
+		in[at++] = 'v';
+	in[at++] = '\n';
+	assert_int_equal(at, PW_CTL_REQ_MAX);
+	pw_err_init(&e);
+	assert_true(pw_ctl_parse(in, at, &req, &e));
+	assert_int_equal(strlen(pw_ctl_req_str(&req, line, sizeof(line))), PW_CTL_REQ_MAX);
+	assert_true(pw_ctl_parse(line, strlen(line), &again, &e));
+	assert_memory_equal(&again, &req, sizeof(req));
 }
 
 static void test_bytes_after_the_line(void **state)
@@ -234,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_catalog),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_longest_request),
 		cmocka_unit_test(test_bytes_after_the_line),
 		cmocka_unit_test(test_show_escapes),
 	};
