@@ -29,6 +29,10 @@
 #        STARTUP (pwired in pwire's build directory; "" skips it): then
 #          bench/startup.sh (pwired with 1,000 TAP pseudowires, exec to
 #          READY=1, REPS times), into RESULTS_DIR/STAMP.startup.txt
+#        ADDS (pwired in pwire's build directory; "" skips it): then
+#          bench/add.sh (ADD_N, 200, pseudowires added then deleted one
+#          `pwire add`/`del` at a time through pwired's control socket, on one
+#          socket and on a socket each, REPS times), into RESULTS_DIR/STAMP.add.txt
 # gro3 (the GSO/GRO prototype) runs only where ../shared/bench is beside the
 # project; elsewhere it is skipped, saying so.
 set -eu
@@ -40,6 +44,7 @@ export T=${T:-10} UL_MTU=${UL_MTU:-1600} IN_MTU=${IN_MTU:-1500}
 export NAIVE=${NAIVE:-$(dirname "$pwire")/bench/naive}
 sessions=${SESSIONS-$(dirname "$pwire")/bench/sessions}
 startup=${STARTUP-$(dirname "$pwire")/pwired}
+adds=${ADDS-$(dirname "$pwire")/pwired}
 export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
@@ -54,6 +59,7 @@ tsv=$out/$stamp.tsv
 [ -z "$sessions" ] || [ -x "$sessions" ] ||
 	{ echo "bench: no sessions benchmark at $sessions (ninja -C BUILD builds bench/sessions)"; exit 2; }
 [ -z "$startup" ] || [ -x "$startup" ] || { echo "bench: no pwired at $startup"; exit 2; }
+[ -z "$adds" ] || [ -x "$adds" ] || { echo "bench: no pwired at $adds"; exit 2; }
 
 read -r -a ov <<<"$overlays"
 [ ${#ov[@]} -gt 0 ] || { echo "bench: OVERLAYS is empty"; exit 2; }
@@ -135,12 +141,17 @@ if [ -n "$startup" ]; then
 	REPS=$reps "$here/startup.sh" "$startup" | tee "$out/$stamp.startup.txt"
 	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
 fi
+if [ -n "$adds" ]; then
+	echo "bench: pseudowires added and deleted through pwired's control socket (bench/add.sh, REPS=$reps)"
+	REPS=$reps "$here/add.sh" "$pwire" "$adds" | tee "$out/$stamp.add.txt"
+	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
+fi
 echo "bench: results in $out/$stamp.{tsv,json,svg} (raw logs in $work)"
 if [ "$failed" -gt 0 ]; then
 	echo "bench: $failed of $total runs failed (FAILED rows; logs in $work/logs)"
 	exit 1
 fi
 if [ "$sessions_failed" = 1 ]; then
-	echo "bench: the sessions or the startup benchmark failed (its lines above)"
+	echo "bench: the sessions, the startup or the add benchmark failed (its lines above)"
 	exit 1
 fi
