@@ -47,6 +47,7 @@ enum cond {
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
 	PWIRED,    /* only for pwired (pw_privs.pwired) */
+	HELPER,    /* pwired, on its helper's channel only (arg 0: pw_privs.helper_fd) */
 	METRICS,   /* only for pwired -m (pw_privs.metrics) */
 	METRICS_TCP, /* the same, at level IPPROTO_TCP only (arg 1) */
 };
@@ -92,11 +93,12 @@ static const struct allow {
 	{ SCMP_SYS(sendto), PWIRED },
 	/* pwired opens the pseudowires a reload adds through its privileged
 	 * helper (daemon/priv.c): a request and its fd over their socket
-	 * pair (sendmsg, recvmsg), the parsed configuration from a memfd
+	 * pair (sendmsg, recvmsg: on that socket only, so no fd of ours can
+	 * be passed to anyone else), the parsed configuration from a memfd
 	 * (read, above); and what a link holds that needs no privilege, its
 	 * failure eventfd, and a queue thread's epoll. */
-	{ SCMP_SYS(sendmsg), PWIRED },
-	{ SCMP_SYS(recvmsg), PWIRED },
+	{ SCMP_SYS(sendmsg), HELPER },
+	{ SCMP_SYS(recvmsg), HELPER },
 	{ SCMP_SYS(eventfd2), PWIRED },
 	{ SCMP_SYS(epoll_create1), PWIRED },
 	/* Queue threads: start (glibc's cancel and set*id handlers, installed
@@ -133,6 +135,7 @@ static const struct allow {
 	 * TCP options only (setsockopt: TCP_NODELAY, TCP_CORK), connections
 	 * shut down and closed. */
 	{ SCMP_SYS(recvfrom), METRICS },
+	{ SCMP_SYS(sendmsg), METRICS },
 	{ SCMP_SYS(setsockopt), METRICS_TCP },
 	{ SCMP_SYS(shutdown), METRICS },
 	/* The page is printed into memory (open_memstream: its fclose seeks). */
@@ -257,6 +260,11 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case PWIRED:
 		return p->pwired ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case HELPER:
+		return p->pwired && p->helper_fd >= 0 ?
+			       seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+						SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)p->helper_fd, 0)) :
+			       0;
 	case METRICS:
 		return p->metrics ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case METRICS_TCP:
@@ -341,6 +349,7 @@ bool pw_privs_resolve(struct pw_privs *p, const char *name)
 	const struct passwd *pw = NULL;
 
 	memset(p, 0, sizeof(*p));
+	p->helper_fd = -1;
 	if (name[0]) {
 		errno = 0;
 		pw = getpwnam(name);

@@ -536,6 +536,31 @@ out:
 	return ok;
 }
 
+int pw_conf_find(const struct pw_conf *conf, const char *name)
+{
+	for (unsigned i = 0; i < conf->n; i++)
+		if (!strcmp(conf->links[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+char *pw_conf_text(const struct pw_conf_link *l)
+{
+	struct pw_conf one = { 1, (struct pw_conf_link *)l };
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	pw_conf_print(f, &one);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 void pw_conf_free(struct pw_conf *conf)
 {
 	free(conf->links);

@@ -58,6 +58,13 @@ bool pw_conf_fits(const struct pw_conf *conf, int skip, const struct pw_conf_lin
 
 void pw_conf_free(struct pw_conf *conf);
 
+/* The index of the section called name, or -1. */
+int pw_conf_find(const struct pw_conf *conf, const char *name);
+
+/* One section as pwired -n prints it (malloc'd), or NULL when out of
+ * memory. */
+char *pw_conf_text(const struct pw_conf_link *l);
+
 /* Every pseudowire as INI again, normalized: every key in one fixed order,
  * presets, aliases and the QEMU and UML strings turned into the words they
  * mean, derived values (mtu, local) written out. Parsing the output gives

@@ -217,6 +217,16 @@ bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw
 	return true;
 }
 
+const char *pw_ctl_cmd_name(enum pw_ctl_cmd cmd)
+{
+	if (cmd == PW_CTL_SHOW || cmd == PW_CTL_RELOAD)
+		return cmd == PW_CTL_SHOW ? "show" : "reload";
+	for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+		if (named[k].cmd == cmd)
+			return named[k].word;
+	return "?";
+}
+
 const char *pw_ctl_req_str(const struct pw_ctl_req *req, char *buf, size_t len)
 {
 	static const char *const shows[] = { "show", "show --json", "show --prometheus" };
@@ -227,8 +237,7 @@ const char *pw_ctl_req_str(const struct pw_ctl_req *req, char *buf, size_t len)
 		break;
 	case PW_CTL_ADD:
 	case PW_CTL_SET:
-		snprintf(buf, len, "%s %s %s\n", req->cmd == PW_CTL_ADD ? "add" : "set", req->name,
-			 req->words);
+		snprintf(buf, len, "%s %s %s\n", pw_ctl_cmd_name(req->cmd), req->name, req->words);
 		break;
 	case PW_CTL_DEL:
 		snprintf(buf, len, "del %s\n", req->name);
@@ -249,6 +258,7 @@ struct conn {
 	char *reply; /* malloc'd by open_memstream, once the request is read */
 	size_t len, sent;
 	unsigned ticks; /* pw_ctl_tick() calls since accepted */
+	bool root;      /* the client is root's: it may add, set and del */
 };
 
 struct pw_ctl {
@@ -302,10 +312,14 @@ static void reply(struct conn *k)
 		conn_close(k);
 		return;
 	}
-	if (pw_ctl_parse(k->req, k->got, &req, &e))
-		k->c->show(k->c->data, f, &req);
-	else
+	if (!pw_ctl_parse(k->req, k->got, &req, &e))
 		fprintf(f, "error: %s\n", pw_err_msg(&e));
+	else if (req.cmd >= PW_CTL_ADD && !k->root)
+		/* They have the helper make TAPs and bind ports: root's alone. */
+		fprintf(f, "error: %s: only root may add, set or del a pseudowire\n",
+			pw_ctl_cmd_name(req.cmd));
+	else
+		k->c->show(k->c->data, f, &req);
 	if (fclose(f) || k->len > PW_CTL_REPLY_MAX) {
 		free(k->reply);
 		k->reply = strdup("error: the reply did not fit in memory\n");
@@ -378,7 +392,9 @@ static bool peer_in_group(struct pw_ctl *c, int fd, gid_t gid)
 
 /* uid 0, the daemon's own or (-g) the group's; anyone else gets one error
  * line and a log line. */
-static bool peer_allowed(struct pw_ctl *c, int fd)
+/* Whether the client on fd may talk to pwired at all; *root whether it is
+ * root's. */
+static bool peer_allowed(struct pw_ctl *c, int fd, bool *root)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -390,6 +406,7 @@ static bool peer_allowed(struct pw_ctl *c, int fd)
 			strerror(errno));
 		return false;
 	}
+	*root = cred.uid == 0;
 	if (cred.uid == 0 || cred.uid == c->self || peer_in_group(c, fd, cred.gid))
 		return true;
 	if (c->has_group)
@@ -427,7 +444,7 @@ static int on_accept(void *data, uint32_t events)
 		close(fd);
 		return 1;
 	}
-	if (!peer_allowed(c, fd)) {
+	if (!peer_allowed(c, fd, &k->root)) {
 		close(fd);
 		return 1;
 	}

@@ -57,6 +57,9 @@ struct pw_ctl_req {
  * the reply carries as "error: MESSAGE". No system calls, no allocation. */
 bool pw_ctl_parse(const char *buf, size_t len, struct pw_ctl_req *req, struct pw_err *e);
 
+/* The command's word: "show", "reload", "add", "del", "set". */
+const char *pw_ctl_cmd_name(enum pw_ctl_cmd cmd);
+
 /* The request line for req (with its LF), as pw_ctl_parse() takes it,
  * into buf (PW_CTL_REQ_MAX + 1 bytes hold any: the longest request and a
  * NUL); returns buf. */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c: pwired, every pseudowire of pwire.conf (daemon/conf.h) in one
- * process: open them all as links (link/link.h), drop privileges once, run
- * them in one epoll loop (dp/loop.h) beside the signals and the drop log's
- * timer. SIGUSR1 prints every link's counters, SIGINT and SIGTERM print them
- * and stop, SIGHUP re-reads the file and applies the difference (removals
- * only: daemon/reload.h). `pwire show` asks through the control socket
+ * process: open them all as links (link/link.h) through the privileged
+ * helper (daemon/priv.h), drop privileges once, run them in one epoll loop
+ * (dp/loop.h) beside the signals and the drop log's timer. SIGUSR1 prints
+ * every link's counters, SIGINT and SIGTERM print them and stop, SIGHUP
+ * re-reads the file and applies the difference (daemon/reload.h), as do
+ * the control socket's reload, add, set and del. `pwire show` asks through the control socket
  * (daemon/control.h), a Prometheus scraper over HTTP (-m: daemon/metrics.h)
  * and systemd's readiness protocol (daemon/notify.h), all in the same loop.
  * Foreground only (-f), as systemd runs it.
@@ -47,7 +48,7 @@ static const char usage[] =
     "           the control socket pwire show talks to (default\n"
     "           " PW_CTL_PATH_DEFAULT ", made root-only)\n"
     "  -g GROUP the control socket is GROUP's too (mode 0660): its members\n"
-    "           may use pwire show and pwire reload\n"
+    "           may use pwire show and pwire reload (add, set, del: root only)\n"
     "  -m ADDRESS:PORT\n"
     "           serve Prometheus metrics over HTTP at /metrics (the same as\n"
     "           pwire show --prometheus); [IPV6]:PORT, or :PORT for any IPv4\n"
@@ -55,7 +56,8 @@ static const char usage[] =
     "           with one line naming the file, line, key and bad value)\n"
     "  -f       run in the foreground (the only mode for now) until SIGINT or\n"
     "           SIGTERM; SIGUSR1 prints every pseudowire's counters; SIGHUP\n"
-    "           re-reads FILE: sections removed are stopped, the others kept\n"
+    "           re-reads FILE and applies the difference (pwire add, set\n"
+    "           and del change the running pseudowires too)\n"
     "  -h       this help\n"
     "  -V       print the version\n";
 
@@ -356,14 +358,6 @@ static bool conf_copy(const struct pw_conf *from, int skip, struct pw_conf *to)
 	return true;
 }
 
-static int find(const struct pw_conf *conf, const char *name)
-{
-	for (unsigned i = 0; i < conf->n; i++)
-		if (!strcmp(conf->links[i].name, name))
-			return (int)i;
-	return -1;
-}
-
 /* Whether the KEY VALUE words give key (the first kl bytes of line). */
 static bool words_give(const char *words, const char *line, size_t kl)
 {
@@ -384,21 +378,12 @@ static bool words_give(const char *words, const char *line, size_t kl)
  * then words as KEY = VALUE lines. NULL when out of memory. */
 static char *section_text(const struct pw_conf_link *base, const char *name, const char *words)
 {
-	struct pw_conf one = { 1, (struct pw_conf_link *)base };
-	char *text = NULL, *old = NULL, *line, *save;
-	size_t len, old_len;
+	char *text = NULL, *old = base ? pw_conf_text(base) : NULL, *line, *save;
+	size_t len;
 	FILE *f;
 
-	if (base) {
-		f = open_memstream(&old, &old_len);
-		if (!f)
-			return NULL;
-		pw_conf_print(f, &one);
-		if (fclose(f)) {
-			free(old);
-			return NULL;
-		}
-	}
+	if (base && !old)
+		return NULL;
 	f = open_memstream(&text, &len);
 	if (!f) {
 		free(old);
@@ -406,9 +391,28 @@ static char *section_text(const struct pw_conf_link *base, const char *name, con
 	}
 	fprintf(f, "[%s]\n", name);
 	for (line = old ? strtok_r(old, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (line[0] != '[' && !words_give(words, line, strcspn(line, " =")))
-			fprintf(f, "%s\n", line);
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t kl = strcspn(line, " =");
+		bool peer = !strncmp(line, "peer_cookie_file ", 17);
+
+		if (line[0] == '[' || words_give(words, line, kl))
+			continue;
+		/* The helper reads no file for a client's text: the cookie a
+		 * cookie_file gave, as digits (unless words give one). */
+		if (peer || !strncmp(line, "cookie_file ", 12)) {
+			const struct pw_cookie *c = peer ? &base->c.session.peer_cookie :
+							   &base->c.session.cookie;
+
+			if (words_give(words, peer ? "peer_cookie" : "cookie", peer ? 11 : 6))
+				continue;
+			fprintf(f, "%s = ", peer ? "peer_cookie" : "cookie");
+			for (unsigned i = 0; i < c->len; i++)
+				fprintf(f, "%02x", c->bytes[i]);
+			fputc('\n', f);
+			continue;
+		}
+		fprintf(f, "%s\n", line);
+	}
 	free(old);
 	for (const char *w = words; *w;) {
 		size_t kl = strcspn(w, " "), vl = strcspn(w + kl + 1, " ");
@@ -429,34 +433,33 @@ static char *section_text(const struct pw_conf_link *base, const char *name, con
 static bool compose(struct run *r, const struct pw_ctl_req *req, struct pw_conf *conf,
 		    struct pw_err *e)
 {
-	static const char *const cmd[] = { [PW_CTL_ADD] = "add", [PW_CTL_DEL] = "del",
-					   [PW_CTL_SET] = "set" };
-	int at = find(&r->conf, req->name);
+	const char *cmd = pw_ctl_cmd_name(req->cmd);
+	int at = pw_conf_find(&r->conf, req->name);
 	struct pw_conf one;
 	char *text;
 	bool ok;
 
 	if (req->cmd == PW_CTL_ADD ? at >= 0 : at < 0) {
-		pw_err_set(e, "%s: %s %s", cmd[req->cmd], req->name,
+		pw_err_set(e, "%s: %s %s", cmd, req->name,
 			   at >= 0 ? "runs already (set changes it)" : "is not running");
 		return false;
 	}
 	if (!conf_copy(&r->conf, req->cmd == PW_CTL_ADD ? -1 : at, conf)) {
-		pw_err_set(e, "%s: %s", cmd[req->cmd], strerror(ENOMEM));
+		pw_err_set(e, "%s: %s", cmd, strerror(ENOMEM));
 		return false;
 	}
 	if (req->cmd == PW_CTL_DEL)
 		return true;
 	text = section_text(at >= 0 ? &r->conf.links[at] : NULL, req->name, req->words);
 	if (!text) {
-		pw_err_set(e, "%s: %s", cmd[req->cmd], strerror(ENOMEM));
+		pw_err_set(e, "%s: %s", cmd, strerror(ENOMEM));
 		pw_conf_free(conf);
 		return false;
 	}
 	ok = pw_priv_parse(r->priv, text, &one, e);
 	free(text);
 	if (ok && one.n != 1) {
-		pw_err_set(e, "%s %s: one section, not %u", cmd[req->cmd], req->name, one.n);
+		pw_err_set(e, "%s %s: one section, not %u", cmd, req->name, one.n);
 		ok = false;
 	}
 	if (ok && !pw_conf_fits(conf, -1, &one.links[0], "control", e))
@@ -482,9 +485,7 @@ static bool compose(struct run *r, const struct pw_ctl_req *req, struct pw_conf 
  * (reply, when not NULL): "ok: reload: removed vm2; 1 unchanged". */
 static void change(struct run *r, const struct pw_ctl_req *req, FILE *reply)
 {
-	static const char *const verb[] = { [PW_CTL_RELOAD] = "reload", [PW_CTL_ADD] = "add",
-					    [PW_CTL_DEL] = "del", [PW_CTL_SET] = "set" };
-	const char *what = verb[req ? req->cmd : PW_CTL_RELOAD];
+	const char *what = pw_ctl_cmd_name(req ? req->cmd : PW_CTL_RELOAD);
 	struct pw_conf conf;
 	struct pw_err err;
 	char line[256];
@@ -591,7 +592,7 @@ static bool open_all(struct run *r)
 static int run(struct run *r)
 {
 	const struct pw_config *first = &r->conf.links[0].c;
-	struct pw_privs privs = {.user = ""};
+	struct pw_privs privs = {.user = "", .helper_fd = -1};
 	struct pw_ctl_cfg ctl_cfg = {.path = r->sock, .has_group = r->has_group, .group = r->group};
 	struct pw_err err;
 	unsigned busy_poll = 0;
@@ -614,8 +615,9 @@ static int run(struct run *r)
 		pw_error("epoll: %s", strerror(errno));
 		goto out;
 	}
-	/* The helper first, while nothing but the file is open: every link,
-	 * now and at a reload, is opened through it. */
+	/* The helper first, before any link or thread (it keeps only stdio
+	 * and its channel): every link, now and at a reload, add or set, is
+	 * opened through it. */
 	pw_err_init(&err);
 	r->priv = pw_priv_start(r->file, &err);
 	if (!r->priv) {
@@ -660,9 +662,10 @@ static int run(struct run *r)
 		pw_error("%s", pw_err_msg(&err));
 		goto out;
 	}
-	/* Everything is open and no thread runs yet: all inherit the drop,
-	 * which leaves SIGHUP's reload a read-only openat. */
+	/* Everything is open and no thread runs yet: all inherit the drop;
+	 * what opens later goes through the helper's channel. */
 	privs.pwired = true;
+	privs.helper_fd = pw_priv_fd(r->priv);
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);

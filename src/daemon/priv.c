@@ -201,6 +201,22 @@ static int do_conf(const char *file, const char *text)
 	return fd;
 }
 
+/* Whether text has a key that names a file (cookie_file, peer_cookie_file):
+ * the data path's text is parsed here, as root, and may name none. */
+static bool names_a_file(const char *text)
+{
+	for (const char *l = text; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+		size_t k;
+
+		l += strspn(l, " \t");
+		k = strcspn(l, " \t=\n");
+		if ((k == 11 && !memcmp(l, "cookie_file", 11)) ||
+		    (k == 16 && !memcmp(l, "peer_cookie_file", 16)))
+			return true;
+	}
+	return false;
+}
+
 /* Only the names need bounding: the rest is numbers and addresses that
  * pw_config_link_cfg() reads as such. */
 static int do_link(struct pw_config *c, struct priv_rep *rep)
@@ -247,7 +263,8 @@ static void serve(int ch, const char *file)
 				break;
 			case OP_PARSE:
 				q.text[TEXT_MAX - 1] = '\0';
-				out = in >= 0 ? -EINVAL : do_conf(file, q.text);
+				out = in >= 0 || names_a_file(q.text) ? -EINVAL :
+									do_conf(file, q.text);
 				break;
 			case OP_LINK:
 				out = in >= 0 ? -EINVAL : do_link(&q.config, &rep);
@@ -290,10 +307,16 @@ static void helper(int ch, const char *file, pid_t parent)
 	 * data path closes its end, or dies. */
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
+	/* Its children (tap.c's MTU keeper) are its own to wait for. */
+	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
 		_exit(1);
+	/* Nothing of the data path's but stdio and the channel. */
+	if (dup2(ch, 3) < 0 || close_range(4, ~0U, 0))
+		_exit(1);
+	ch = 3;
 	prctl(PR_SET_NAME, "pwired-priv", 0, 0, 0);
 	if (!narrow()) {
 		fprintf(stderr, "pwired: privileged helper: cannot narrow its capabilities: %s\n",
@@ -394,10 +417,11 @@ static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues)
 bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_link_cfg *lc,
 		      struct pw_err *warn)
 {
-	static struct priv_req q; /* large: not on the stack, one thread asks */
+	static struct priv_req q; /* large (6 KiB): one thread asks */
 	static struct priv_rep rep;
 	int r;
 
+	p->why[0] = '\0'; /* a new link: no refusal of an earlier one */
 	q = (struct priv_req){ .op = OP_LINK, .config = *c };
 	r = ask(p, &q, -1, &rep);
 	if (r < 0) {
@@ -421,7 +445,7 @@ const char *pw_priv_why(const struct pw_priv *p)
 static bool conf_ask(struct pw_priv *p, const char *text, struct pw_conf *conf, const char *file,
 		     struct pw_err *e)
 {
-	static struct priv_req q; /* large: not on the stack, one thread asks */
+	static struct priv_req q; /* large (6 KiB): one thread asks */
 	static struct priv_rep rep;
 	struct pw_err got;
 	int fd;
@@ -480,6 +504,11 @@ bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, str
 bool pw_priv_parse(struct pw_priv *p, const char *text, struct pw_conf *conf, struct pw_err *e)
 {
 	return conf_ask(p, text, conf, "control", e);
+}
+
+int pw_priv_fd(const struct pw_priv *p)
+{
+	return p->ch;
 }
 
 void pw_priv_close(struct pw_priv *p)

@@ -5,16 +5,22 @@
  * (uid 0 for the configuration file, CAP_NET_ADMIN, CAP_NET_RAW,
  * CAP_NET_BIND_SERVICE and CAP_BPF, nothing else, NoNewPrivs) and answers
  * the data-path process over a socket pair: a TAP queue, a socket or a
- * steering program made as asked (link.h's pw_opener), the configuration
- * file opened read-only; each goes back as an fd (SCM_RIGHTS). The
- * data-path process runs unprivileged (CapEff 0, seccomp) and can still
- * open the pseudowires a reload adds.
+ * steering program made as asked (link.h's pw_opener), a section's link
+ * configuration, the configuration file (or a control request's section)
+ * parsed; each goes back as an fd (SCM_RIGHTS; a memfd for what is
+ * parsed). The data-path process runs unprivileged (CapEff 0, seccomp) and
+ * can still open the pseudowires a reload, add or set brings.
  *
- * The helper trusts its requests no more than it must: each is one fixed-size
- * message whose every field is checked before use (a name within IFNAMSIZ,
- * queue counts, families, encapsulations); it opens nothing else (no path
- * but /dev/net/tun and the file it was started with), and it ends when the
- * data-path process closes its end or dies. docs/architecture.md, "Privileges".
+ * The helper trusts its requests no more than it must: each is one
+ * fixed-size message whose every field is checked before use (a name within
+ * IFNAMSIZ, queue counts, families, encapsulations); a section's text from
+ * the data path may name no file (cookie_file); the files it reads are its
+ * configuration and the cookie files that names, and what the MTU and the
+ * stable MAC ask the kernel (/sys, netlink, the machine id). It keeps only
+ * stdio and its channel open, and ends when the data-path process closes
+ * its end or dies. What it does not check is whether the TAPs and ports it
+ * is asked for are the configuration's: a data path taken over can ask for
+ * any (docs/architecture.md, "Privileges").
  */
 #ifndef PWIRE_DAEMON_PRIV_H
 #define PWIRE_DAEMON_PRIV_H
@@ -51,6 +57,10 @@ bool pw_priv_conf(struct pw_priv *p, struct pw_conf *conf, const char *file, str
  * "control" (pwire add and set: the data path parses nothing after its
  * drop, since a key may make the parser ask the kernel or open a file). */
 bool pw_priv_parse(struct pw_priv *p, const char *text, struct pw_conf *conf, struct pw_err *e);
+
+/* The data path's end of the channel (its filter allows sendmsg and
+ * recvmsg on this fd alone: cli/privs.h). */
+int pw_priv_fd(const struct pw_priv *p);
 
 /* Close the channel (the helper exits) and free p; NULL does nothing. */
 void pw_priv_close(struct pw_priv *p);

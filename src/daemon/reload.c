@@ -15,32 +15,6 @@
 #include "link/link.h"
 
 
-static int find(const struct pw_conf *conf, const char *name)
-{
-	for (unsigned i = 0; i < conf->n; i++)
-		if (!strcmp(conf->links[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-/* One section as pwired -n prints it; NULL when out of memory. */
-static char *normalized(const struct pw_conf_link *l)
-{
-	struct pw_conf one = {1, (struct pw_conf_link *)l};
-	char *text = NULL;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return NULL;
-	pw_conf_print(f, &one);
-	if (fclose(f)) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 static bool same_cookie(const struct pw_cookie *a, const struct pw_cookie *b)
 {
 	return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
@@ -50,7 +24,7 @@ static bool same_cookie(const struct pw_cookie *a, const struct pw_cookie *b)
  * and the file may say something else now. */
 static int same(const struct pw_conf_link *a, const struct pw_conf_link *b)
 {
-	char *ta = normalized(a), *tb = normalized(b);
+	char *ta = pw_conf_text(a), *tb = pw_conf_text(b);
 	int r = ta && tb ? !strcmp(ta, tb) && same_cookie(&a->c.session.cookie, &b->c.session.cookie) &&
 				   same_cookie(&a->c.session.peer_cookie, &b->c.session.peer_cookie)
 			 : -1;
@@ -113,7 +87,7 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 	if (len)
 		line[0] = '\0';
 	for (unsigned i = 0; i < old->n; i++) {
-		int j = find(new, old->links[i].name), same_text = j < 0 ? 0 :
+		int j = pw_conf_find(new, old->links[i].name), same_text = j < 0 ? 0 :
 			same(&old->links[i], &new->links[j]);
 
 		if (same_text < 0) {
@@ -131,7 +105,7 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 	}
 	for (unsigned j = 0; j < new->n; j++) {
 		const struct pw_conf_link *l = &new->links[j];
-		int i = find(old, l->name), k;
+		int i = pw_conf_find(old, l->name), k;
 
 		if (i >= 0 && p->new_of_old[i] >= 0)
 			continue;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reload.h: what SIGHUP (and, later, `pwire reload`) does to a running
+ * reload.h: what SIGHUP, `pwire reload`, add, set and del do to a running
  * pwired. pw_reload_plan() compares the running configuration with the one
  * just parsed, section by section by name and normalized text
  * (pw_conf_print), and says which sections go, which stay untouched and

@@ -159,8 +159,9 @@ static bool tap_open(struct pw_vnic **v, const struct pw_link *l, const struct p
 	e = fd < 0 ? -fd : errno;
 	if (fd >= 0)
 		close(fd);
-	if (e == EPERM || e == EACCES) {
-		/* Which change of the device needs the privilege, from how it is. */
+	if ((e == EPERM || e == EACCES) && !o) {
+		/* Which change of the device needs the privilege, from how it is
+		 * (asked of the kernel: not after a drop, where an opener opens). */
 		char what[96], fix[96];
 
 		pw_tap_why_admin(tc, what, sizeof(what), fix, sizeof(fix));

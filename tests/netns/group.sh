@@ -38,6 +38,16 @@ client --regid $other --groups $group
 client --regid $group --clear-groups
 [ "$rc" = 0 ] && grep -q '^vm1: ' "$tmp/o" || { cat "$tmp/e"; fail "a primary member was refused (rc $rc)"; }
 echo "ok: members by supplementary and by primary group answered"
+# A member may show and reload, not have root's helper make a TAP: add,
+# set and del are root's alone.
+rc=0
+setpriv --reuid $other --regid $other --groups $group "$PWIRE" -s "$sock" add vm9 \
+	vnic tap:pwg9 remote 127.0.0.1 udp_sport 1799 udp_dport 1799 session_id 9 \
+	peer_session_id 9 >"$tmp/o" 2>"$tmp/e" || rc=$?
+[ "$rc" = 1 ] && grep -qx "error: add: only root may add, set or del a pseudowire" "$tmp/e" ||
+	{ cat "$tmp/e"; fail "a member's add: rc $rc"; }
+ip -n "$a" link show pwg9 >/dev/null 2>&1 && fail "a member's add made pwg9"
+echo "ok: a member's add refused"
 client --regid $other --clear-groups
 [ "$rc" = 1 ] && [ ! -s "$tmp/o" ] || fail "a non-member got a reply (rc $rc)"
 chmod 0666 "$sock"

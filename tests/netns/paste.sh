@@ -85,7 +85,7 @@ CONF
 out=$("$PWIRED" -n -c "$tmp/pw.conf" 2>"$tmp/conf.err") || fail "pwired -n refused the file"
 grep -qx "cookie_file = $key/tx" <<<"$out" && grep -qx "peer_cookie_file = $key/rx" <<<"$out" ||
 	fail "pwired -n does not print the cookie_file keys: $out"
-if grep -Eq '0011223344556677|8899aabbccddeeff' <<<"$out" "$tmp/conf.err"; then
+if grep -Eq '0011223344556677|8899aabbccddeeff' - "$tmp/conf.err" <<<"$out"; then
 	fail "pwired -n printed a cookie: $out"
 fi
 echo "ok: pwired -n prints cookie_file = $key/tx, no cookie"

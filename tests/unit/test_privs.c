@@ -225,11 +225,15 @@ static void sendto_call(void)
 		_exit(9);
 }
 
+/* pwired's helper channel in these tests: an fd number nothing has open
+ * (EBADF), as the filter sees it. */
+enum { HELPER_FD = 100 };
+
 static void sendmsg_call(void)
 {
 	struct msghdr m = { 0 };
 
-	if (sendmsg(-1, &m, 0) >= 0)
+	if (sendmsg(HELPER_FD, &m, 0) >= 0)
 		_exit(9);
 }
 
@@ -237,7 +241,16 @@ static void recvmsg_call(void)
 {
 	struct msghdr m = { 0 };
 
-	if (recvmsg(-1, &m, 0) >= 0)
+	if (recvmsg(HELPER_FD, &m, 0) >= 0)
+		_exit(9);
+}
+
+/* sendmsg on any other fd: an fd of ours passed to a stranger. */
+static void sendmsg_other_call(void)
+{
+	struct msghdr m = { 0 };
+
+	if (sendmsg(HELPER_FD + 1, &m, 0) >= 0)
 		_exit(9);
 }
 
@@ -292,17 +305,20 @@ static void test_pwired_calls(void **state)
 		if (!PW_SANITIZED && (rc != 1 || strcmp(err, want)))
 			fail_msg("pwire up %s: exit %d, stderr '%s'", cases[i].name, rc, err);
 		p.pwired = true;
+		p.helper_fd = HELPER_FD;
 		rc = in_child(&p, NULL, cases[i].fn, err, sizeof(err));
 		if (rc != 0 || strcmp(past_notice(err), ""))
 			fail_msg("pwired %s: exit %d, stderr '%s'", cases[i].name, rc, err);
 	}
-	/* Nor does pwired open anything: its helper reads the file. */
+	/* Nor does pwired open anything (its helper reads the file), nor
+	 * send on any socket but its helper's. */
 	p.pwired = true;
-	for (size_t i = 0; i < 2; i++) {
-		static const char *const names[] = { "openat", "socket" };
-		static const long nrs[] = { SYS_openat, SYS_socket };
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const names[] = { "openat", "socket", "sendmsg" };
+		static const long nrs[] = { SYS_openat, SYS_socket, SYS_sendmsg };
+		static void (*const fns[])(void) = { open_call, socket_call, sendmsg_other_call };
 		char err[512], want[160];
-		int rc = in_child(&p, NULL, i ? socket_call : open_call, err, sizeof(err));
+		int rc = in_child(&p, NULL, fns[i], err, sizeof(err));
 
 		snprintf(want, sizeof(want),
 			 "pwire: pwtest: forbidden system call %s (nr %ld) after the privilege "
