@@ -102,12 +102,12 @@ bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n
 	return true;
 }
 
-bool pw_tunnel_add(struct pw_tunnel *t)
+bool pw_tunnel_add(struct pw_tunnel *t, unsigned k)
 {
-	uint32_t mask = t->slot_mask, id = t->sessions[t->n_sessions].cfg.session_id, i;
+	uint32_t mask = t->slot_mask, id = t->sessions[k].cfg.session_id, i;
 	unsigned used = 0;
 
-	if (!t->slots)
+	if (!t->slots || k > t->n_sessions)
 		return false;
 	for (i = 0; i <= mask; i++)
 		used += t->slots[i].index != 0;
@@ -116,8 +116,9 @@ bool pw_tunnel_add(struct pw_tunnel *t)
 	for (i = slot_of(id, mask); t->slots[i].index; i = (i + 1) & mask)
 		if (t->slots[i].id == id)
 			return false;
-	t->slots[i] = (struct pw_tunnel_slot){ .id = id, .index = t->n_sessions + 1 };
-	t->n_sessions++;
+	t->slots[i] = (struct pw_tunnel_slot){ .id = id, .index = k + 1 };
+	if (k == t->n_sessions)
+		t->n_sessions++;
 	return true;
 }
 

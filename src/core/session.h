@@ -131,11 +131,13 @@ size_t pw_tunnel_slots(unsigned n_sessions);
  * sessions have one id or n_slots is not such a number. */
 bool pw_tunnel_index(struct pw_tunnel *t, struct pw_tunnel_slot *slots, size_t n_slots);
 
-/* Index t->sessions[n_sessions] (the caller put it there, in room it has)
- * and count it in: a session added to a running tunnel. False, with t
- * unchanged, when its id is taken, the index would be over half full, or
- * t has none. A walk of the slots: for a control request, not a packet. */
-bool pw_tunnel_add(struct pw_tunnel *t);
+/* Index t->sessions[k], k up to n_sessions (the caller put it there, in
+ * room it has; one below n_sessions must be out of the index:
+ * pw_tunnel_unindex), counting it in when k is n_sessions: a session added
+ * to a running tunnel. False, with t unchanged, when its id is taken, the
+ * index would be over half full, k is past n_sessions, or t has none. A
+ * walk of the slots: for a control request, not a packet. */
+bool pw_tunnel_add(struct pw_tunnel *t, unsigned k);
 
 /* Take a session out of the index (t->slots): from then on its id finds
  * nothing, and its datagrams are rx_bad_session. It stays in sessions[]

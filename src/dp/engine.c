@@ -336,22 +336,42 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 		fail(e, e->watch_err);
 }
 
-int pw_engine_add(struct pw_engine *e)
+/* Whether frames for session s wait in the down direction. */
+static bool down_holds(const struct pw_engine *e, const struct pw_session *s)
 {
-	unsigned i = e->n_ports;
+	for (unsigned i = e->down.off; i < e->down.n; i++)
+		if (e->rx_sess[i] == s)
+			return true;
+	return false;
+}
+
+bool pw_engine_reusable(const struct pw_engine *e, uint32_t port)
+{
+	return port < e->n_ports && e->ports[port].removed &&
+	       !down_holds(e, &e->cfg.tunnel->sessions[port]);
+}
+
+int pw_engine_add(struct pw_engine *e, uint32_t i)
+{
+	struct pw_session *s = &e->cfg.tunnel->sessions[i];
 	struct pw_vnic *v;
 	struct port *p;
 	int err;
 
-	if (i >= e->capacity)
+	if (i > e->n_ports || i >= e->capacity)
 		return -ENOSPC;
+	/* A removed port again: once nothing of its old session waits here
+	 * (those frames are rx_bad_session, never the newcomer's). */
+	if (i < e->n_ports && !pw_engine_reusable(e, i))
+		return -EBUSY;
 	v = e->cfg.vnics[i];
-	p = &e->ports[i];
-	*p = (struct port){ .e = e, .vnic = v, .s = &e->cfg.tunnel->sessions[i],
-			    .fd = v->ops->fd(v), .events = UINT32_MAX };
-	if (v->frame_max > e->frame_max || p->s->rx.len > e->hdr_max)
+	if (v->frame_max > e->frame_max || s->rx.len > e->hdr_max)
 		return -EMSGSIZE;
-	e->n_ports++;
+	p = &e->ports[i];
+	*p = (struct port){ .e = e, .vnic = v, .s = s, .fd = v->ops->fd(v),
+			    .events = UINT32_MAX };
+	if (i == e->n_ports)
+		e->n_ports++;
 	e->watch_err = 0;
 	watch_port(e, p);
 	err = e->watch_err;

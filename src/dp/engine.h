@@ -53,13 +53,17 @@ int pw_engine_attach(struct pw_engine *e, const struct pw_watcher *w);
 /* Stop watching (nothing staged is lost: it stays for the next attach). */
 void pw_engine_detach(struct pw_engine *e);
 
-/* A port for vnics[n] and the tunnel's sessions[n], n the ports so far
- * (the caller put them there, and the session in the tunnel's index:
- * pw_tunnel_add): watched at once if the engine is attached. 0, -ENOSPC
- * when capacity is reached, -EMSGSIZE when its frames or headers are
- * larger than the buffers sized at pw_engine_new() hold, or the watcher's
- * -errno. Ports are never reused: a removed one keeps its number. */
-int pw_engine_add(struct pw_engine *e);
+/* Port `port` for vnics[port] and the tunnel's sessions[port] (the caller
+ * put them there, and the session in the tunnel's index: pw_tunnel_add):
+ * a new one (port = the ports so far) or a removed one again, watched at
+ * once if the engine is attached. 0; -ENOSPC past the capacity; -EBUSY
+ * when that port is not removed, or frames of its old session still wait
+ * for it (try another); -EMSGSIZE when its frames or headers are larger
+ * than the buffers sized at pw_engine_new() hold; or the watcher's -errno
+ * (the port is then removed). */
+int pw_engine_add(struct pw_engine *e, uint32_t port);
+/* Whether removed port `port` can be added again now. */
+bool pw_engine_reusable(const struct pw_engine *e, uint32_t port);
 
 /* Stop reading and writing vnics[port] for good, at once (the session's
  * frames waiting for the transport are dropped, those waiting for the vNIC

@@ -535,7 +535,9 @@ struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *c
 		return NULL;
 	}
 	pw_xport_addr_str(&cfg->xport.local, a, sizeof(a));
-	k = sh->n;
+	/* A member's place that is free again, else a new one. */
+	for (k = 0; k < sh->n && !(!sh->members[k] && pw_engine_reusable(sh->e, k)); k++)
+		;
 	if (k >= sh->cap) {
 		pw_err_set(err, "the socket on %s holds %u pseudowires, as many as it was opened "
 			   "for: more takes a restart", a, sh->cap);
@@ -559,24 +561,25 @@ struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *c
 	if (!tap_open(&sh->vnics[k], l, &cfg->tap, 0, err))
 		goto fail_errno;
 	link_named(l, pw_tap_name(sh->vnics[k]));
-	if (!pw_tunnel_add(&sh->tunnel)) {
+	if (!pw_tunnel_add(&sh->tunnel, k)) {
 		pw_err_set(err, "session_id %u is taken on the socket on %s", cfg->session.session_id,
 			   a);
 		e = EEXIST;
 		goto fail_vnic;
 	}
-	e = -pw_engine_add(sh->e);
+	e = -pw_engine_add(sh->e, k);
 	if (e) {
 		pw_tunnel_unindex(&sh->tunnel, cfg->session.session_id);
-		if (e == EMSGSIZE || e == ENOSPC)
-			sh->tunnel.n_sessions--; /* the engine took no port */
-		else
-			sh->n++; /* the engine keeps the port, removed: never reused */
+		if (k == sh->n && (e == EMSGSIZE || e == ENOSPC || e == EBUSY))
+			sh->tunnel.n_sessions--; /* the engine took no new port */
+		else if (k == sh->n)
+			sh->n++; /* the engine keeps the port, removed, for later */
 		pw_err_set(err, "cannot add %s to the data path: %s", l->shown, strerror(e));
 		goto fail_vnic;
 	}
 	sh->members[k] = l;
-	sh->n++;
+	if (k == sh->n)
+		sh->n++;
 	sh->open++;
 	return l;
 fail_vnic:

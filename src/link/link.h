@@ -80,9 +80,10 @@ bool pw_link_open_all(const struct pw_link_cfg *cfgs, unsigned n, struct pw_link
  * runs: its TAP opened, its session indexed, a port in the engine; start
  * it with pw_link_start() as any. NULL with the reason in err and errno:
  * EINVAL when member has no share or cfg another socket, ENOSPC when the
- * share is full (pw_link_open_all leaves room for as many members again as
- * it opened with), EMSGSIZE when cfg's MTU needs larger datagrams than the
- * socket was opened for, EEXIST when its session_id is taken. */
+ * share is full (pw_link_open_all leaves room for as many members again
+ * as it opened with; a member that left frees its place), EMSGSIZE when
+ * cfg's MTU needs larger datagrams than the socket was opened for, EEXIST
+ * when its session_id is taken. */
 struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *cfg,
 			     struct pw_err *err);
 

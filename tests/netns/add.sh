@@ -7,7 +7,8 @@
 #  - refusals with their exact replies and exit 1 (a name that runs, a name
 #    that does not, a session id taken on the socket, a bad value), usage
 #    errors caught by the client (exit 2), pwired still running;
-#  - del vm2 and vm3: their TAPs go;
+#  - del vm2 and vm3: their TAPs go; 70 add/del rounds of one more on
+#    vm1's socket (more than the room it opened with: places are reused);
 #  - the flood through vm1 lost nothing, its counters never restarted,
 #    pwired CapEff 0 throughout; the flood outlasts the dels.
 #
@@ -77,7 +78,8 @@ up() {
 peer 1 1801
 up 1
 
-# 1,000 pings in 10 s: longer than every add, set and del below.
+# 1,000 pings in 10 s: longer than every add, set and del below (the
+# 70 rounds at the end are not counted on).
 ip netns exec "$a" ping -q -c 1000 -i 0.01 -W 2 10.96.1.2 >"$tmp/ping" 2>&1 &
 ping=$!
 sleep 0.5
@@ -117,6 +119,14 @@ ip -n "$a" link show pwd4 >/dev/null 2>&1 && { echo "FAIL: pwd4 made by a refuse
 expect_ok "ok: del: removed vm2; 2 unchanged" del vm2
 expect_ok "ok: del: removed vm3; 1 unchanged" del vm3
 kill -0 "$ping" || { echo "FAIL: the flood ended before the dels: it proves nothing of them"; exit 1; }
+# A member's place is taken again when it left: vm1's socket (opened with
+# room for 65) takes 70 add/del rounds of vm5.
+for i in $(seq 70); do
+	out=$(ctl add vm5 vnic tap:pwd5 local 10.203.0.1 remote 10.203.0.2 udp_sport 1801 \
+		udp_dport 1805 session_id 5 peer_session_id 105 2>&1) &&
+		out=$(ctl del vm5 2>&1) ||
+		{ echo "$out"; echo "FAIL: add/del round $i of vm5 on vm1's socket"; exit 1; }
+done
 for n in 2 3; do
 	ip -n "$a" link show "pwd$n" >/dev/null 2>&1 && { echo "FAIL: pwd$n still exists"; exit 1; }
 done

@@ -452,9 +452,10 @@ static void test_a_session_added_to_a_running_engine(void **state)
 	pthread_join(thread, NULL);
 	session_setup(&B, 2, 20, 10, SESSIONS);
 	B.n = 3;
-	assert_true(pw_tunnel_add(&B.tunnel));
-	assert_int_equal(pw_engine_add(B.e), 0);
-	assert_int_equal(pw_engine_add(B.e), -ENOSPC);
+	assert_true(pw_tunnel_add(&B.tunnel, 2));
+	assert_int_equal(pw_engine_add(B.e, 2), 0);
+	assert_int_equal(pw_engine_add(B.e, 3), -ENOSPC);
+	assert_int_equal(pw_engine_add(B.e, 0), -EBUSY); /* in use */
 	assert_int_equal(pthread_create(&thread, NULL, run, NULL), 0);
 	for (uint32_t k = 1; k < 6; k++)
 		guest_send(A.guest[2], 2, k);
@@ -466,6 +467,42 @@ static void test_a_session_added_to_a_running_engine(void **state)
 	guest_expect(B.guest[0], 0, 7);
 	assert_int_equal(B.tunnel.stats.rx_bad_session, 1);
 	assert_int_equal(pw_engine_error(B.e), 0);
+	stop();
+}
+
+/* A removed session's port taken again by a newcomer (what a share does
+ * when a member left: pwire del, then add): its frames reach the new vNIC,
+ * the others go on. */
+static void test_a_removed_port_is_taken_again(void **state)
+{
+	(void)state;
+	side_open(&A, 10, 20, SESSIONS);
+	side_open(&B, 20, 10, SESSIONS);
+	start(NULL);
+	guest_send(A.guest[1], 1, 0);
+	guest_expect(B.guest[1], 1, 0);
+	pw_loop_stop(loop);
+	pthread_join(thread, NULL);
+	pw_engine_remove(B.e, 1);
+	assert_true(pw_tunnel_unindex(&B.tunnel, 21));
+	pw_vnic_close(B.vnics[1]);
+	close(B.guest[1]);
+	assert_true(pw_engine_reusable(B.e, 1));
+	session_setup(&B, 1, 20, 10, SESSIONS); /* id 21 again, a new vNIC */
+	assert_true(pw_tunnel_add(&B.tunnel, 1));
+	assert_int_equal(B.tunnel.n_sessions, SESSIONS);
+	assert_int_equal(pw_engine_add(B.e, 1), 0);
+	assert_false(pw_engine_reusable(B.e, 1));
+	assert_int_equal(pthread_create(&thread, NULL, run, NULL), 0);
+	for (uint32_t k = 1; k < 4; k++)
+		guest_send(A.guest[1], 1, k);
+	for (uint32_t k = 1; k < 4; k++)
+		guest_expect(B.guest[1], 1, k);
+	guest_send(B.guest[1], 1, 9);
+	guest_expect(A.guest[1], 1, 9);
+	guest_send(A.guest[2], 2, 5);
+	guest_expect(B.guest[2], 2, 5);
+	assert_int_equal(pw_engine_port_error(B.e, 1), 0);
 	stop();
 }
 
@@ -484,12 +521,13 @@ static void test_tunnel_add_refusals(void **state)
 	}
 	assert_true(pw_tunnel_index(&t, slots, 8));
 	sessions[2].cfg.session_id = 2; /* taken */
-	assert_false(pw_tunnel_add(&t));
+	assert_false(pw_tunnel_add(&t, 2));
 	assert_int_equal(t.n_sessions, 2);
 	sessions[2].cfg.session_id = 3;
-	assert_true(pw_tunnel_add(&t));
-	assert_true(pw_tunnel_add(&t)); /* id 4: 4 of 8 slots */
-	assert_false(pw_tunnel_add(&t)); /* id 5 would make 5 of 8 */
+	assert_false(pw_tunnel_add(&t, 3)); /* past n_sessions */
+	assert_true(pw_tunnel_add(&t, 2));
+	assert_true(pw_tunnel_add(&t, 3)); /* id 4: 4 of 8 slots */
+	assert_false(pw_tunnel_add(&t, 4)); /* id 5 would make 5 of 8 */
 	assert_int_equal(t.n_sessions, 4);
 	for (uint32_t id = 1; id <= 4; id++)
 		assert_ptr_equal(pw_tunnel_lookup(&t, id), &sessions[id - 1]);
@@ -505,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_a_failed_vnic_stops_only_its_session),
 		cmocka_unit_test(test_a_removed_session_costs_the_others_nothing),
 		cmocka_unit_test(test_a_session_added_to_a_running_engine),
+		cmocka_unit_test(test_a_removed_port_is_taken_again),
 		cmocka_unit_test(test_tunnel_add_refusals),
 	};
 
