@@ -165,9 +165,10 @@ static void link_report(struct run_link *rl)
 static int on_link_failed(void *data, uint32_t events);
 
 /* Open the links of conf's sections at[0..n) into links[at[k]] (through
- * the privileged helper); those on one socket share it. */
+ * the privileged helper); those on one socket share it. False with the
+ * reason logged, nothing open and *bad the k at fault. */
 static bool open_links(struct run *r, const struct pw_conf *conf, struct run_link *links,
-		       const unsigned *at, unsigned n)
+		       const unsigned *at, unsigned n, unsigned *bad)
 {
 	struct pw_link_cfg *lc = calloc(n ? n : 1, sizeof(*lc));
 	struct pw_link **opened = calloc(n ? n : 1, sizeof(*opened));
@@ -176,9 +177,11 @@ static bool open_links(struct run *r, const struct pw_conf *conf, struct run_lin
 	unsigned failed = 0;
 	bool ok = lc && opened;
 
+	*bad = 0;
 	if (!ok)
 		pw_error("%s", strerror(ENOMEM));
 	for (unsigned k = 0; ok && k < n; k++) {
+		*bad = k;
 		cl = &conf->links[at[k]];
 		links[at[k]].r = r;
 		links[at[k]].cl = cl;
@@ -191,6 +194,7 @@ static bool open_links(struct run *r, const struct pw_conf *conf, struct run_lin
 	}
 	pw_err_init(&err);
 	if (ok && !pw_link_open_all(lc, n, opened, &failed, &err)) {
+		*bad = failed;
 		cl = &conf->links[at[failed]];
 		if (*pw_priv_why(r->priv)) {
 			pw_error("[%s] vnic tap:%s: %s exists and %s", cl->name, cl->c.shown,
@@ -278,7 +282,7 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 {
 	struct pw_reload_plan p;
 	struct run_link *links;
-	unsigned n = 0, fresh = 0;
+	unsigned n = 0, fresh = 0, bad;
 	bool opened;
 
 	links = calloc(conf.n ? conf.n : 1, sizeof(*links));
@@ -311,8 +315,14 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 		else if (!join_link(r, &conf, links, p.to_open[k], links[p.new_of_old[o]].link))
 			opened = false;
 	}
-	if (!open_links(r, &conf, links, p.to_open, fresh))
+	/* One that cannot be opened is left out (its reason logged), and the
+	 * others tried again without it. */
+	while (fresh && !open_links(r, &conf, links, p.to_open, fresh, &bad)) {
 		opened = false;
+		memmove(&p.to_open[bad], &p.to_open[bad + 1],
+			(fresh - bad - 1) * sizeof(p.to_open[0]));
+		fresh--;
+	}
 	if (!opened)
 		pw_err_set(e, "applied, but what it adds or changes could not be opened (the log "
 			   "says why): not running");
@@ -323,8 +333,10 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 		conf.links[n] = conf.links[j];
 		links[n] = links[j];
 		links[n].cl = &conf.links[n];
-		if (link_watch(&links[n]))
-			pw_error("[%s] epoll: %s", conf.links[n].name, strerror(errno));
+		int err = link_watch(&links[n]);
+
+		if (err)
+			pw_error("[%s] epoll: %s", conf.links[n].name, strerror(-err));
 		n++;
 	}
 	conf.n = n;
@@ -574,7 +586,7 @@ static int on_link_failed(void *data, uint32_t events)
 /* Open every section's link. */
 static bool open_all(struct run *r)
 {
-	unsigned *at = calloc(r->conf.n, sizeof(*at));
+	unsigned *at = calloc(r->conf.n, sizeof(*at)), bad;
 	bool ok;
 
 	if (!at) {
@@ -583,7 +595,7 @@ static bool open_all(struct run *r)
 	}
 	for (unsigned i = 0; i < r->conf.n; i++)
 		at[i] = i;
-	ok = open_links(r, &r->conf, r->links, at, r->conf.n);
+	ok = open_links(r, &r->conf, r->links, at, r->conf.n, &bad);
 	free(at);
 	return ok;
 }
@@ -628,9 +640,10 @@ static int run(struct run *r)
 		goto out;
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		const struct pw_config *c = &r->conf.links[i].c;
+		int err = link_watch(&r->links[i]);
 
-		if (link_watch(&r->links[i])) {
-			pw_error("epoll: %s", strerror(errno));
+		if (err) {
+			pw_error("epoll: %s", strerror(-err));
 			goto out;
 		}
 		privs.io_uring |= c->tap.io_uring;

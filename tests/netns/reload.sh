@@ -201,9 +201,10 @@ ip -n "$a" link show pwd3 | grep -q ' mtu 1300 ' ||
 run ip -n "$a" addr add 10.97.3.1/24 dev pwd3
 run ip netns exec "$a" ping -c 3 -i 0.2 -W 2 -s 1000 10.97.3.2
 
-# vm5 on the underlay's veth, which is not a TAP: the rest of the reload
-# applies (vm4 goes), vm5 is not running, and the client hears why.
-{ section 1; vm3 "mtu = 1300"; section 5 | sed 's/^vnic = tap:pwd5$/vnic = tap:ul0/'; } | put
+# vm5 on the underlay's veth, which is not a TAP, and vm6 beside it: the
+# rest of the reload applies (vm4 goes, vm6 runs), vm5 is not running, and
+# the client hears why.
+{ section 1; vm3 "mtu = 1300"; section 5 | sed 's/^vnic = tap:pwd5$/vnic = tap:ul0/'; section 6; } | put
 rc=0
 ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload 2>"$tmp/client.err" || rc=$?
 cat "$tmp/client.err"
@@ -211,6 +212,7 @@ cat "$tmp/client.err"
 	{ echo "FAIL: pwire reload with a veth: exit $rc"; exit 1; }
 wait_log '^pwire: \[vm5\] vnic tap:ul0: ul0 exists and is a veth, not a TAP$'
 ip -n "$a" link show pwd4 >/dev/null 2>&1 && { echo "FAIL: pwd4 still exists"; exit 1; }
+ip -n "$a" link show pwd6 >/dev/null 2>&1 || { echo "FAIL: vm6 not opened beside vm5"; exit 1; }
 run ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.97.3.2
 
 # Back to vm1 alone, asked the same way: vm3 goes, vm1 stays.
@@ -218,7 +220,7 @@ section 1 | put
 out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
 	{ echo "FAIL: pwire reload back to vm1 failed"; exit 1; }
 echo "$out"
-[ "$out" = "ok: reload: removed vm3; 1 unchanged" ] ||
+[ "$out" = "ok: reload: removed vm3, removed vm6; 1 unchanged" ] ||
 	{ echo "FAIL: pwire reload said '$out'"; exit 1; }
 out=$(ip netns exec "$a" "$PWIRE" -s "$tmp/control.sock" reload) ||
 	{ echo "FAIL: pwire reload of an unchanged file failed"; exit 1; }
