@@ -96,6 +96,9 @@ void pw_config_layout(const struct pw_config *c, unsigned mtu, char *buf, size_t
 
 /* Whether name is a word (or an alias of one) pw_words_parse() takes. */
 bool pw_words_known(const char *name);
+/* A word's own spelling for an alias ("sid": "session_id"); name itself
+ * when it is no alias or no word. */
+const char *pw_words_canonical(const char *name);
 /* The word (or one of more[], NULL-terminated, or NULL) a mistyped name
  * was most likely meant to be (pw_nearest), or NULL. */
 const char *pw_words_nearest(const char *name, const char *const *more);

@@ -375,6 +375,13 @@ bool pw_words_known(const char *name)
 	return word_find(name);
 }
 
+const char *pw_words_canonical(const char *name)
+{
+	const struct word *w = word_find(name);
+
+	return w ? w->name : name;
+}
+
 const char *pw_words_nearest(const char *name, const char *const *more)
 {
 	const char *names[sizeof(words) / sizeof(words[0]) + 8];

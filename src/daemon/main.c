@@ -370,13 +370,18 @@ static bool conf_copy(const struct pw_conf *from, int skip, struct pw_conf *to)
 	return true;
 }
 
-/* Whether the KEY VALUE words give key (the first kl bytes of line). */
+/* Whether the KEY VALUE words give key (the first kl bytes of line, as
+ * pwired -n spells it), by its name or an alias. */
 static bool words_give(const char *words, const char *line, size_t kl)
 {
 	for (const char *w = words; *w;) {
 		size_t wl = strcspn(w, " ");
+		char key[PW_CTL_REQ_MAX];
+		const char *canon;
 
-		if (wl == kl && !memcmp(w, line, kl))
+		snprintf(key, sizeof(key), "%.*s", (int)wl, w);
+		canon = pw_words_canonical(key);
+		if (strlen(canon) == kl && !memcmp(canon, line, kl))
 			return true;
 		w += wl + 1;            /* the key and its space */
 		w += strcspn(w, " ");   /* the value */

@@ -99,6 +99,10 @@ socks=$(ip netns exec "$a" ss -Huan 'sport = :1801' | wc -l)
 
 expect_ok "ok: set: changed vm2; 2 unchanged" set vm2 mtu 1300
 ip -n "$a" link show pwd2 | grep -q ' mtu 1300 ' || { echo "FAIL: pwd2 not at mtu 1300"; exit 1; }
+# An alias (psid) replaces the key it names; the mtu set before stays.
+expect_ok "ok: set: changed vm2; 2 unchanged" set vm2 psid 112
+expect_ok "ok: set: changed vm2; 2 unchanged" set vm2 peer_session_id 102
+ip -n "$a" link show pwd2 | grep -q ' mtu 1300 ' || { echo "FAIL: pwd2 lost its mtu 1300"; exit 1; }
 up 2
 
 # Refused by pwired: exit 1, its one line; nothing changes.
