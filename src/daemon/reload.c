@@ -24,14 +24,34 @@ static bool same_cookie(const struct pw_cookie *a, const struct pw_cookie *b)
  * and the file may say something else now. */
 static int same(const struct pw_conf_link *a, const struct pw_conf_link *b)
 {
-	char *ta = pw_conf_text(a), *tb = pw_conf_text(b);
-	int r = ta && tb ? !strcmp(ta, tb) && same_cookie(&a->c.session.cookie, &b->c.session.cookie) &&
-				   same_cookie(&a->c.session.peer_cookie, &b->c.session.peer_cookie)
-			 : -1;
+	char *ta, *tb;
+	int r;
+
+	/* The same bytes (a section copied: pwire add, set, del): the same. */
+	if (!memcmp(&a->c, &b->c, sizeof(a->c)))
+		return 1;
+	ta = pw_conf_text(a);
+	tb = pw_conf_text(b);
+	r = ta && tb ? !strcmp(ta, tb) && same_cookie(&a->c.session.cookie, &b->c.session.cookie) &&
+			       same_cookie(&a->c.session.peer_cookie, &b->c.session.peer_cookie)
+		     : -1;
 
 	free(ta);
 	free(tb);
 	return r;
+}
+
+/* pw_conf_find, looking first where a section that kept its place (or
+ * moved by one: one added or removed before it) would be. */
+static int find_near(const struct pw_conf *conf, const char *name, unsigned at)
+{
+	for (unsigned d = 0; d < 3; d++) {
+		unsigned k = d == 0 ? at : d == 1 ? at - 1 : at + 1;
+
+		if (k < conf->n && !strcmp(conf->links[k].name, name))
+			return (int)k;
+	}
+	return pw_conf_find(conf, name);
 }
 
 /* Append ", VERB NAME" (or "VERB NAME" first) to line. */
@@ -87,7 +107,7 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 	if (len)
 		line[0] = '\0';
 	for (unsigned i = 0; i < old->n; i++) {
-		int j = pw_conf_find(new, old->links[i].name), same_text = j < 0 ? 0 :
+		int j = find_near(new, old->links[i].name, i), same_text = j < 0 ? 0 :
 			same(&old->links[i], &new->links[j]);
 
 		if (same_text < 0) {
@@ -105,7 +125,7 @@ bool pw_reload_plan(const struct pw_conf *old, const struct pw_conf *new, const 
 	}
 	for (unsigned j = 0; j < new->n; j++) {
 		const struct pw_conf_link *l = &new->links[j];
-		int i = pw_conf_find(old, l->name), k;
+		int i = find_near(old, l->name, j), k;
 
 		if (i >= 0 && p->new_of_old[i] >= 0)
 			continue;
