@@ -49,7 +49,7 @@ fi
 # so the count is taken only once that line is out (waited for, 5 s at
 # most): a pwire stopped before it got there proves nothing.
 warn_of() { # peer_cookie words...: the number of warnings, or "not up"
-	local pid
+	local pid err=$err.warn$#  # a file each: nothing of one run in the other's
 	ip netns exec "$ns" "$PWIRE" up pwwarn0 remote 192.0.2.2 udp_sport 17999 udp_dport 17998 \
 		session_id 1 peer_session_id 2 "$@" 2>"$err" >/dev/null &
 	pid=$!
@@ -70,7 +70,11 @@ n=$((n + 2))
 got=$(warn_of)
 [ "$got" = 1 ] || { echo "FAIL: without a cookie: $got warnings, want 1"; fail=$((fail + 1)); }
 got=$(warn_of peer_cookie 0011223344556677)
-[ "$got" = 0 ] || { echo "FAIL: with a 64-bit peer_cookie: $got warnings, want 0"; fail=$((fail + 1)); }
+[ "$got" = 0 ] || {
+	echo "FAIL: with a 64-bit peer_cookie: $got warnings, want 0; its stderr:"
+	cat "$err.warn2"
+	fail=$((fail + 1))
+}
 k1=$("$PWIRE" genkey) k2=$("$PWIRE" genkey)
 n=$((n + 1))
 if ! [[ $k1 =~ ^[0-9a-f]{16}$ ]] || [ "$k1" = "$k2" ]; then
