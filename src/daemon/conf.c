@@ -568,7 +568,7 @@ void pw_conf_free(struct pw_conf *conf)
 	conf->n = 0;
 }
 
-static void print_cookie(FILE *f, const char *key, const struct pw_cookie *c)
+void pw_conf_print_cookie(FILE *f, const char *key, const struct pw_cookie *c)
 {
 	if (!c->len)
 		return;
@@ -599,11 +599,11 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 		if (c->cookie_file[0])
 			fprintf(f, "cookie_file = %s\n", c->cookie_file);
 		else
-			print_cookie(f, "cookie", &s->cookie);
+			pw_conf_print_cookie(f, "cookie", &s->cookie);
 		if (c->peer_cookie_file[0])
 			fprintf(f, "peer_cookie_file = %s\n", c->peer_cookie_file);
 		else
-			print_cookie(f, "peer_cookie", &s->peer_cookie);
+			pw_conf_print_cookie(f, "peer_cookie", &s->peer_cookie);
 		fprintf(f, "l2spec_type = %s\nseq = %s\n", pw_l2spec_name(s->l2spec),
 			pw_seq_name(s->seq));
 		fprintf(f, "offset = %u\npeer_offset = %u\n", s->offset, s->peer_offset);

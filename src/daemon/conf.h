@@ -58,6 +58,9 @@ bool pw_conf_fits(const struct pw_conf *conf, int skip, const struct pw_conf_lin
 
 void pw_conf_free(struct pw_conf *conf);
 
+/* "KEY = HEX\n" of a cookie (nothing when it has none), as -n prints it. */
+void pw_conf_print_cookie(FILE *f, const char *key, const struct pw_cookie *c);
+
 /* The index of the section called name, or -1. */
 int pw_conf_find(const struct pw_conf *conf, const char *name);
 

@@ -372,20 +372,35 @@ static bool conf_copy(const struct pw_conf *from, int skip, struct pw_conf *to)
 
 /* Whether the KEY VALUE words give key (the first kl bytes of line, as
  * pwired -n spells it), by its name or an alias. */
+/* The next KEY VALUE of a request's words (control.h: one space between
+ * words, in pairs), its key and value as lengths; false at the end. */
+static bool next_pair(const char **w, const char **key, size_t *kl, const char **val,
+		      size_t *vl)
+{
+	if (!**w)
+		return false;
+	*key = *w;
+	*kl = strcspn(*key, " ");
+	*val = *key + *kl + 1;
+	*vl = strcspn(*val, " ");
+	*w = *val + *vl;
+	*w += **w == ' ';
+	return true;
+}
+
 static bool words_give(const char *words, const char *line, size_t kl)
 {
-	for (const char *w = words; *w;) {
-		size_t wl = strcspn(w, " ");
-		char key[PW_CTL_REQ_MAX];
+	const char *key, *val;
+	size_t l, vl;
+
+	while (next_pair(&words, &key, &l, &val, &vl)) {
+		char name[PW_CTL_REQ_MAX];
 		const char *canon;
 
-		snprintf(key, sizeof(key), "%.*s", (int)wl, w);
-		canon = pw_words_canonical(key);
+		snprintf(name, sizeof(name), "%.*s", (int)l, key);
+		canon = pw_words_canonical(name);
 		if (strlen(canon) == kl && !memcmp(canon, line, kl))
 			return true;
-		w += wl + 1;            /* the key and its space */
-		w += strcspn(w, " ");   /* the value */
-		w += *w == ' ';
 	}
 	return false;
 }
@@ -396,7 +411,7 @@ static bool words_give(const char *words, const char *line, size_t kl)
 static char *section_text(const struct pw_conf_link *base, const char *name, const char *words)
 {
 	char *text = NULL, *old = base ? pw_conf_text(base) : NULL, *line, *save;
-	size_t len;
+	size_t len, kl, vl;
 	FILE *f;
 
 	if (base && !old)
@@ -409,8 +424,9 @@ static char *section_text(const struct pw_conf_link *base, const char *name, con
 	fprintf(f, "[%s]\n", name);
 	for (line = old ? strtok_r(old, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		size_t kl = strcspn(line, " =");
 		bool peer = !strncmp(line, "peer_cookie_file ", 17);
+
+		kl = strcspn(line, " =");
 
 		if (line[0] == '[' || words_give(words, line, kl))
 			continue;
@@ -420,24 +436,15 @@ static char *section_text(const struct pw_conf_link *base, const char *name, con
 			const struct pw_cookie *c = peer ? &base->c.session.peer_cookie :
 							   &base->c.session.cookie;
 
-			if (words_give(words, peer ? "peer_cookie" : "cookie", peer ? 11 : 6))
-				continue;
-			fprintf(f, "%s = ", peer ? "peer_cookie" : "cookie");
-			for (unsigned i = 0; i < c->len; i++)
-				fprintf(f, "%02x", c->bytes[i]);
-			fputc('\n', f);
+			if (!words_give(words, peer ? "peer_cookie" : "cookie", peer ? 11 : 6))
+				pw_conf_print_cookie(f, peer ? "peer_cookie" : "cookie", c);
 			continue;
 		}
 		fprintf(f, "%s\n", line);
 	}
 	free(old);
-	for (const char *w = words; *w;) {
-		size_t kl = strcspn(w, " "), vl = strcspn(w + kl + 1, " ");
-
-		fprintf(f, "%.*s = %.*s\n", (int)kl, w, (int)vl, w + kl + 1);
-		w += kl + 1 + vl;
-		w += *w == ' ';
-	}
+	for (const char *w = words, *key, *val; next_pair(&w, &key, &kl, &val, &vl);)
+		fprintf(f, "%.*s = %.*s\n", (int)kl, key, (int)vl, val);
 	if (fclose(f)) {
 		free(text);
 		return NULL;
