@@ -59,12 +59,13 @@ enum {
 	LOCAL_PORT = 17010,  /* the transport's */
 	SENDER_PORT = 17011, /* every session's peer */
 	MTU = 1500,
-	BURST = 64,          /* pwire up's default (cli/config.c) */
+	BURST = 64,
+	HANDLERS_MAX = 4,    /* the fds an engine of null vNICs watches: 2 */          /* pwire up's default (cli/config.c) */
 	FRAME = 64,          /* Ethernet frame bytes per datagram */
 	HDR = 12,            /* UDP word, session id, default sublayer */
 	CHUNK = 256,         /* datagrams per sendmmsg */
 	STRIDE = 7919,       /* a prime: i * STRIDE mod N visits every session */
-	ROUNDS_DEFAULT = 5,
+	ROUNDS_DEFAULT = 9,
 	ROUNDS_MAX = 99,
 	DRAIN_TIMEOUT = 30,  /* seconds */
 	SESSIONS_MAX = 1000000,
@@ -80,9 +81,14 @@ struct bench {
 	struct pw_engine *e;
 	struct pw_loop *loop;
 	int xport_fd, timer_fd, tx_fd;
-	/* The engine's handler of the transport's fd, called by ours. */
-	pw_ready_fn xport_fn;
-	void *xport_data;
+	/* The engine's handlers (the transport's fd, its kick eventfd: a
+	 * burst held in user space is pumped from there), each called by ours. */
+	struct handler {
+		struct bench *b;
+		int fd;
+		pw_ready_fn fn;
+		void *data;
+	} handlers[HANDLERS_MAX];
 	/* This drain: done when the socket has handed over `target` datagrams
 	 * in all (counted.got). */
 	uint64_t target;
@@ -182,6 +188,13 @@ static int counted_rx(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 	return r;
 }
 
+static bool counted_pending(const struct pw_xport *x)
+{
+	const struct counted *c = (const struct counted *)x;
+
+	return c->inner->ops->pending && c->inner->ops->pending(c->inner);
+}
+
 static int counted_tx(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct counted *c = (struct counted *)x;
@@ -204,6 +217,7 @@ static void counted_close(struct pw_xport *x)
 static const struct pw_xport_ops counted_ops = {
 	.name = "counted",
 	.rx_burst = counted_rx,
+	.pending = counted_pending,
 	.tx_burst = counted_tx,
 	.fd = counted_fd,
 	.close = counted_close,
@@ -211,14 +225,15 @@ static const struct pw_xport_ops counted_ops = {
 
 static struct counted counted;
 
-/* The transport's handler, then: has the socket handed over every datagram
+/* An engine's handler, then: has the socket handed over every datagram
  * sent? (The engine is done with a burst when its handler returns: the null
  * vNICs take every frame.) One that never comes ends the drain at the
  * timeout; main() counts it as dropped. */
-static int on_xport(void *data, uint32_t events)
+static int on_ready(void *data, uint32_t events)
 {
-	struct bench *b = data;
-	int moved = b->xport_fn(b->xport_data, events);
+	struct handler *h = data;
+	struct bench *b = h->b;
+	int moved = h->fn(h->data, events);
 
 	if (!b->done && counted.got >= b->target) {
 		clock_gettime(CLOCK_MONOTONIC, &b->end);
@@ -243,18 +258,19 @@ static int on_timeout(void *data, uint32_t events)
 }
 
 /* The watcher the engine is given: pw_loop's, with our check slipped in
- * behind the transport's handler. */
+ * behind each of the engine's handlers. */
 static int watch(void *loop, int fd, uint32_t events, pw_ready_fn fn, void *data)
 {
 	struct bench *b = loop;
+	struct handler *h = NULL;
 
-	if (fd == b->xport_fd) {
-		b->xport_fn = fn;
-		b->xport_data = data;
-		fn = on_xport;
-		data = b;
-	}
-	return pw_loop_watch(b->loop, fd, events, fn, data);
+	for (unsigned i = 0; i < HANDLERS_MAX && !h; i++)
+		if (b->handlers[i].fd == fd || !b->handlers[i].fn)
+			h = &b->handlers[i];
+	if (!h)
+		return -ENOSPC;
+	*h = (struct handler){ .b = b, .fd = fd, .fn = fn, .data = data };
+	return pw_loop_watch(b->loop, fd, events, on_ready, h);
 }
 
 static void unwatch(void *loop, int fd)
@@ -281,7 +297,7 @@ static void setup(struct bench *b, unsigned n, unsigned k)
 	b->n = n;
 	memcpy(&xc.local, &local, sizeof(local));
 	memcpy(&peer_ss, &peer, sizeof(peer));
-	b->sessions = calloc(n, sizeof(*b->sessions));
+	b->sessions = pw_engine_sessions(n);
 	b->slots = calloc(n_slots, sizeof(*b->slots));
 	b->vnics = calloc(n, sizeof(*b->vnics));
 	if (!b->sessions || !b->slots || !b->vnics)

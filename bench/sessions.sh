@@ -8,7 +8,7 @@
 # before any traffic. The floors: ratio >= 0.95, <= 1024 bytes a session.
 #
 # usage: bench/sessions.sh [SESSIONS_BINARY]   (default build/bench/sessions)
-# env:   REPS (3)  K (datagrams per round, 200000)  ROUNDS (per run, 5)
+# env:   REPS (3)  K (datagrams per round, 200000)  ROUNDS (per run, 9)
 #        N (sessions of the many run, 10000)
 # Exit 1 when a run failed (a datagram dropped, a setup error); floors not
 # met are printed as such, not an error of the script.
@@ -16,7 +16,7 @@ set -eu
 bin=$(realpath "${1:-build/bench/sessions}")
 reps=${REPS:-3}
 k=${K:-200000}
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-9}
 many=${N:-10000}
 [ -x "$bin" ] || { echo "sessions: no benchmark binary at ${1:-build/bench/sessions}" \
 	"(ninja -C BUILD builds bench/sessions)"; exit 2; }

@@ -78,18 +78,23 @@ struct pw_layout pw_layout_rx(const struct pw_session_cfg *cfg);
 
 /* A live session: configuration, derived layouts, sequence state, counters. */
 struct pw_session {
+	/* What the receive gate reads comes first, together (the
+	 * configuration, the rx layout, the peer, the sequence state, then
+	 * the counters, whose rx ones are near their start): with thousands
+	 * of sessions each line it reads is a miss (pw_decap_burst()). */
 	struct pw_session_cfg cfg;
-	struct pw_layout tx, rx;
-	uint32_t tx_seq;      /* next number to send */
-	uint32_t rx_seq;      /* next number expected */
-	bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
-	uint32_t rx_oos_next; /* the number that would continue the run of... */
-	uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
+	struct pw_layout rx;
 	/* The one address (and, over UDP, port) it sends to and accepts from;
 	 * set by whoever opens it (the link: remote and udp_dport). Sockets
 	 * are shared, so the transport does not know it: the gate checks it. */
 	struct pw_addr peer;
+	uint32_t rx_seq;      /* next number expected */
+	bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
+	uint32_t rx_oos_next; /* the number that would continue the run of... */
+	uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
 	struct pw_session_stats stats;
+	struct pw_layout tx;
+	uint32_t tx_seq; /* next number to send */
 };
 
 /* Fill a live session from its configuration (layouts, seq start; no peer:

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -50,9 +51,20 @@ struct port {
 	struct port *next_kicked;
 };
 
+/* What handing frames down reads of a port, in an array of its own: 16
+ * bytes a port, so that those of 10,000 sessions stay in cache where their
+ * struct port would not (each would be a miss). */
+struct port_out {
+	struct pw_vnic *vnic;
+	/* vnic->ops->tx_burst; NULL: the port failed or was removed (its
+	 * struct port says which). */
+	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+};
+
 struct pw_engine {
 	struct pw_engine_cfg cfg;
 	struct port *ports; /* ports[i]: tunnel->sessions[i]'s vNIC */
+	struct port_out *out; /* out[i]: ports[i]'s, as down_flush() reads it */
 	unsigned n_ports, capacity;
 	uint32_t frame_max, hdr_max; /* what the buffers were sized for */
 	struct port *up_port;   /* whose frames the up direction holds */
@@ -86,14 +98,17 @@ static int on_xport(void *data, uint32_t events);
  * left is found again at once). */
 enum { PW_ROUNDS_MAX = 64 };
 
+/* How many frames ahead down_flush() starts loading a frame's port. */
+enum { PW_AHEAD_PORT = 8 };
+
 static bool staged(const struct dir *d)
 {
 	return d->off < d->n;
 }
 
-static struct port *port_of(struct pw_engine *e, const struct pw_session *s)
+static size_t index_of(const struct pw_engine *e, const struct pw_session *s)
 {
-	return &e->ports[s - e->cfg.tunnel->sessions];
+	return (size_t)(s - e->cfg.tunnel->sessions);
 }
 
 /* Tell the watcher what p waits for now, if that changed. */
@@ -175,28 +190,38 @@ static bool down_flush(struct pw_engine *e)
 
 	while (staged(d)) {
 		struct pw_session *s = e->rx_sess[d->off];
-		struct port *p = port_of(e, s);
+		size_t i = index_of(e, s);
+		const struct port_out *o = &e->out[i];
 		unsigned end = d->off + 1;
-		int k;
+		int k = 0;
+
+		/* With many sessions, the port of a frame further on, loading
+		 * while this one is handed down (down_pump() started the first
+		 * ones): each would be a miss of its own. */
+		if (e->n_ports > 1 && d->off + PW_AHEAD_PORT < d->n)
+			__builtin_prefetch(&e->out[index_of(e, e->rx_sess[d->off + PW_AHEAD_PORT])]);
 
 		while (end < d->n && e->rx_sess[end] == s)
 			end++;
-		if (p->removed) {
+		if (!o->tx_burst && e->ports[i].removed) {
 			e->cfg.tunnel->stats.rx_bad_session += end - d->off;
 			d->off = end;
 			continue;
 		}
-		k = p->err ? 0 : p->vnic->ops->tx_burst(p->vnic, d->pkts + d->off, end - d->off);
+		if (o->tx_burst)
+			k = o->tx_burst(o->vnic, d->pkts + d->off, end - d->off);
 		d->off += (unsigned)(k > 0 ? k : 0);
 		e->moved |= k > 0;
-		if (d->off < end && e->n_ports == 1 && !p->err) {
-			set_down_port(e, p);
+		if (d->off < end && e->n_ports == 1 && o->tx_burst) {
+			set_down_port(e, &e->ports[i]);
 			return false;
 		}
 		/* Refused: a vNIC that failed, or a full one among several (the
 		 * others do not wait for it). */
-		p->vnic->stats.tx_errors += end - d->off;
-		d->off = end;
+		if (d->off < end) {
+			o->vnic->stats.tx_errors += end - d->off;
+			d->off = end;
+		}
 	}
 	d->n = d->off = 0;
 	set_down_port(e, NULL);
@@ -239,6 +264,15 @@ static int up_drain(struct pw_engine *e)
 	return 0;
 }
 
+/* Whether the transport holds received datagrams in user space: then a
+ * burst shorter than asked does not mean it has no more. */
+static bool xport_pending(const struct pw_engine *e)
+{
+	const struct pw_xport *x = e->cfg.xport;
+
+	return x->ops->pending && x->ops->pending(x);
+}
+
 static int down_pump(struct pw_engine *e)
 {
 	struct dir *d = &e->down;
@@ -252,7 +286,9 @@ static int down_pump(struct pw_engine *e)
 	e->moved = true;
 	d->n = pw_decap_burst(e->cfg.tunnel, d->pkts, (unsigned)n, e->rx_sess);
 	d->off = 0;
-	return down_flush(e) && (unsigned)n == e->cfg.burst;
+	for (unsigned i = 0; e->n_ports > 1 && i < d->n && i < PW_AHEAD_PORT; i++)
+		__builtin_prefetch(&e->out[index_of(e, e->rx_sess[i])]);
+	return down_flush(e) && ((unsigned)n == e->cfg.burst || xport_pending(e));
 }
 
 /* Read the transport where nothing is staged down; wait for room where
@@ -288,6 +324,7 @@ static void port_fail(struct pw_engine *e, struct port *p, int err)
 		e->watcher.unwatch(e->watcher.loop, p->fd);
 	p->events = UINT32_MAX;
 	p->err = err;
+	e->out[p - e->ports].tx_burst = NULL;
 	if (e->down_port == p)
 		down_flush(e);
 	if (e->cfg.on_error)
@@ -326,12 +363,13 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 	e->up_port = e->up_port == p ? NULL : e->up_port;
 	p->removed = true;
 	p->err = -ENODEV;
+	e->out[port].tx_burst = NULL;
 	if (e->down_port == p) {
 		e->watch_err = 0;
 		down_flush(e);
 		watch_xport(e);
 	}
-	p->vnic = NULL;
+	p->vnic = e->out[port].vnic = NULL;
 	if (e->watch_err)
 		fail(e, e->watch_err);
 }
@@ -351,6 +389,18 @@ bool pw_engine_reusable(const struct pw_engine *e, uint32_t port)
 	       !down_holds(e, &e->cfg.tunnel->sessions[port]);
 }
 
+/* Port i for vnics[i] and the tunnel's sessions[i], not watched yet. */
+static struct port *port_init(struct pw_engine *e, uint32_t i)
+{
+	struct pw_vnic *v = e->cfg.vnics[i];
+	struct port *p = &e->ports[i];
+
+	*p = (struct port){ .e = e, .vnic = v, .s = &e->cfg.tunnel->sessions[i],
+			    .fd = v->ops->fd(v), .events = UINT32_MAX };
+	e->out[i] = (struct port_out){ .vnic = v, .tx_burst = v->ops->tx_burst };
+	return p;
+}
+
 int pw_engine_add(struct pw_engine *e, uint32_t i)
 {
 	struct pw_session *s = &e->cfg.tunnel->sessions[i];
@@ -367,9 +417,7 @@ int pw_engine_add(struct pw_engine *e, uint32_t i)
 	v = e->cfg.vnics[i];
 	if (v->frame_max > e->frame_max || s->rx.len > e->hdr_max)
 		return -EMSGSIZE;
-	p = &e->ports[i];
-	*p = (struct port){ .e = e, .vnic = v, .s = s, .fd = v->ops->fd(v),
-			    .events = UINT32_MAX };
+	p = port_init(e, i);
 	if (i == e->n_ports)
 		e->n_ports++;
 	e->watch_err = 0;
@@ -537,6 +585,16 @@ static int alloc_dir(struct dir *d, struct pw_pkt *pkts, uint8_t *bufs, unsigned
 	return 0;
 }
 
+struct pw_session *pw_engine_sessions(unsigned n)
+{
+	size_t size = ((n ? n : 1) * sizeof(struct pw_session) + 63) & ~(size_t)63;
+	struct pw_session *s = aligned_alloc(64, size);
+
+	if (s)
+		memset(s, 0, size);
+	return s;
+}
+
 struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 {
 	struct pw_engine *e = calloc(1, sizeof(*e));
@@ -555,14 +613,13 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	}
 	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
 	e->ports = calloc(e->capacity ? e->capacity : 1, sizeof(*e->ports));
-	if (!e->ports)
+	e->out = calloc(e->capacity ? e->capacity : 1, sizeof(*e->out));
+	if (!e->ports || !e->out)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
 		struct port *p = &e->ports[i];
 
-		*p = (struct port){ .e = e, .vnic = cfg->vnics[i], .s = &cfg->tunnel->sessions[i],
-				    .fd = cfg->vnics[i]->ops->fd(cfg->vnics[i]),
-				    .events = UINT32_MAX };
+		port_init(e, i);
 		if (p->vnic->frame_max > frame_max)
 			frame_max = p->vnic->frame_max;
 		if (p->s->rx.len > hdr_max)
@@ -595,6 +652,7 @@ void pw_engine_free(struct pw_engine *e)
 		return;
 	pw_engine_detach(e);
 	close(e->kick_fd);
+	free(e->out);
 	free(e->ports);
 	free(e->up.pkts);
 	free(e->down.pkts);

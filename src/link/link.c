@@ -402,7 +402,7 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 	int e = ENOMEM;
 
 	*failed = at[0];
-	if (!sh || !(sh->sessions = calloc(share_room(m), sizeof(*sh->sessions))) ||
+	if (!sh || !(sh->sessions = pw_engine_sessions(share_room(m))) ||
 	    !(sh->vnics = calloc(share_room(m), sizeof(*sh->vnics))) ||
 	    !(sh->members = calloc(share_room(m), sizeof(*sh->members))) ||
 	    !(sh->slots = calloc(pw_tunnel_slots(share_room(m)), sizeof(*sh->slots)))) {

@@ -113,6 +113,15 @@ static int impair_rx_burst(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 	return (int)nk;
 }
 
+/* It asks the inner transport for half a burst: what that holds besides
+ * is still to come. */
+static bool impair_pending(const struct pw_xport *x)
+{
+	const struct impair *im = (const struct impair *)x;
+
+	return im->inner->ops->pending && im->inner->ops->pending(im->inner);
+}
+
 static int impair_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
 {
 	struct impair *im = (struct impair *)x;
@@ -148,6 +157,7 @@ static void impair_sync_stats(struct pw_xport *x)
 static const struct pw_xport_ops impair_ops = {
 	.name = "impair",
 	.rx_burst = impair_rx_burst,
+	.pending = impair_pending,
 	.tx_burst = impair_tx_burst,
 	.fd = impair_fd,
 	.sync_stats = impair_sync_stats,

@@ -33,7 +33,7 @@ enum {
 	PW_GSO_BYTES_MAX = 65000,
 	/* UDP GRO: messages of up to 64 KiB received per recvmmsg, each split
 	 * back into its datagrams. */
-	PW_GRO_MSGS = 8,
+	PW_GRO_MSGS = 64,
 	PW_GRO_BUF = 65536,
 };
 
@@ -408,9 +408,17 @@ static void sock_sync_stats(struct pw_xport *x)
 		x->stats->rx_sockbuf_drops = mem[SK_MEMINFO_DROPS];
 }
 
+static bool sock_pending(const struct pw_xport *x)
+{
+	const struct sock_xport *sx = (const struct sock_xport *)x;
+
+	return sx->gro_cur < sx->gro_got;
+}
+
 static const struct pw_xport_ops sock_ops = {
 	.name = "socket",
 	.rx_burst = sock_rx_burst,
+	.pending = sock_pending,
 	.tx_burst = sock_tx_burst,
 	.fd = sock_fd,
 	.sync_stats = sock_sync_stats,

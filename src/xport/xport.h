@@ -28,6 +28,11 @@ struct pw_xport_ops {
 	 * is the right one is the gate's to say (pw_decap). Returns how many
 	 * packets were filled (0 when none is waiting), or -errno. */
 	int (*rx_burst)(struct pw_xport *x, struct pw_pkt **pkts, unsigned n);
+	/* Whether received datagrams wait in the transport's own buffers (a
+	 * UDP GRO message half handed out), which no fd reports: the engine
+	 * reads again while they do, however short the last burst was. NULL:
+	 * never (what arrives waits in the kernel). */
+	bool (*pending)(const struct pw_xport *x);
 	/* Send pkts[0..k), each to its pkt->peer, and return k (DPDK contract:
 	 * the rest stay with the caller); 0 when the socket is full; -errno on
 	 * a hard error. A packet taken but refused by the kernel is counted in

@@ -8,7 +8,8 @@
  *
  * And what the bound leaves behind is not forgotten: a transport that holds
  * datagrams in user space (as UDP GRO's split does) while its fd reports
- * nothing more is drained all the same.
+ * nothing more is drained all the same; so is what a real GRO socket holds
+ * after a burst shorter than asked (the impairment wrapper asks for half).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,12 +19,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "dp/engine.h"
+#include "xport/impair.h"
 
 /* PW_ROUNDS_MAX_TEST: the engine's bound on bursts per call (engine.c). */
 enum { BURST = 64, MTU = 1500, STOP_WITHIN_MS = 100, PW_ROUNDS_MAX_TEST = 64 };
@@ -276,6 +281,33 @@ static const struct pw_xport_ops held_xport_ops = {
 	.close = fx_close,
 };
 
+/* An engine of ec run by a pw_loop in a thread of its own; once it runs,
+ * msg is sent on fd (none: fd -1), and the loop stops when *count reaches
+ * want, or after 2 s. */
+static void run_until(const struct pw_engine_cfg *ec, const uint64_t *count, uint64_t want, int fd,
+		      const void *msg, size_t len)
+{
+	struct run r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct pw_engine *e = pw_engine_new(ec);
+	struct pw_watcher w;
+	pthread_t th;
+
+	assert_non_null(e);
+	r.loop = pw_loop_new();
+	assert_non_null(r.loop);
+	w = pw_loop_watcher(r.loop);
+	assert_int_equal(pw_engine_attach(e, &w), 0);
+	assert_int_equal(pthread_create(&th, NULL, runner, &r), 0);
+	if (fd >= 0)
+		assert_int_equal(send(fd, msg, len, 0), (ssize_t)len);
+	for (int ms = 0; ms < 2000 && __atomic_load_n(count, __ATOMIC_RELAXED) < want; ms++)
+		usleep(1000);
+	pw_loop_stop(r.loop);
+	pthread_join(th, NULL);
+	pw_engine_free(e);
+	pw_loop_free(r.loop);
+}
+
 static void test_what_the_bound_leaves_is_drained(void **state)
 {
 	struct held_xport hx = { .x = { .ops = &held_xport_ops }, .fd = ready_fd(), .left = HELD };
@@ -284,35 +316,79 @@ static void test_what_the_bound_leaves_is_drained(void **state)
 	struct pw_vnic *v = pw_null_open(MTU);
 	struct pw_session s;
 	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = &s, .n_sessions = 1 };
-	struct run r = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	struct pw_watcher w;
-	struct pw_engine *e;
-	pthread_t th;
 
 	(void)state;
 	assert_non_null(v);
 	pw_session_init(&s, &sc);
 	hx.x.stats = &t.stats;
 	struct pw_engine_cfg ec = { .vnics = &v, .xport = &hx.x, .tunnel = &t, .burst = BURST };
-	e = pw_engine_new(&ec);
-	assert_non_null(e);
-	r.loop = pw_loop_new();
-	assert_non_null(r.loop);
-	w = pw_loop_watcher(r.loop);
-	assert_int_equal(pw_engine_attach(e, &w), 0);
-	assert_int_equal(pthread_create(&th, NULL, runner, &r), 0);
-	for (int ms = 0; ms < 2000 && __atomic_load_n(&s.stats.rx_packets, __ATOMIC_RELAXED) < HELD;
-	     ms++)
-		usleep(1000);
-	pw_loop_stop(r.loop);
-	pthread_join(th, NULL);
+	run_until(&ec, &s.stats.rx_packets, HELD, -1, NULL, 0);
 	print_message("%llu of %u datagrams held in user space delivered\n",
 		      (unsigned long long)s.stats.rx_packets, (unsigned)HELD);
 	assert_int_equal(s.stats.rx_packets, HELD);
-	pw_engine_free(e);
-	pw_loop_free(r.loop);
 	pw_vnic_close(v);
 	close(hx.fd);
+}
+
+
+/* One UDP GSO message of SEGS datagrams, sent over loopback to a socket with
+ * UDP GRO, arrives as one message; the impairment wrapper (impairing
+ * nothing) asks the socket for half a burst, so the burst the engine gets is
+ * shorter than asked while the rest of the message waits in the socket's
+ * buffers, which no fd reports. Every datagram must reach the session all
+ * the same (the engine asks the transport, xport pending). */
+enum { SEGS = 40, SEG_LEN = 12 + 60 };
+
+static void test_short_burst_with_more_held_is_drained(void **state)
+{
+	struct sockaddr_in at = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(at);
+	struct pw_session_cfg sc = { .encap = PW_ENCAP_UDP, .session_id = 1,
+				     .peer_session_id = 2, .l2spec = PW_L2SPEC_DEFAULT };
+	struct pw_xport_cfg xc = { .encap = PW_ENCAP_UDP, .family = AF_INET, .burst = BURST };
+	struct pw_impair_cfg ic = { .seed = 1 };
+	struct pw_impair_stats is = { 0 };
+	struct pw_vnic *v = pw_null_open(MTU);
+	struct pw_session s;
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = &s, .n_sessions = 1 };
+	uint8_t msg[SEGS * SEG_LEN] = { 0 };
+	int seg = SEG_LEN;
+	struct pw_xport *x, *inner;
+	int tx;
+
+	(void)state;
+	assert_non_null(v);
+	memcpy(&xc.local, &at, sizeof(at)); /* port 0: the kernel picks one */
+	inner = pw_socket_open(&xc, &t.stats);
+	assert_non_null(inner);
+	x = pw_impair_wrap(inner, &ic, &is);
+	assert_non_null(x);
+	assert_int_equal(getsockname(inner->ops->fd(inner), (struct sockaddr *)&at, &len), 0);
+
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(tx >= 0);
+	assert_int_equal(connect(tx, (struct sockaddr *)&at, sizeof(at)), 0);
+	len = sizeof(peer);
+	assert_int_equal(getsockname(tx, (struct sockaddr *)&peer, &len), 0);
+	pw_session_init(&s, &sc);
+	pw_xport_peer(&s.peer, &peer);
+	for (unsigned i = 0; i < SEGS; i++) {
+		uint8_t *d = msg + i * SEG_LEN;
+
+		d[1] = 3; /* L2TPv3 over UDP: version 3 */
+		d[7] = 1; /* session id 1 */
+	}
+	assert_int_equal(setsockopt(tx, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg)), 0);
+
+	struct pw_engine_cfg ec = { .vnics = &v, .xport = x, .tunnel = &t, .burst = BURST };
+	run_until(&ec, &s.stats.rx_packets, SEGS, tx, msg, sizeof(msg));
+	print_message("%llu of %u datagrams of one GRO message delivered\n",
+		      (unsigned long long)s.stats.rx_packets, (unsigned)SEGS);
+	assert_int_equal(s.stats.rx_packets, SEGS);
+	pw_xport_close(x);
+	pw_vnic_close(v);
+	close(tx);
 }
 
 int main(void)
@@ -321,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_stop_under_transport_flood),
 		cmocka_unit_test(test_stop_under_vnic_flood),
 		cmocka_unit_test(test_what_the_bound_leaves_is_drained),
+		cmocka_unit_test(test_short_burst_with_more_held_is_drained),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
