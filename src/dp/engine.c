@@ -111,15 +111,24 @@ static size_t index_of(const struct pw_engine *e, const struct pw_session *s)
 	return (size_t)(s - e->cfg.tunnel->sessions);
 }
 
-/* Tell the watcher what p waits for now, if that changed. */
+/* Tell the watcher what p waits for now, if that changed; or, for a vNIC
+ * whose fd is a set of its own (vnic.h arm), watch the set once and arm
+ * what is inside. */
 static void watch_port(struct pw_engine *e, struct port *p)
 {
 	uint32_t want = (p->parked ? 0 : EPOLLIN) | (p == e->down_port ? EPOLLOUT : 0);
-	int err;
+	int err = 0;
 
 	if (p->fd < 0 || p->err || !e->attached || want == p->events)
 		return;
-	err = e->watcher.watch(e->watcher.loop, p->fd, want, on_vnic, p);
+	if (p->vnic->ops->arm) {
+		if (p->events == UINT32_MAX)
+			err = e->watcher.watch(e->watcher.loop, p->fd, EPOLLIN, on_vnic, p);
+		if (!err)
+			err = p->vnic->ops->arm(p->vnic, want);
+	} else {
+		err = e->watcher.watch(e->watcher.loop, p->fd, want, on_vnic, p);
+	}
 	if (err && !e->watch_err)
 		e->watch_err = err;
 	p->events = want;
@@ -515,6 +524,9 @@ static int on_vnic(void *data, uint32_t events)
 
 	if (p->err) /* failed or removed in this round of the loop */
 		return 0;
+	/* A set is readable when something armed in it is ready. */
+	if (p->vnic->ops->arm && (events & EPOLLIN))
+		events = (events & ~(uint32_t)EPOLLIN) | p->events;
 	return pump(p->e, p, !!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)),
 		    (events & EPOLLOUT) && p == p->e->down_port);
 }

@@ -45,6 +45,13 @@ struct pw_vnic_ops {
 	/* What the engine watches: readable when frames wait, writable when
 	 * there is room. -1: nothing to watch (rx never yields, tx never fills). */
 	int (*fd)(const struct pw_vnic *v);
+	/* For a vNIC whose fd() is an epoll set of its own, stable while the
+	 * fds inside it change (vhost-user: a queue pair's kick fds, new with
+	 * every connection): arm the inner fds for `events` (EPOLLIN: frames
+	 * wait, EPOLLOUT: room; 0: neither). The engine watches the set for
+	 * EPOLLIN only and takes its readiness for whatever it armed. 0 or
+	 * -errno. NULL: fd() itself is watched for the events. */
+	int (*arm)(struct pw_vnic *v, uint32_t events);
 	void (*close)(struct pw_vnic *v);
 };
 
