@@ -6,13 +6,21 @@
 #   - with --tap IFNAME, a TAP device QEMU creates in the caller's network
 #     namespace (-netdev tap): the guest's own kernel is then the peer, its
 #     l2tp_eth driven through `exec` with iproute2's ip, which the guest has
-#     as /usr/local/sbin/ip (busybox sh runs its own applet for a bare `ip`).
+#     as /usr/local/sbin/ip (busybox sh runs its own applet for a bare `ip`), or
+#   - with --vhost-user PATH, a vhost-user back end (pwire up vhost-user:PATH)
+#     serving the NIC's queues: QEMU connects to PATH (reconnect=1, so start
+#     the back end first or within a second), or listens on it with
+#     --vhost-server; --queues N pairs. Guest RAM is then a shared memfd
+#     (the back end maps it), and under TCG the NIC gets vectors=0: QEMU 7.2
+#     without KVM crashes in msix_set_vector_notifiers otherwise.
 #
 #   qemu-peer.sh check [--tap]
 #   qemu-peer.sh start RUNDIR --local ADDR --remote ADDR [--local-port P --remote-port P]
 #       --tx-session N --rx-session N [--tx-cookie X --rx-cookie Y [--cookie64]]
 #       [--counter] [--ip-encap] [--v6] --guest-ip CIDR... [--echo] [--timeout SEC]
 #   qemu-peer.sh start RUNDIR --tap IFNAME --guest-ip CIDR... [--echo] [--timeout SEC]
+#   qemu-peer.sh start RUNDIR --vhost-user PATH [--vhost-server] [--queues N]
+#       --guest-ip CIDR... [--echo] [--timeout SEC]
 #   qemu-peer.sh exec RUNDIR [--timeout SEC] -- 'CMD'
 #   qemu-peer.sh stop RUNDIR
 #
@@ -46,10 +54,18 @@ peer_check() {
 }
 
 peer_start() {
-	local rundir=$1 guest net mac pid
+	local rundir=$1 guest net mac pid nic_opts='' mem=()
 	guest=$("$here/build-guest.sh") || exit 1
 	if [ -n "$P_TAP" ]; then
 		net="tap,id=n0,ifname=$P_TAP,script=no,downscript=no"
+	elif [ -n "$P_VHOST" ]; then
+		local chardev="socket,id=vu0,path=$P_VHOST,reconnect=1"
+		[ "$P_VHOST_SERVER" = 1 ] && chardev="socket,id=vu0,path=$P_VHOST,server=on,wait=off"
+		net="vhost-user,id=n0,chardev=vu0,queues=$P_QUEUES"
+		mem=(-object "memory-backend-memfd,id=mem,size=256M,share=on" -numa "node,memdev=mem"
+			-chardev "$chardev")
+		[ "$P_QUEUES" -gt 1 ] && nic_opts=",mq=on"
+		nic_opts+=",vectors=0" # TCG: no MSI-X (see the top of this file)
 	else
 		net="l2tpv3,id=n0,src=$P_LOCAL,dst=$P_REMOTE,txsession=$P_TXS,rxsession=$P_RXS"
 		if [ "$P_UDP" = 1 ]; then
@@ -72,7 +88,7 @@ peer_start() {
 		-display none -monitor none -no-reboot \
 		-kernel "$guest/vmlinuz" -initrd "$guest/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 quiet" -serial "file:$rundir/console.log" \
-		-netdev "$net" -device "virtio-net-pci,netdev=n0,mac=$mac" \
+		"${mem[@]}" -netdev "$net" -device "virtio-net-pci,netdev=n0,mac=$mac$nic_opts" \
 		-virtfs "local,path=$rundir,mount_tag=peer,security_model=none,id=fs0" \
 		</dev/null >"$rundir/qemu.log" 2>&1 &
 	pid=$!

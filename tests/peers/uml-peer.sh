@@ -46,6 +46,7 @@ shim_build() {
 
 peer_start() {
 	local rundir=$1 spec shim pid
+	[ -z "$P_TAP$P_VHOST" ] || peer_die "--tap and --vhost-user are qemu-peer.sh's"
 	shim=$(shim_build) || exit 1
 	spec="transport=l2tpv3,udp=$P_UDP,v6=$P_V6,src=$P_LOCAL,dst=$P_REMOTE"
 	spec+=",rx_session=$P_RXS,tx_session=$P_TXS"
