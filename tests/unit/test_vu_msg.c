@@ -129,7 +129,8 @@ static void test_catalog(void **state)
 		ok = parse(buf, (size_t)len, (unsigned)fds, &m, &e);
 		if (!strcmp(want, "ok")) {
 			if (!ok) {
-				printf("FAIL: '%s' (%lu fds) refused: %s\n", hex, fds, pw_err_msg(&e));
+				printf("FAIL: '%s' (%lu fds) refused: %s\n", hex, fds,
+				       pw_err_msg(&e));
 				wrong++;
 				continue;
 			}
@@ -153,8 +154,8 @@ static void test_catalog(void **state)
 			printf("FAIL: '%s' (%lu fds) accepted, want '%s'\n", hex, fds, want);
 			wrong++;
 		} else if (!strstr(pw_err_msg(&e), want)) {
-			printf("FAIL: '%s' (%lu fds): got '%s', want '%s'\n", hex, fds, pw_err_msg(&e),
-			       want);
+			printf("FAIL: '%s' (%lu fds): got '%s', want '%s'\n", hex, fds,
+			       pw_err_msg(&e), want);
 			wrong++;
 		}
 	}

@@ -27,7 +27,8 @@ static const struct pw_vu_rule rules[] = {
 	RULE(SET_FEATURES, 8, 8, NONE, NONE, 0),
 	RULE(SET_OWNER, 0, 0, NONE, NONE, 0),
 	RULE(RESET_OWNER, 0, 0, NONE, NONE, 0),
-	RULE(SET_MEM_TABLE, 8 + sizeof(struct pw_vu_region), PW_VU_PAYLOAD_MAX, PER_REGION, NONE, 0),
+	RULE(SET_MEM_TABLE, 8 + sizeof(struct pw_vu_region), PW_VU_PAYLOAD_MAX, PER_REGION, NONE,
+	     0),
 	RULE(SET_VRING_NUM, 8, 8, NONE, NONE, 0),
 	RULE(SET_VRING_ADDR, sizeof(struct pw_vu_vring_addr), sizeof(struct pw_vu_vring_addr), NONE,
 	     NONE, 0),
@@ -134,8 +135,8 @@ static bool check_vring_fd(const struct pw_vu_msg *m, struct pw_err *e)
 	unsigned ring = (unsigned)(u & PW_VU_VRING_IDX_MASK);
 
 	if (u & ~(uint64_t)PW_VU_VRING_U64_MASK) {
-		pw_err_set(e, "%s: u64 0x%llx sets bits 9..63 (only the ring index and NOFD may be set)",
-			   name, (unsigned long long)u);
+		pw_err_set(e, "%s: u64 0x%llx sets bits 9..63 (only the ring index and NOFD)", name,
+			   (unsigned long long)u);
 		return false;
 	}
 	if (!(u & PW_VU_VRING_NOFD)) {
@@ -164,12 +165,14 @@ static bool check_mem(const struct pw_vu_msg *m, struct pw_err *e)
 	uint32_t want;
 
 	if (n < 1 || n > PW_VU_REGIONS_MAX) {
-		pw_err_set(e, "SET_MEM_TABLE: %u regions, want 1..%u", n, (unsigned)PW_VU_REGIONS_MAX);
+		pw_err_set(e, "SET_MEM_TABLE: %u regions, want 1..%u", n,
+			   (unsigned)PW_VU_REGIONS_MAX);
 		return false;
 	}
 	want = 8 + n * (uint32_t)sizeof(struct pw_vu_region);
 	if (m->hdr.size != want) {
-		pw_err_set(e, "SET_MEM_TABLE: size %u for %u regions, want %u", m->hdr.size, n, want);
+		pw_err_set(e, "SET_MEM_TABLE: size %u for %u regions, want %u", m->hdr.size, n,
+			   want);
 		return false;
 	}
 	if (m->n_fds != n) {
@@ -229,8 +232,8 @@ bool pw_vu_msg_parse(const uint8_t *buf, size_t len, unsigned n_fds, struct pw_v
 	}
 	unknown = flags & ~(uint32_t)(PW_VU_VERSION_MASK | PW_VU_FLAG_NEED_REPLY);
 	if (unknown) {
-		pw_err_set(e, "request %u (%s): flags 0x%x: unknown flag bits 0x%x", req, name, flags,
-			   unknown);
+		pw_err_set(e, "request %u (%s): flags 0x%x: unknown flag bits 0x%x", req, name,
+			   flags, unknown);
 		return false;
 	}
 	if (size > PW_VU_PAYLOAD_MAX) {
@@ -239,8 +242,8 @@ bool pw_vu_msg_parse(const uint8_t *buf, size_t len, unsigned n_fds, struct pw_v
 		return false;
 	}
 	if (len != PW_VU_HDR_LEN + (size_t)size) {
-		pw_err_set(e, "request %u (%s): %zu bytes for size %u, want %zu", req, name, len, size,
-			   PW_VU_HDR_LEN + (size_t)size);
+		pw_err_set(e, "request %u (%s): %zu bytes for size %u, want %zu", req, name, len,
+			   size, PW_VU_HDR_LEN + (size_t)size);
 		return false;
 	}
 	r = pw_vu_rule_find(req);
@@ -267,9 +270,10 @@ bool pw_vu_msg_parse(const uint8_t *buf, size_t len, unsigned n_fds, struct pw_v
 	if (!check_fds(m, e))
 		return false;
 	if (req == PW_VU_SET_VRING_ADDR && m->p.addr.flags) {
-		pw_err_set(e, "SET_VRING_ADDR: ring %u: flags 0x%x: %s", m->p.addr.index,
-			   m->p.addr.flags,
-			   m->p.addr.flags & 1 ? "logging (bit 0) not offered" : "unknown flag bits");
+		uint32_t fl = m->p.addr.flags;
+
+		pw_err_set(e, "SET_VRING_ADDR: ring %u: flags 0x%x: %s", m->p.addr.index, fl,
+			   fl & 1 ? "logging (bit 0) not offered" : "unknown flag bits");
 		return false;
 	}
 	return true;
@@ -280,11 +284,12 @@ bool pw_vu_msg_allowed(const struct pw_vu_msg *m, uint64_t protocol_features, st
 	uint64_t missing = m->rule->needs & ~protocol_features;
 
 	for (unsigned bit = 0; bit < 64; bit++) {
+		const char *name = bit < N_OF(feature_names) ? feature_names[bit] : NULL;
+
 		if (!(missing & F(bit)))
 			continue;
-		pw_err_set(e, "%s needs protocol feature %s (bit %u), not negotiated", m->rule->name,
-			   bit < N_OF(feature_names) && feature_names[bit] ? feature_names[bit] : "?",
-			   bit);
+		pw_err_set(e, "%s needs protocol feature %s (bit %u), not negotiated",
+			   m->rule->name, name ? name : "?", bit);
 		return false;
 	}
 	return true;
