@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_vu_dev.c: the vhost-user device state machine (vnic/vhost/dev.c)
+ * driven as QEMU drives it, with messages built as bytes, parsed by
+ * msg.c and handed over with real fds: a memfd for guest memory, eventfds
+ * for kicks and calls. A ring starts when the last of its parts arrives,
+ * in any order; GET_VRING_BASE stops it and says where; replies and
+ * REPLY_ACK acks are as the protocol writes them; every wrong message
+ * breaks the device with its counter, and no fd it was given stays open
+ * behind it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <linux/virtio_config.h>
+
+#include "vnic/vhost/dev.h"
+
+#define F(bit) (UINT64_C(1) << (bit))
+
+enum { MEM = 1 << 20, NUM = 256 };
+static const uint64_t UVA = 0x7f0000000000ull; /* the front end's address of gpa 0 */
+
+static const struct pw_vu_dev_cfg offer = {
+	.pairs = 1,
+	.features = F(VIRTIO_F_VERSION_1) | F(PW_VU_F_PROTOCOL_FEATURES),
+	.protocol_features = F(PW_VU_PROTOCOL_F_REPLY_ACK),
+	.mtu = 1500,
+};
+
+static struct pw_vu_dev d;
+static uint8_t reply[PW_VU_REPLY_MAX];
+static size_t reply_len;
+
+static bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Send request req with payload p (size bytes) and n fds; the handler's
+ * verdict. The fds are the device's from then on. */
+static bool send_msg(uint32_t req, uint32_t flags, const void *p, uint32_t size, int *fds,
+		     unsigned n)
+{
+	uint8_t buf[PW_VU_HDR_LEN + PW_VU_PAYLOAD_MAX];
+	struct pw_vu_hdr h = { .request = req, .flags = PW_VU_VERSION | flags, .size = size };
+	struct pw_vu_msg m;
+	struct pw_err e = { 0 };
+	bool ok;
+
+	memcpy(buf, &h, sizeof(h));
+	if (size)
+		memcpy(buf + PW_VU_HDR_LEN, p, size);
+	assert_true(pw_vu_msg_parse(buf, PW_VU_HDR_LEN + size, n, &m, &e));
+	ok = pw_vu_dev_handle(&d, &m, fds, reply, &reply_len, &e);
+	if (!ok)
+		print_message("refused: %s\n", pw_err_msg(&e));
+	return ok;
+}
+
+static bool send_u64(uint32_t req, uint64_t v)
+{
+	return send_msg(req, 0, &v, 8, NULL, 0);
+}
+
+static bool send_state(uint32_t req, uint32_t index, uint32_t num)
+{
+	struct pw_vu_vring_state s = { index, num };
+
+	return send_msg(req, 0, &s, 8, NULL, 0);
+}
+
+static uint64_t reply_u64(void)
+{
+	uint64_t v;
+
+	assert_int_equal(reply_len, PW_VU_HDR_LEN + 8);
+	memcpy(&v, reply + PW_VU_HDR_LEN, 8);
+	return v;
+}
+
+/* A memory table of one region over a sealed memfd of MEM bytes, at the
+ * front end's address uva. */
+static bool send_mem(uint64_t uva)
+{
+	struct pw_vu_memory t = { .n_regions = 1,
+				  .regions[0] = { .gpa = 0, .size = MEM, .uva = uva } };
+	int fd = memfd_create("test-vu-dev", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, MEM), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	return send_msg(PW_VU_SET_MEM_TABLE, 0, &t, 8 + sizeof(t.regions[0]), &fd, 1);
+}
+
+/* Ring parts at uva `at` onwards: descriptors, then avail, then used. */
+static bool send_addr(uint32_t index, uint64_t at)
+{
+	struct pw_vu_vring_addr a = { .index = index, .desc = at, .avail = at + 16 * NUM,
+				      .used = at + 16 * NUM + 4096 };
+
+	return send_msg(PW_VU_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
+}
+
+static bool send_fd(uint32_t req, uint32_t index, int *fd)
+{
+	uint64_t v = index;
+
+	return send_msg(req, 0, &v, 8, fd, 1);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	pw_vu_dev_init(&d, &offer);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pw_vu_dev_reset(&d);
+	return 0;
+}
+
+static void test_features(void **state)
+{
+	(void)state;
+	assert_true(send_msg(PW_VU_GET_FEATURES, 0, NULL, 0, NULL, 0));
+	assert_int_equal(reply_u64(), offer.features);
+	assert_int_equal(((struct pw_vu_hdr *)reply)->flags, PW_VU_VERSION | PW_VU_FLAG_REPLY);
+	assert_true(send_msg(PW_VU_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0));
+	assert_int_equal(reply_u64(), offer.protocol_features);
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer.features));
+	assert_int_equal(reply_len, 0); /* no ack: REPLY_ACK not negotiated yet */
+	assert_true(send_u64(PW_VU_SET_PROTOCOL_FEATURES, offer.protocol_features));
+	/* REPLY_ACK now: need_reply gets an ack of 0. */
+	assert_true(send_msg(PW_VU_SET_OWNER, PW_VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0));
+	assert_int_equal(reply_u64(), 0);
+	assert_int_equal(((struct pw_vu_hdr *)reply)->request, PW_VU_SET_OWNER);
+	assert_true(send_msg(PW_VU_SET_OWNER, 0, NULL, 0, NULL, 0));
+	assert_int_equal(reply_len, 0);
+	/* GET_QUEUE_NUM needs MQ, not negotiated. */
+	assert_false(send_msg(PW_VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0));
+	assert_int_equal(d.stats.bad_msg, 1);
+}
+
+static void test_feature_not_offered(void **state)
+{
+	(void)state;
+	assert_false(send_u64(PW_VU_SET_FEATURES, offer.features | F(VIRTIO_F_RING_PACKED)));
+	assert_int_equal(d.stats.bad_msg, 1);
+	assert_true(d.broken);
+	/* A broken device takes nothing more. */
+	assert_false(send_msg(PW_VU_GET_FEATURES, 0, NULL, 0, NULL, 0));
+	assert_int_equal(d.stats.bad_msg, 1);
+}
+
+/* The usual order, then GET_VRING_BASE. */
+static void test_ring_starts_and_stops(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC), call = eventfd(0, EFD_CLOEXEC), k = kick;
+
+	(void)state;
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer.features));
+	assert_true(send_mem(UVA));
+	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
+	assert_true(send_addr(0, UVA + 0x10000));
+	assert_true(send_state(PW_VU_SET_VRING_BASE, 0, 7));
+	assert_false(d.ring[0].started);
+	assert_true(send_fd(PW_VU_SET_VRING_CALL, 0, &call));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
+	assert_true(d.ring[0].started);
+	assert_false(d.ring[0].enabled); /* protocol features: until SET_VRING_ENABLE */
+	assert_int_equal(d.ring[0].vq.num, NUM);
+	assert_int_equal(d.ring[0].vq.last_avail, 7);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 0, 1));
+	assert_true(d.ring[0].enabled);
+	d.ring[0].vq.last_avail = 9; /* as if two chains were popped */
+	assert_true(send_state(PW_VU_GET_VRING_BASE, 0, 0));
+	assert_int_equal(reply_len, PW_VU_HDR_LEN + 8);
+	assert_int_equal(((struct pw_vu_vring_state *)(reply + PW_VU_HDR_LEN))->index, 0);
+	assert_int_equal(((struct pw_vu_vring_state *)(reply + PW_VU_HDR_LEN))->num, 9);
+	assert_false(d.ring[0].started);
+	assert_false(is_open(k)); /* the kick fd closed with the stop */
+	assert_int_equal(d.stats.bad_msg + d.stats.bad_mem_table + d.stats.bad_ring_addr, 0);
+}
+
+/* Kick first, memory last: the ring starts with the last part. */
+static void test_any_order(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, 1, &kick));
+	assert_true(send_addr(1, UVA + 0x20000));
+	assert_true(send_state(PW_VU_SET_VRING_NUM, 1, NUM));
+	assert_false(d.ring[1].started);
+	assert_true(send_mem(UVA));
+	assert_true(d.ring[1].started);
+	assert_true(d.ring[1].enabled); /* no protocol features: enabled from the start */
+	/* A running ring cannot be resized. */
+	assert_false(send_state(PW_VU_SET_VRING_NUM, 1, 128));
+	assert_int_equal(d.stats.bad_msg, 1);
+}
+
+/* A memory table swapped under a running ring: found again, position kept. */
+static void test_new_memory_keeps_the_ring(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(send_mem(UVA));
+	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
+	assert_true(send_addr(0, UVA));
+	assert_true(send_state(PW_VU_SET_VRING_BASE, 0, 3));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
+	assert_true(d.ring[0].started);
+	assert_true(send_mem(UVA));
+	assert_true(d.ring[0].started);
+	assert_int_equal(d.ring[0].vq.last_avail, 3);
+	/* A table the running ring is not in: refused. */
+	assert_false(send_mem(UVA + 4 * MEM));
+	assert_int_equal(d.stats.bad_mem_table, 1);
+}
+
+static void test_ring_outside_memory(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(send_mem(UVA));
+	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
+	assert_true(send_addr(0, UVA + MEM - 4096)); /* the descriptors run past the end */
+	assert_false(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
+	assert_int_equal(d.stats.bad_ring_addr, 1);
+	assert_false(d.ring[0].started);
+}
+
+static void test_bad_values(void **state)
+{
+	int call = eventfd(0, EFD_CLOEXEC), c = call;
+
+	(void)state;
+	/* A ring past the one pair: refused, and its fd closed. */
+	assert_false(send_fd(PW_VU_SET_VRING_CALL, 2, &call));
+	assert_false(is_open(c));
+	assert_int_equal(d.stats.bad_msg, 1);
+	pw_vu_dev_reset(&d);
+	assert_false(send_state(PW_VU_SET_VRING_NUM, 0, 100)); /* not a power of two */
+	pw_vu_dev_reset(&d);
+	assert_false(send_state(PW_VU_SET_VRING_NUM, 0, 65536));
+	pw_vu_dev_reset(&d);
+	assert_false(send_state(PW_VU_SET_VRING_BASE, 0, 65536));
+	pw_vu_dev_reset(&d);
+	assert_false(send_state(PW_VU_SET_VRING_ENABLE, 0, 2));
+	assert_int_equal(d.stats.bad_msg, 5);
+}
+
+static void test_mtu(void **state)
+{
+	struct pw_vu_dev_cfg c = offer;
+
+	(void)state;
+	c.protocol_features |= F(PW_VU_PROTOCOL_F_NET_MTU);
+	pw_vu_dev_init(&d, &c);
+	assert_true(send_u64(PW_VU_SET_PROTOCOL_FEATURES, c.protocol_features));
+	assert_true(send_u64(PW_VU_NET_SET_MTU, 1500));
+	assert_int_equal(d.mtu, 1500);
+	assert_false(send_u64(PW_VU_NET_SET_MTU, 1501));
+	pw_vu_dev_reset(&d);
+	assert_true(send_u64(PW_VU_SET_PROTOCOL_FEATURES, c.protocol_features));
+	assert_false(send_u64(PW_VU_NET_SET_MTU, 67));
+	assert_int_equal(d.stats.bad_msg, 2);
+}
+
+/* A reset closes every fd the device kept and unmaps the memory. */
+static void test_reset_closes(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC), call = eventfd(0, EFD_CLOEXEC), err = eventfd(0, 0);
+	int k = kick, c = call, e = err;
+
+	(void)state;
+	assert_true(send_mem(UVA));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
+	assert_true(send_fd(PW_VU_SET_VRING_CALL, 1, &call));
+	assert_true(send_fd(PW_VU_SET_VRING_ERR, 1, &err));
+	assert_true(is_open(k) && is_open(c) && is_open(e));
+	pw_vu_dev_reset(&d);
+	assert_false(is_open(k) || is_open(c) || is_open(e));
+	assert_int_equal(d.mem.n, 0);
+	assert_false(d.broken);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feature_not_offered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_starts_and_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_memory_keeps_the_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_outside_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_closes, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
