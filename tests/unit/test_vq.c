@@ -182,6 +182,12 @@ static void test_indirect(void **state)
 	assert_int_equal(c.n, 3);
 	assert_int_equal(c.len, 162);
 	assert_ptr_equal(c.seg[2].iov_base, d.mem.r[0].host + BUF + 200);
+	/* A table need not be aligned: it is copied, never dereferenced. */
+	memmove(d.g + TABLE + 1, d.g + TABLE, 3 * 16);
+	set(d.desc, 2, TABLE + 1, 3 * 16, VRING_DESC_F_INDIRECT, 0);
+	offer(2);
+	assert_int_equal(pw_vq_pop(&d.q, false, &c), 1);
+	assert_int_equal(c.len, 162);
 	/* The largest table: 256 entries, all chained. */
 	for (uint16_t i = 0; i < PW_VQ_INDIRECT_MAX; i++)
 		set(t, i, BUF + i, 1, i + 1 < PW_VQ_INDIRECT_MAX ? VRING_DESC_F_NEXT : 0, i + 1);

@@ -157,7 +157,7 @@ static int add_buffer(struct walk *w, const struct vring_desc *d, bool writable)
 
 int pw_vq_pop(struct pw_vring *q, bool writable, struct pw_vq_chain *c)
 {
-	const struct vring_desc *table = q->desc;
+	const uint8_t *table = (const uint8_t *)q->desc; /* an indirect one may be unaligned */
 	uint32_t size = q->num, count = 0;
 	struct walk w = { .q = q, .c = c };
 	struct vring_desc d;
@@ -178,7 +178,7 @@ int pw_vq_pop(struct pw_vring *q, bool writable, struct pw_vq_chain *c)
 		/* count bounds the walk: more descriptors than the table holds is a loop. */
 		if (++count > size)
 			return fail(q, PW_VQ_desc_chain_too_long, w.i, w.indirect, 0, count);
-		memcpy(&d, &table[w.i], sizeof(d)); /* once: the guest may be writing it */
+		memcpy(&d, table + (size_t)w.i * sizeof(d), sizeof(d)); /* once: the guest writes it */
 		flags = le16toh(d.flags);
 		if (flags & VRING_DESC_F_INDIRECT) {
 			uint32_t len = le32toh(d.len), piece;
