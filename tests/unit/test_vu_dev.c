@@ -24,11 +24,9 @@
 #include <linux/virtio_config.h>
 
 #include "vnic/vhost/dev.h"
+#include "vu_front.h"
 
-#define F(bit) (UINT64_C(1) << (bit))
-
-enum { MEM = 1 << 20, NUM = 256 };
-static const uint64_t UVA = 0x7f0000000000ull; /* the front end's address of gpa 0 */
+enum { MEM = FRONT_MEM, NUM = 256 };
 
 static const struct pw_vu_dev_cfg offer = {
 	.pairs = 1,
@@ -37,48 +35,6 @@ static const struct pw_vu_dev_cfg offer = {
 	.mtu = 1500,
 };
 
-static struct pw_vu_dev d;
-static uint8_t reply[PW_VU_REPLY_MAX];
-static size_t reply_len;
-
-static bool is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) >= 0;
-}
-
-/* Send request req with payload p (size bytes) and n fds; the handler's
- * verdict. The fds are the device's from then on. */
-static bool send_msg(uint32_t req, uint32_t flags, const void *p, uint32_t size, int *fds,
-		     unsigned n)
-{
-	uint8_t buf[PW_VU_HDR_LEN + PW_VU_PAYLOAD_MAX];
-	struct pw_vu_hdr h = { .request = req, .flags = PW_VU_VERSION | flags, .size = size };
-	struct pw_vu_msg m;
-	struct pw_err e = { 0 };
-	bool ok;
-
-	memcpy(buf, &h, sizeof(h));
-	if (size)
-		memcpy(buf + PW_VU_HDR_LEN, p, size);
-	assert_true(pw_vu_msg_parse(buf, PW_VU_HDR_LEN + size, n, &m, &e));
-	ok = pw_vu_dev_handle(&d, &m, fds, reply, &reply_len, &e);
-	if (!ok)
-		print_message("refused: %s\n", pw_err_msg(&e));
-	return ok;
-}
-
-static bool send_u64(uint32_t req, uint64_t v)
-{
-	return send_msg(req, 0, &v, 8, NULL, 0);
-}
-
-static bool send_state(uint32_t req, uint32_t index, uint32_t num)
-{
-	struct pw_vu_vring_state s = { index, num };
-
-	return send_msg(req, 0, &s, 8, NULL, 0);
-}
-
 static uint64_t reply_u64(void)
 {
 	uint64_t v;
@@ -86,36 +42,6 @@ static uint64_t reply_u64(void)
 	assert_int_equal(reply_len, PW_VU_HDR_LEN + 8);
 	memcpy(&v, reply + PW_VU_HDR_LEN, 8);
 	return v;
-}
-
-/* A memory table of one region over a sealed memfd of MEM bytes, at the
- * front end's address uva. */
-static bool send_mem(uint64_t uva)
-{
-	struct pw_vu_memory t = { .n_regions = 1,
-				  .regions[0] = { .gpa = 0, .size = MEM, .uva = uva } };
-	int fd = memfd_create("test-vu-dev", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, MEM), 0);
-	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	return send_msg(PW_VU_SET_MEM_TABLE, 0, &t, 8 + sizeof(t.regions[0]), &fd, 1);
-}
-
-/* Ring parts at uva `at` onwards: descriptors, then avail, then used. */
-static bool send_addr(uint32_t index, uint64_t at)
-{
-	struct pw_vu_vring_addr a = { .index = index, .desc = at, .avail = at + 16 * NUM,
-				      .used = at + 16 * NUM + 4096 };
-
-	return send_msg(PW_VU_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
-}
-
-static bool send_fd(uint32_t req, uint32_t index, int *fd)
-{
-	uint64_t v = index;
-
-	return send_msg(req, 0, &v, 8, fd, 1);
 }
 
 static int setup(void **state)
@@ -172,9 +98,9 @@ static void test_ring_starts_and_stops(void **state)
 
 	(void)state;
 	assert_true(send_u64(PW_VU_SET_FEATURES, offer.features));
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
-	assert_true(send_addr(0, UVA + 0x10000));
+	assert_true(send_addr(0, UVA + 0x10000, NUM));
 	assert_true(send_state(PW_VU_SET_VRING_BASE, 0, 7));
 	assert_false(d.ring[0].started);
 	assert_true(send_fd(PW_VU_SET_VRING_CALL, 0, &call));
@@ -202,10 +128,10 @@ static void test_any_order(void **state)
 
 	(void)state;
 	assert_true(send_fd(PW_VU_SET_VRING_KICK, 1, &kick));
-	assert_true(send_addr(1, UVA + 0x20000));
+	assert_true(send_addr(1, UVA + 0x20000, NUM));
 	assert_true(send_state(PW_VU_SET_VRING_NUM, 1, NUM));
 	assert_false(d.ring[1].started);
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(d.ring[1].started);
 	assert_true(d.ring[1].enabled); /* no protocol features: enabled from the start */
 	/* A running ring cannot be resized. */
@@ -219,17 +145,17 @@ static void test_new_memory_keeps_the_ring(void **state)
 	int kick = eventfd(0, EFD_CLOEXEC);
 
 	(void)state;
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
-	assert_true(send_addr(0, UVA));
+	assert_true(send_addr(0, UVA, NUM));
 	assert_true(send_state(PW_VU_SET_VRING_BASE, 0, 3));
 	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
 	assert_true(d.ring[0].started);
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(d.ring[0].started);
 	assert_int_equal(d.ring[0].vq.last_avail, 3);
 	/* A table the running ring is not in: refused. */
-	assert_false(send_mem(UVA + 4 * MEM));
+	assert_false(send_mem(UVA + 4 * MEM, NULL));
 	assert_int_equal(d.stats.bad_mem_table, 1);
 }
 
@@ -238,9 +164,9 @@ static void test_ring_outside_memory(void **state)
 	int kick = eventfd(0, EFD_CLOEXEC);
 
 	(void)state;
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
-	assert_true(send_addr(0, UVA + MEM - 4096)); /* the descriptors run past the end */
+	assert_true(send_addr(0, UVA + MEM - 4096, NUM)); /* the descriptors run past the end */
 	assert_false(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
 	assert_int_equal(d.stats.bad_ring_addr, 1);
 	assert_false(d.ring[0].started);
@@ -290,7 +216,7 @@ static void test_reset_closes(void **state)
 	int k = kick, c = call, e = err;
 
 	(void)state;
-	assert_true(send_mem(UVA));
+	assert_true(send_mem(UVA, NULL));
 	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
 	assert_true(send_fd(PW_VU_SET_VRING_CALL, 1, &call));
 	assert_true(send_fd(PW_VU_SET_VRING_ERR, 1, &err));

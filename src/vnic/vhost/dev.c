@@ -6,6 +6,7 @@
  * kick and memory arrives, whatever the order (QEMU promises none).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -258,6 +259,9 @@ static bool set_vring_fd(struct req *r)
 	if (!(v & PW_VU_VRING_NOFD)) {
 		*fd = r->fds[0];
 		r->fds[0] = -1;
+		/* The data path reads a kick only when it may be empty. */
+		if (fd == &q->kick)
+			fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) | O_NONBLOCK);
 	}
 	return r->m->hdr.request != PW_VU_SET_VRING_KICK || start(r, q);
 }
