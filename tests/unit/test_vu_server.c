@@ -103,7 +103,7 @@ static void put(int fd, uint32_t req, const void *p, uint32_t size, const int *f
 	union {
 		char b[CMSG_SPACE(PW_VU_REGIONS_MAX * sizeof(int))];
 		struct cmsghdr align;
-	} cm;
+	} cm = { 0 };
 	struct iovec iov = { buf, build(buf, req, size, p) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
