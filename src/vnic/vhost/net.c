@@ -21,6 +21,7 @@
  * reset.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,7 +43,11 @@ struct vu_net {
 	unsigned pair;
 	int set;                /* epoll set: fd() */
 	uint32_t armed;         /* EPOLLIN: the TX ring's kick; EPOLLOUT: the RX ring's */
-	int in_set[2];          /* the kick fd in the set for each ring, -1: none */
+	/* For each ring, the kick fd the set watches: our own copy (dup) of
+	 * the ring's, so that it leaves the set when we say, even after the
+	 * device closed its own (a stop, a new kick) while the front end
+	 * still holds the eventfd; and which of the ring's fds it copies. */
+	int in_set[2], in_set_of[2]; /* -1: none */
 	bool started[2];        /* as last synced */
 	struct pw_vq_chain chain;
 	struct pw_vu_net_stats stats;
@@ -227,24 +232,36 @@ static int net_fd(const struct pw_vnic *v)
 }
 
 /* The kick fd of ring `which` into the set when armed for it and running,
- * out of it otherwise; `fresh`: the fd may be a new file under an old
- * number (a reconnect), so it is put in again even when it looks the same. */
+ * out of it otherwise; `fresh`: the ring's fd may be a new file under an
+ * old number (a reconnect), so it is put in again even when it looks the
+ * same. */
 static int set_ring(struct vu_net *n, unsigned which, uint32_t event, bool fresh)
 {
 	struct pw_vu_ring *r = ring_of(n, which);
 	int want = (n->armed & event) && r->started && !n->d->broken ? r->kick : -1;
 	struct epoll_event ev = { .events = EPOLLIN };
+	int copy;
 
-	if (want == n->in_set[which] && !fresh)
+	if (want == n->in_set_of[which] && !fresh)
 		return 0;
-	if (n->in_set[which] >= 0)
-		epoll_ctl(n->set, EPOLL_CTL_DEL, n->in_set[which], NULL); /* gone with its file: fine */
-	n->in_set[which] = -1;
+	if (n->in_set[which] >= 0) {
+		epoll_ctl(n->set, EPOLL_CTL_DEL, n->in_set[which], NULL);
+		close(n->in_set[which]);
+	}
+	n->in_set[which] = n->in_set_of[which] = -1;
 	if (want < 0)
 		return 0;
-	if (epoll_ctl(n->set, EPOLL_CTL_ADD, want, &ev) && errno != EEXIST)
+	copy = fcntl(want, F_DUPFD_CLOEXEC, 0);
+	if (copy < 0)
 		return -errno;
-	n->in_set[which] = want;
+	if (epoll_ctl(n->set, EPOLL_CTL_ADD, copy, &ev)) {
+		int err = -errno;
+
+		close(copy);
+		return err;
+	}
+	n->in_set[which] = copy;
+	n->in_set_of[which] = want;
 	return 0;
 }
 
@@ -285,6 +302,9 @@ static void net_close(struct pw_vnic *v)
 {
 	struct vu_net *n = (struct vu_net *)v;
 
+	for (unsigned which = RX_RING; which <= TX_RING; which++)
+		if (n->in_set[which] >= 0)
+			close(n->in_set[which]);
 	close(n->set);
 	free(n);
 }
@@ -311,7 +331,7 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 		return NULL;
 	*n = (struct vu_net){ .v = { .ops = &net_ops, .frame_max = pw_frame_max(mtu) }, .d = d,
 			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
-			      .in_set = { -1, -1 } };
+			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 } };
 	if (n->set < 0) {
 		free(n);
 		return NULL;
