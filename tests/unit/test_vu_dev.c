@@ -154,6 +154,7 @@ static void test_new_memory_keeps_the_ring(void **state)
 	assert_true(send_mem(UVA, NULL));
 	assert_true(d.ring[0].started);
 	assert_int_equal(d.ring[0].vq.last_avail, 3);
+	assert_ptr_equal(d.ring[0].vq.mem, &d.mem); /* the table of now, not a copy */
 	/* A table the running ring is not in: refused. */
 	assert_false(send_mem(UVA + 4 * MEM, NULL));
 	assert_int_equal(d.stats.bad_mem_table, 1);

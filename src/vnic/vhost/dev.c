@@ -170,6 +170,10 @@ static bool set_mem_table(struct req *r)
 		}
 	}
 	d->mem = mem;
+	/* ring_init() pointed them at the local table: the device's now. */
+	for (unsigned i = 0; i < 2 * d->cfg.pairs; i++)
+		if (d->ring[i].started)
+			d->ring[i].vq.mem = &d->mem;
 	pw_vu_mem_unmap(&old);
 	/* Rings waiting only for memory start now. */
 	for (unsigned i = 0; i < 2 * d->cfg.pairs; i++)
