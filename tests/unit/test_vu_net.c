@@ -300,9 +300,13 @@ static void test_chain_outside_memory_breaks(void **state)
 	uint32_t l = 64;
 
 	(void)state;
+	d.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	post(1, &a, &l, 1, false);
 	assert_int_equal(v->ops->rx_burst(v, pkts, 64), 0);
 	assert_true(d.broken);
+	assert_int_equal(take_eventfd(d.wake), 1); /* the server is woken */
+	close(d.wake);
+	d.wake = -1;
 	assert_int_equal(d.ring[1].vq.stats.desc_out_of_region, 1);
 	/* Broken: nothing more is read or written. */
 	assert_int_equal(v->ops->tx_burst(v, pkts, 1), 1);

@@ -404,6 +404,37 @@ static void test_sync_and_eof(void **state)
 	close(call);
 }
 
+/* The data path broke a ring (net.c): the connection ends at once, with
+ * the ring and the reason in the words. */
+static void test_broken_by_data_path(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+	struct pw_vu_vring_state num = { 1, NUM };
+	struct pw_vu_vring_addr a = { .index = 1, .desc = UVA + 0x10000,
+				      .avail = UVA + 0x10000 + 16 * NUM,
+				      .used = UVA + 0x10000 + 16 * NUM + 4096 };
+	uint64_t idx = 1;
+	int fe;
+
+	(void)state;
+	fe = front();
+	put_mem(fe);
+	put(fe, PW_VU_SET_VRING_NUM, &num, sizeof(num), NULL, 0);
+	put(fe, PW_VU_SET_VRING_ADDR, &a, sizeof(a), NULL, 0);
+	put(fe, PW_VU_SET_VRING_KICK, &idx, 8, &kick, 1);
+	step();
+	assert_true(d.ring[1].started);
+	d.ring[1].vq.broken = (struct pw_vq_fault){ .reason = PW_VQ_desc_zero_len, .desc = 5 };
+	pw_vu_dev_break(&d);
+	step();
+	assert_int_equal(stats()->disconnects, 1);
+	assert_true(closed_by_server(fe));
+	assert_non_null(strstr(pw_vu_server_why(s), "ring 1: desc_zero_len (descriptor 5"));
+	assert_false(d.broken); /* reset: the next front end starts clean */
+	close(fe);
+	close(kick);
+}
+
 static void test_listen_refuses_file(void **state)
 {
 	char p[160];
@@ -465,6 +496,7 @@ int main(void)
 		T(test_too_long_ends),
 		T(test_second_refused),
 		T(test_sync_and_eof),
+		T(test_broken_by_data_path),
 		T(test_listen_refuses_file),
 		T(test_listen_refuses_live_socket),
 		T(test_listen_replaces_stale),

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <linux/virtio_ring.h>
@@ -395,7 +396,7 @@ bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, 
 
 void pw_vu_dev_init(struct pw_vu_dev *d, const struct pw_vu_dev_cfg *c)
 {
-	*d = (struct pw_vu_dev){ .cfg = *c };
+	*d = (struct pw_vu_dev){ .cfg = *c, .wake = -1 };
 	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++)
 		d->ring[i].kick = d->ring[i].call = d->ring[i].err = -1;
 }
@@ -404,6 +405,7 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 {
 	struct pw_vu_dev_cfg c = d->cfg;
 	struct pw_vu_dev_stats s = d->stats;
+	int wake = d->wake;
 
 	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++) {
 		close_fd(&d->ring[i].kick);
@@ -413,4 +415,12 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 	pw_vu_mem_unmap(&d->mem);
 	pw_vu_dev_init(d, &c);
 	d->stats = s;
+	d->wake = wake;
+}
+
+void pw_vu_dev_break(struct pw_vu_dev *d)
+{
+	d->broken = true;
+	if (d->wake >= 0)
+		eventfd_write(d->wake, 1);
 }

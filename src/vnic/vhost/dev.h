@@ -71,6 +71,10 @@ struct pw_vu_dev {
 	struct pw_vu_mem mem;
 	struct pw_vu_ring ring[PW_VU_RINGS_MAX];
 	bool broken;
+	/* An eventfd the data path writes when it breaks the device (a ring
+	 * the guest broke), so that whoever serves the connection ends it at
+	 * once (server.c); -1: nobody watches. Kept across resets. */
+	int wake;
 	struct pw_vu_dev_stats stats;
 };
 
@@ -90,7 +94,11 @@ bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, 
 		      size_t *reply_len, struct pw_err *err);
 
 /* The front end is gone: rings stopped, fds closed, memory unmapped, what
- * was negotiated forgotten, the broken mark cleared (the counters stay). */
+ * was negotiated forgotten, the broken mark cleared (the counters and the
+ * wake fd stay). */
 void pw_vu_dev_reset(struct pw_vu_dev *d);
+
+/* The data path found a ring broken: mark the device and wake its server. */
+void pw_vu_dev_break(struct pw_vu_dev *d);
 
 #endif

@@ -154,7 +154,7 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 		int got = pw_vq_pop(q, false, &n->chain);
 
 		if (got < 0) {
-			n->d->broken = true;
+			pw_vu_dev_break(n->d);
 			break;
 		}
 		if (!got) {
@@ -197,7 +197,7 @@ static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 		int got = pw_vq_pop(q, true, &n->chain);
 
 		if (got < 0) {
-			n->d->broken = true;
+			pw_vu_dev_break(n->d);
 			n->stats.tx_no_guest += count - k;
 			k = count;
 			break;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,6 +37,7 @@ enum {
 struct pw_vu_server {
 	int listen_fd;
 	int conn; /* -1: none */
+	int wake; /* the device's wake eventfd: the data path broke it */
 	struct pw_vu_dev *d;
 	struct pw_vnic *vnics[PW_VU_PAIRS_MAX];
 	unsigned n_vnics;
@@ -355,6 +357,33 @@ static int on_listen(void *data, uint32_t events)
 	return 1;
 }
 
+/* The data path broke the device (pw_vu_dev_break): end the connection
+ * now, naming the ring and why. */
+static int on_wake(void *data, uint32_t events)
+{
+	struct pw_vu_server *s = data;
+	eventfd_t n;
+
+	(void)events;
+	eventfd_read(s->wake, &n);
+	if (s->conn < 0 || !s->d->broken)
+		return 0;
+	for (unsigned i = 0; i < 2 * s->d->cfg.pairs; i++) {
+		const struct pw_vq_fault *f = &s->d->ring[i].vq.broken;
+
+		if (s->d->ring[i].started && f->reason != PW_VQ_OK) {
+			end(s, "guest broke virtio: ring %u: %s (descriptor %u%s, address 0x%llx, "
+			       "%u bytes)",
+			    i, pw_vq_reason_name(f->reason), f->desc,
+			    f->indirect ? " of an indirect table" : "", (unsigned long long)f->addr,
+			    f->len);
+			return 1;
+		}
+	}
+	end(s, "guest broke virtio");
+	return 1;
+}
+
 struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
 				      struct pw_vnic *const *vnics, unsigned n)
 {
@@ -374,6 +403,13 @@ struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
 	s->listen_fd = listen_fd;
 	s->conn = -1;
 	s->d = d;
+	s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->wake < 0) {
+		close(listen_fd);
+		free(s);
+		return NULL;
+	}
+	d->wake = s->wake;
 	for (unsigned i = 0; i < n; i++)
 		s->vnics[i] = vnics[i];
 	s->n_vnics = n;
@@ -385,12 +421,17 @@ int pw_vu_server_attach(struct pw_vu_server *s, const struct pw_watcher *w)
 	int err;
 
 	s->w = *w;
+	err = w->watch(w->loop, s->wake, EPOLLIN, on_wake, s);
+	if (err)
+		return err;
 	err = w->watch(w->loop, s->listen_fd, EPOLLIN, on_listen, s);
 	if (!err && s->conn >= 0) {
 		err = w->watch(w->loop, s->conn, EPOLLIN, on_conn, s);
 		if (err)
 			w->unwatch(w->loop, s->listen_fd);
 	}
+	if (err)
+		w->unwatch(w->loop, s->wake);
 	s->attached = !err;
 	return err;
 }
@@ -399,6 +440,7 @@ void pw_vu_server_detach(struct pw_vu_server *s)
 {
 	if (!s->attached)
 		return;
+	s->w.unwatch(s->w.loop, s->wake);
 	s->w.unwatch(s->w.loop, s->listen_fd);
 	if (s->conn >= 0)
 		s->w.unwatch(s->w.loop, s->conn);
@@ -412,6 +454,8 @@ void pw_vu_server_free(struct pw_vu_server *s)
 	pw_vu_server_detach(s);
 	if (s->conn >= 0)
 		drop(s, false);
+	s->d->wake = -1;
+	close(s->wake);
 	close(s->listen_fd);
 	free(s);
 }
