@@ -147,6 +147,8 @@ struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c, struct pw_err *
 		.impair = c->impair,
 	};
 
+	snprintf(lc.vhost_path, sizeof(lc.vhost_path), "%s", c->vhost_path);
+
 	lc.tap.mtu = mtu_in_use(c, e);
 
 	/* Only for a device pwire makes: an administrator's TAP keeps its own. */

@@ -70,6 +70,7 @@ struct pw_config {
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */
+	char vhost_path[108];          /* DEV vhost-user:PATH: the socket ("" = a TAP) */
 	char shown[PW_TEXT_NAME_MAX];  /* tap.name for text messages (pw_text_name) */
 	uint32_t tunnel_id, peer_tunnel_id; /* as given, 0 if not: a pasted pair's halves agree */
 	uint8_t csum_given, csum_on;   /* enum pw_csum: which were given, which of them on */
@@ -79,6 +80,9 @@ struct pw_config {
 };
 
 enum { PW_BUSY_POLL_MAX = 10000 };
+
+/* DEV for a vhost-user vNIC: this, then the socket's path. */
+#define PW_VHOST_PREFIX "vhost-user:"
 
 /* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
 void pw_config_init(struct pw_config *c);

@@ -46,6 +46,9 @@ enum cond {
 	ENOSYS_,   /* clone3: fail with ENOSYS (its flags are behind a pointer a
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
+	VHOST,     /* only with a vhost-user vNIC (pw_privs.vhost) */
+	VHOST_FCNTL, /* the same, fcntl's commands net.c, dev.c and mem.c use (arg 1) */
+	VHOST_FSTAT, /* the same, newfstatat of an fd itself (AT_EMPTY_PATH, arg 3) */
 	PWIRED,    /* only for pwired (pw_privs.pwired) */
 	HELPER,    /* pwired, on its helper's channel only (arg 0: pw_privs.helper_fd) */
 	METRICS,   /* only for pwired -m (pw_privs.metrics) */
@@ -98,6 +101,19 @@ static const struct allow {
 	 * (read, above); and what a link holds that needs no privilege, its
 	 * failure eventfd, and a queue thread's epoll. */
 	{ SCMP_SYS(sendmsg), HELPER },
+	/* A vhost-user vNIC (vnic/vhost/): its front end (QEMU) accepted on
+	 * the socket made before the drop (accept4), its messages and the
+	 * fds they bring read (recvmsg: receiving fds hands none of ours out),
+	 * replies written (write, above); guest memory mapped from the memfds
+	 * it sends (mmap above, never executable), their size and seals read
+	 * (fstat: glibc's newfstatat of the fd itself; fcntl F_GET_SEALS),
+	 * the kick fds made non-blocking (F_GETFL, F_SETFL) and copied for
+	 * the vNIC's epoll set (F_DUPFD_CLOEXEC). */
+	{ SCMP_SYS(accept4), VHOST },
+	{ SCMP_SYS(recvmsg), VHOST },
+	{ SCMP_SYS(fstat), VHOST },
+	{ SCMP_SYS(newfstatat), VHOST_FSTAT },
+	{ SCMP_SYS(fcntl), VHOST_FCNTL },
 	{ SCMP_SYS(recvmsg), HELPER },
 	{ SCMP_SYS(eventfd2), PWIRED },
 	{ SCMP_SYS(epoll_create1), PWIRED },
@@ -258,6 +274,22 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 		return seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), a->nr, 0);
 	case IO_URING:
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case VHOST:
+		return p->vhost ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case VHOST_FSTAT:
+		return p->vhost ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+						   SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+							   AT_EMPTY_PATH))
+				: 0;
+	case VHOST_FCNTL: {
+		static const int cmds[] = { F_GET_SEALS, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC };
+		int err = 0;
+
+		for (size_t i = 0; p->vhost && !err && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			err = seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+					       SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)cmds[i], 0));
+		return err;
+	}
 	case PWIRED:
 		return p->pwired ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case HELPER:

@@ -38,6 +38,9 @@ static const char up_usage[] =
 	"and MAC unless `mtu` or `mac` is given, and gets an MTU back at exit. Without\n"
 	"root, on a TAP the user owns and is up (ip tuntap add DEV mode tap user U),\n"
 	"pwire changes nothing that needs CAP_NET_ADMIN.\n"
+	"DEV vhost-user:PATH serves a QEMU guest's virtio-net NIC directly instead of a\n"
+	"TAP: pwire listens on the UNIX socket PATH (replacing a stale one), one guest at a\n"
+	"time, and goes on when it leaves; it prints the QEMU options to connect it.\n"
 	"Counters are printed on SIGUSR1 and at exit (text, or JSON with --json);\n"
 	"SIGHUP is logged and changes nothing.\n"
 	"\n"
@@ -151,14 +154,26 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 			   "(pwire up DEV %s ...)", argv[1], argv[1]);
 		return false;
 	}
-	if (first == 2 && strlen(argv[1]) >= sizeof(c->tap.name)) {
+	if (first == 2 && !strncmp(argv[1], PW_VHOST_PREFIX, strlen(PW_VHOST_PREFIX))) {
+		const char *path = argv[1] + strlen(PW_VHOST_PREFIX);
+		char shown[4 * PW_TEXT_NAME_MAX];
+
+		if (!path[0] || strlen(path) >= sizeof(c->vhost_path)) {
+			pw_err_set(e, "up: %s: the socket path after vhost-user: is %s", pw_text_name(
+					   argv[1], shown, sizeof(shown)),
+				   path[0] ? "longer than 107 bytes" : "missing");
+			return false;
+		}
+		strcpy(c->vhost_path, path);
+		pw_text_name(argv[1], c->shown, sizeof(c->shown));
+	} else if (first == 2 && strlen(argv[1]) >= sizeof(c->tap.name)) {
 		char shown[4 * PW_TEXT_NAME_MAX];
 
 		pw_err_set(e, "up: device name '%s' is longer than %zu characters",
 			   pw_text_name(argv[1], shown, sizeof(shown)), sizeof(c->tap.name) - 1);
 		return false;
 	}
-	if (first == 2) {
+	if (first == 2 && !c->vhost_path[0]) {
 		strcpy(c->tap.name, argv[1]);
 		pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
 	}
@@ -206,6 +221,16 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 	if (first == 1 && !c->tap.name[0]) {
 		strcpy(c->tap.name, "l2tpeth%d");
 		pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
+	}
+	/* What only a TAP has. */
+	if (c->vhost_path[0] && (c->tap.queues > 1 || c->tap.has_mac || c->mac_random ||
+				 c->tap.io_uring)) {
+		pw_err_set(e, "%s: %s", c->shown,
+			   c->tap.queues > 1 ? "queues: a vhost-user vNIC has one queue pair so far" :
+			   c->tap.io_uring	 ? "io_uring: a vhost-user vNIC writes no TAP" :
+						   "mac: the guest's MAC is QEMU's "
+						   "(-device virtio-net-pci,mac=...)");
+		return false;
 	}
 	return pw_config_finish(c, e);
 }
@@ -323,7 +348,8 @@ int pw_cmd_up(int argc, char **argv)
 	if ((c.user[0] || geteuid() == 0) && !pw_privs_resolve(&privs, c.user))
 		return c.user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 	privs.io_uring = c.tap.io_uring;
-	if (!pw_tap_usable(c.tap.name, why, sizeof(why))) {
+	privs.vhost = c.vhost_path[0] != 0;
+	if (!c.vhost_path[0] && !pw_tap_usable(c.tap.name, why, sizeof(why))) {
 		pw_error("%s exists and %s", c.shown, why);
 		return PW_EXIT_USAGE;
 	}
@@ -362,9 +388,11 @@ int pw_cmd_up(int argc, char **argv)
 	}
 	u.session.cfg = *pw_link_session(u.link);
 	/* What the kernel made of a pattern (pw%d) or an empty name. */
-	snprintf(c.tap.name, sizeof(c.tap.name), "%s", pw_link_ifname(u.link));
-	pw_text_name(c.tap.name, c.shown, sizeof(c.shown));
-	u.report = (struct pw_report){ c.tap.name,
+	if (!c.vhost_path[0]) {
+		snprintf(c.tap.name, sizeof(c.tap.name), "%s", pw_link_ifname(u.link));
+		pw_text_name(c.tap.name, c.shown, sizeof(c.shown));
+	}
+	u.report = (struct pw_report){ c.vhost_path[0] ? argv[1] : c.tap.name,
 				       &u.session,
 				       &u.stats.tunnel,
 				       &u.stats.vnic,
@@ -392,6 +420,11 @@ int pw_cmd_up(int argc, char **argv)
 	pw_config_layout(&c, pw_link_mtu(u.link), layout, sizeof(layout));
 	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
 		as_root ? ", user " : "", as_root ? privs.user : "");
+	if (c.vhost_path[0])
+		fprintf(stderr, "pwire: %s: QEMU: -object memory-backend-memfd,id=mem,size=RAM,share=on "
+			"-numa node,memdev=mem -chardev socket,id=vu0,path=%s,reconnect=1 "
+			"-netdev vhost-user,id=n0,chardev=vu0 -device virtio-net-pci,netdev=n0 "
+			"(and mtu %u in the guest)\n", c.shown, c.vhost_path, pw_link_mtu(u.link));
 	if (pw_words_csum_note(&c, note, sizeof(note), &warn))
 		fprintf(stderr, "pwire: %s%s: %s\n", warn ? "warning: " : "", c.shown, note);
 	if (pw_loop_run(u.loop)) {

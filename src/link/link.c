@@ -26,9 +26,13 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <linux/virtio_config.h>
+
 #include "core/text.h"
 #include "dp/engine.h"
 #include "link/link.h"
+#include "vnic/vhost/net.h"
+#include "vnic/vhost/server.h"
 #include "xport/steer.h"
 
 struct queue {
@@ -63,6 +67,10 @@ struct share {
 
 struct pw_link {
 	struct pw_link_cfg cfg;
+	/* A vhost-user link (cfg.vhost_path): the device its front end drives
+	 * and the server of its socket; NULL for a TAP. */
+	struct pw_vu_dev *vu;
+	struct pw_vu_server *vu_server;
 	unsigned n; /* queues; 0 for a member of a share */
 	struct queue *qs;
 	struct share *share;
@@ -224,10 +232,19 @@ static bool queue_open(struct pw_link *l, unsigned i, struct pw_err *err)
 		}
 		q->x = w;
 	}
-	if (!tap_open(&q->v, l, &tc, i, err))
-		goto fail_errno;
-	if (i == 0) /* a pattern (pw%d) or "" resolved: the other queues join it */
-		link_named(l, pw_tap_name(q->v));
+	if (l->vu) {
+		q->v = pw_vu_net_open(l->vu, i, c->tap.mtu);
+		if (!q->v) {
+			e = errno;
+			pw_err_set(err, "%s: cannot set up the queue: %s", l->shown, strerror(e));
+			goto fail;
+		}
+	} else {
+		if (!tap_open(&q->v, l, &tc, i, err))
+			goto fail_errno;
+		if (i == 0) /* a pattern (pw%d) or "" resolved: the other queues join it */
+			link_named(l, pw_tap_name(q->v));
+	}
 	struct pw_engine_cfg ec = {
 		.vnics = &q->v,
 		.xport = q->x,
@@ -293,14 +310,51 @@ static struct pw_link *link_new(const struct pw_link_cfg *cfg, struct pw_err *er
 	return l;
 }
 
+/* The virtio features a vhost-user device offers (docs/vhost-user.md, M1:
+ * no offloads, no mergeable buffers, no indirect descriptors yet). */
+static const struct pw_vu_dev_cfg vu_offer = {
+	.pairs = 1,
+	.features = UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << PW_VU_F_PROTOCOL_FEATURES,
+	.protocol_features = UINT64_C(1) << PW_VU_PROTOCOL_F_REPLY_ACK,
+};
+
+/* A vhost-user link's device and its listening socket (before the queues,
+ * which are the device's; the server after them). */
+static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
+{
+	struct pw_vu_dev_cfg c = vu_offer;
+
+	if (l->cfg.tap.queues > 1) {
+		pw_err_set(err, "%s: queues %u: a vhost-user vNIC has one queue pair so far",
+			   l->shown, l->cfg.tap.queues);
+		errno = EINVAL;
+		return false;
+	}
+	l->vu = calloc(1, sizeof(*l->vu));
+	if (!l->vu) {
+		pw_err_set(err, "out of memory");
+		return false;
+	}
+	c.mtu = (uint16_t)l->cfg.tap.mtu;
+	pw_vu_dev_init(l->vu, &c);
+	*listen_fd = pw_vu_listen(l->cfg.vhost_path, err);
+	if (*listen_fd < 0) {
+		errno = -*listen_fd;
+		return false;
+	}
+	return true;
+}
+
 struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 {
 	struct pw_link *l = link_new(cfg, err);
 	unsigned n;
-	int e = ENOMEM;
+	int e = ENOMEM, listen_fd = -1;
 
 	if (!l)
 		return NULL;
+	if (l->cfg.vhost_path[0] && !vu_open(l, &listen_fd, err))
+		goto fail_errno;
 	n = l->cfg.tap.queues;
 	l->qs = calloc(n, sizeof(*l->qs));
 	if (!l->qs) {
@@ -315,10 +369,23 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 			goto fail_errno;
 		}
 	}
+	if (l->vu) {
+		struct pw_vnic *v = l->qs[0].v;
+
+		l->vu_server = pw_vu_server_new(listen_fd, l->vu, &v, 1);
+		listen_fd = -1; /* taken, even on failure */
+		if (!l->vu_server) {
+			e = errno;
+			pw_err_set(err, "%s: cannot serve the socket: %s", l->shown, strerror(e));
+			goto fail;
+		}
+	}
 	return l;
 fail_errno:
 	e = errno;
 fail:
+	if (listen_fd >= 0)
+		close(listen_fd);
 	pw_link_close(l);
 	errno = e;
 	return NULL;
@@ -369,7 +436,7 @@ bool pw_link_cfg_same_port(const struct pw_link_cfg *a, const struct pw_link_cfg
 /* Whether a link can share its socket: one queue, no impairment. */
 static bool shareable(const struct pw_link_cfg *c)
 {
-	return c->tap.queues < 2 && !c->has_impair;
+	return c->tap.queues < 2 && !c->has_impair && !c->vhost_path[0];
 }
 
 /* Whether two links can share one socket: both shareable, the same
@@ -629,6 +696,11 @@ int pw_link_start(struct pw_link *l, const struct pw_watcher *w, struct pw_err *
 	if (l->share)
 		return member_start(l, w, err);
 	e = pw_engine_attach(l->qs[0].e, w);
+	if (!e && l->vu_server) {
+		e = pw_vu_server_attach(l->vu_server, w);
+		if (e)
+			pw_engine_detach(l->qs[0].e);
+	}
 	if (e) {
 		pw_err_set(err, "%s: cannot watch the data path: %s", l->shown, strerror(-e));
 		return e;
@@ -743,6 +815,8 @@ void pw_link_stop(struct pw_link *l)
 	for (unsigned i = 0; i < l->n; i++)
 		if (l->qs[i].e)
 			pw_engine_detach(l->qs[i].e);
+	if (l->vu_server)
+		pw_vu_server_detach(l->vu_server);
 }
 
 /* A member leaves at once: its port and its id out of the engine and the
@@ -771,12 +845,17 @@ void pw_link_close(struct pw_link *l)
 		member_close(l);
 		return;
 	}
-	if (l->qs) {
+	if (l->qs)
 		pw_link_stop(l);
-		for (unsigned i = 0; i < l->n; i++)
-			queue_close(&l->qs[i]);
-	}
+	/* The server before the queues' vNICs it syncs; the device after
+	 * both (it resets with the server, and the vNICs point at it). */
+	/* The socket's file stays (after the drop there is no removing it);
+	 * the next pw_vu_listen() on the path replaces it. */
+	pw_vu_server_free(l->vu_server);
+	for (unsigned i = 0; l->qs && i < l->n; i++)
+		queue_close(&l->qs[i]);
 	free(l->qs);
+	free(l->vu);
 	if (l->fail_fd >= 0)
 		close(l->fail_fd);
 	if (l->steer_tap >= 0)

@@ -35,10 +35,17 @@ struct pw_opener {
 	void *ctx;
 };
 
+enum { PW_VHOST_PATH_MAX = 108 }; /* sun_path */
+
 struct pw_link_cfg {
 	const struct pw_opener *opener; /* NULL: open directly */
 	struct pw_session_cfg session;
 	struct pw_tap_cfg tap;     /* the vNIC: name, mtu, mac, queues, io_uring */
+	/* Not "": the vNIC is a vhost-user device instead of a TAP, its front
+	 * end (QEMU) connecting to this UNIX socket path (made at open, one
+	 * front end at a time); of tap, only mtu applies. pwire up only (one
+	 * queue): a share (pwired) refuses it. */
+	char vhost_path[PW_VHOST_PATH_MAX];
 	struct pw_xport_cfg xport; /* encap, family, local, remote, burst */
 	unsigned busy_poll_us;     /* each queue thread's loop (queue 0: the caller's) */
 	bool has_impair;           /* a test aid: impair what is received */
