@@ -50,8 +50,7 @@ fail() {
 
 # vu_up ARGS...: pwire A, `pwire up vhost-user:$sock ARGS --json` in $ns,
 # until the socket exists and pwire has printed its "up" line (it makes the
-# socket first). A usage error (exit 2) means this pwire has no vhost-user
-# vNIC yet.
+# socket first).
 vu_up() {
 	local _ rc
 	echo "+ ip netns exec $ns $PWIRE up vhost-user:$sock $* --json &" >&2
@@ -66,10 +65,6 @@ vu_up() {
 	rc=0
 	wait "$apid" || rc=$?
 	apid=
-	if [ "$rc" = 2 ]; then
-		echo "SKIP: pwire up has no vhost-user vNIC yet ($(head -n 1 "$tmp/a.err"))"
-		exit 77
-	fi
 	fail "pwire A exited $rc before it was up"
 }
 
