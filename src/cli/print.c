@@ -171,6 +171,9 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 	_Static_assert(sizeof(marks->vnic) / sizeof(uint64_t) >=
 			       sizeof(struct pw_vnic_stats) / sizeof(uint64_t),
 		       "room for every vnic counter");
+	_Static_assert(sizeof(marks->vhost) / sizeof(uint64_t) >=
+			       sizeof(struct pw_vhost_stats) / sizeof(uint64_t),
+		       "room for every vhost counter");
 	moved(f, &any, r->ifname, seconds, pw_session_counter_names, pw_session_counter_count,
 	      &r->session->stats, marks->session);
 	uint64_t bad = marks->tunnel[offsetof(struct pw_tunnel_stats, rx_bad_session) /
@@ -186,6 +189,9 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 		fprintf(f, " (the last refused: %s)", strerror(r->last_tx_errno));
 	moved(f, &any, r->ifname, seconds, pw_vnic_counter_names, pw_vnic_counter_count, r->vnic,
 	      marks->vnic);
+	if (r->vhost)
+		moved(f, &any, r->ifname, seconds, pw_vhost_counter_names, pw_vhost_counter_count,
+		      r->vhost, marks->vhost);
 	if (any) {
 		fputc('\n', f);
 		fflush(f);
@@ -258,6 +264,12 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 			fputc(',', f);
 		group(f, json, "impair", pw_impair_counter_names, pw_impair_counter_count,
 		      r->impair, NULL, 0);
+	}
+	if (r->vhost) {
+		if (json)
+			fputc(',', f);
+		group(f, json, "vhost", pw_vhost_counter_names, pw_vhost_counter_count, r->vhost,
+		      NULL, 0);
 	}
 	for (unsigned q = 0; r->queues && q < r->n_queues; q++) {
 		char name[24];

@@ -21,6 +21,7 @@ struct pw_report {
 	const struct pw_tunnel_stats *tunnel;
 	const struct pw_vnic_stats *vnic;
 	const struct pw_impair_stats *impair; /* NULL without --impair */
+	const struct pw_vhost_stats *vhost;   /* NULL but for a vhost-user vNIC */
 	const struct pw_session_stats *queues; /* each queue's share; NULL with one queue */
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;
@@ -72,7 +73,7 @@ void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_
 
 /* The drop counters as last reported, to tell what moved since. */
 struct pw_drop_marks {
-	uint64_t session[16], tunnel[16], vnic[8];
+	uint64_t session[16], tunnel[16], vnic[8], vhost[32];
 	uint64_t rx_packets; /* as last seen, and for how long unchanged: */
 	unsigned rx_idle_s;  /* "no frames from the peer for N s" (PW_PEER_IDLE_S) */
 	/* rx_unexpected_sublayer, rx_missing_sublayer and rx_packets as last

@@ -392,17 +392,18 @@ int pw_cmd_up(int argc, char **argv)
 		snprintf(c.tap.name, sizeof(c.tap.name), "%s", pw_link_ifname(u.link));
 		pw_text_name(c.tap.name, c.shown, sizeof(c.shown));
 	}
-	u.report = (struct pw_report){ c.vhost_path[0] ? argv[1] : c.tap.name,
-				       &u.session,
-				       &u.stats.tunnel,
-				       &u.stats.vnic,
-				       c.has_impair ? &u.stats.impair : NULL,
-				       c.tap.queues > 1 ? u.stats.queues : NULL,
-				       u.stats.sockbuf_drops,
-				       c.tap.queues,
-				       0,
-				       0,
-				       &u.marks };
+	u.report = (struct pw_report){
+		.ifname = c.vhost_path[0] ? argv[1] : c.tap.name,
+		.session = &u.session,
+		.tunnel = &u.stats.tunnel,
+		.vnic = &u.stats.vnic,
+		.impair = c.has_impair ? &u.stats.impair : NULL,
+		.vhost = c.vhost_path[0] ? &u.stats.vhost : NULL,
+		.queues = c.tap.queues > 1 ? u.stats.queues : NULL,
+		.queue_sockbuf_drops = u.stats.sockbuf_drops,
+		.n_queues = c.tap.queues,
+		.marks = &u.marks,
+	};
 	if (!watch_control(&u)) {
 		pw_error("epoll: %s", strerror(errno));
 		goto out;

@@ -149,17 +149,16 @@ static void link_report(struct run_link *rl)
 {
 	const struct pw_config *c = &rl->cl->c;
 
-	rl->report = (struct pw_report){c->tap.name,
-					&rl->session,
-					&rl->stats.tunnel,
-					&rl->stats.vnic,
-					NULL,
-					c->tap.queues > 1 ? rl->stats.queues : NULL,
-					rl->stats.sockbuf_drops,
-					c->tap.queues,
-					0,
-					0,
-					&rl->marks};
+	rl->report = (struct pw_report){
+		.ifname = c->tap.name,
+		.session = &rl->session,
+		.tunnel = &rl->stats.tunnel,
+		.vnic = &rl->stats.vnic,
+		.queues = c->tap.queues > 1 ? rl->stats.queues : NULL,
+		.queue_sockbuf_drops = rl->stats.sockbuf_drops,
+		.n_queues = c->tap.queues,
+		.marks = &rl->marks,
+	};
 }
 
 static int on_link_failed(void *data, uint32_t events);

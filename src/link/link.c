@@ -790,6 +790,10 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 		pw_counters_add(&t->vnic, &q->v->stats, pw_vnic_counter_names, pw_vnic_counter_count);
 		pw_counters_add(&t->impair, &q->impair, pw_impair_counter_names, pw_impair_counter_count);
 	}
+	if (l->vu_server) {
+		t->has_vhost = true;
+		pw_vhost_stats(l->vu_server, l->vu, &l->qs[0].v, 1, &t->vhost);
+	}
 }
 
 void pw_link_stop(struct pw_link *l)

@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "dp/loop.h"
 #include "vnic/tap.h"
+#include "vnic/vhost/vhost.h"
 #include "vnic/vnic.h"
 #include "xport/impair.h"
 #include "xport/xport.h"
@@ -59,6 +60,8 @@ struct pw_link_stats {
 	struct pw_tunnel_stats tunnel;
 	struct pw_vnic_stats vnic;
 	struct pw_impair_stats impair;
+	bool has_vhost;               /* a vhost-user vNIC: vhost is its counters */
+	struct pw_vhost_stats vhost;
 	unsigned n_queues;
 	struct pw_session_stats queues[PW_QUEUES_MAX]; /* each queue's share */
 	uint64_t sockbuf_drops[PW_QUEUES_MAX];         /* its socket's rx_sockbuf_drops */

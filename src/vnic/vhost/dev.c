@@ -405,9 +405,13 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 {
 	struct pw_vu_dev_cfg c = d->cfg;
 	struct pw_vu_dev_stats s = d->stats;
+	struct pw_vq_stats gone = d->vq_gone;
 	int wake = d->wake;
 
 	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++) {
+#define PW_VU_GONE(name, kind) gone.name += d->ring[i].vq.stats.name;
+		PW_VQ_COUNTERS(PW_VU_GONE)
+#undef PW_VU_GONE
 		close_fd(&d->ring[i].kick);
 		close_fd(&d->ring[i].call);
 		close_fd(&d->ring[i].err);
@@ -415,6 +419,7 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 	pw_vu_mem_unmap(&d->mem);
 	pw_vu_dev_init(d, &c);
 	d->stats = s;
+	d->vq_gone = gone;
 	d->wake = wake;
 }
 

@@ -76,6 +76,9 @@ struct pw_vu_dev {
 	 * once (server.c); -1: nobody watches. Kept across resets. */
 	int wake;
 	struct pw_vu_dev_stats stats;
+	/* The rings' own counters (vq.h) of connections gone: a reset clears
+	 * the rings, not what they counted. */
+	struct pw_vq_stats vq_gone;
 };
 
 /* A device with nothing negotiated, no memory, no ring, offering c. */
