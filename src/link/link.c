@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "core/text.h"
 #include "dp/engine.h"
@@ -310,11 +311,14 @@ static struct pw_link *link_new(const struct pw_link_cfg *cfg, struct pw_err *er
 	return l;
 }
 
-/* The virtio features a vhost-user device offers (docs/vhost-user.md, M1:
- * no offloads, no mergeable buffers, no indirect descriptors yet). */
+/* The virtio features a vhost-user device offers (docs/vhost-user.md: no
+ * offloads and no mergeable buffers yet); vq.c walks indirect tables and
+ * keeps EVENT_IDX's rules. */
 static const struct pw_vu_dev_cfg vu_offer = {
 	.pairs = 1,
-	.features = UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << PW_VU_F_PROTOCOL_FEATURES,
+	.features = UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << PW_VU_F_PROTOCOL_FEATURES |
+		    UINT64_C(1) << VIRTIO_RING_F_INDIRECT_DESC |
+		    UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX,
 	.protocol_features = UINT64_C(1) << PW_VU_PROTOCOL_F_REPLY_ACK,
 };
 
