@@ -247,6 +247,7 @@ struct up {
 	struct pw_session session; /* the report's session: configuration and sums */
 	struct pw_report report;
 	struct pw_drop_marks marks;
+	uint64_t connects, disconnects; /* a vhost-user vNIC's, as last logged */
 	int rc;
 };
 
@@ -283,6 +284,24 @@ static int on_signal(void *data, uint32_t events)
 }
 
 /* Once a second: one line naming the drop counters that moved. */
+/* A vhost-user vNIC's front end came or went (one line a second at most,
+ * with how many when several did). */
+static void log_guest(struct up *u)
+{
+	const struct pw_vhost_stats *v = &u->stats.vhost;
+
+	if (!u->stats.has_vhost)
+		return;
+	if (v->disconnects != u->disconnects)
+		fprintf(stderr, "pwire: %s: guest gone%s: %s\n", u->c->shown,
+			v->disconnects - u->disconnects > 1 ? " (several times)" : "",
+			u->stats.vhost_why);
+	if (v->connects != u->connects && v->connects > v->disconnects)
+		fprintf(stderr, "pwire: %s: guest attached\n", u->c->shown);
+	u->connects = v->connects;
+	u->disconnects = v->disconnects;
+}
+
 static int on_timer(void *data, uint32_t events)
 {
 	struct up *u = data;
@@ -292,6 +311,7 @@ static int on_timer(void *data, uint32_t events)
 	if (read(u->tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 		refresh(u);
 		pw_print_drops(stderr, &u->report, &u->marks, PW_DROP_LOG_SECONDS);
+		log_guest(u);
 	}
 	return 0;
 }
@@ -424,8 +444,8 @@ int pw_cmd_up(int argc, char **argv)
 	if (c.vhost_path[0])
 		fprintf(stderr, "pwire: %s: QEMU: -object memory-backend-memfd,id=mem,size=RAM,share=on "
 			"-numa node,memdev=mem -chardev socket,id=vu0,path=%s,reconnect=1 "
-			"-netdev vhost-user,id=n0,chardev=vu0 -device virtio-net-pci,netdev=n0 "
-			"(and mtu %u in the guest)\n", c.shown, c.vhost_path, pw_link_mtu(u.link));
+			"-netdev vhost-user,id=n0,chardev=vu0 -device virtio-net-pci,netdev=n0,"
+			"host_mtu=%u\n", c.shown, c.vhost_path, pw_link_mtu(u.link));
 	if (pw_words_csum_note(&c, note, sizeof(note), &warn))
 		fprintf(stderr, "pwire: %s%s: %s\n", warn ? "warning: " : "", c.shown, note);
 	if (pw_loop_run(u.loop)) {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 #include "core/text.h"
@@ -318,8 +319,10 @@ static const struct pw_vu_dev_cfg vu_offer = {
 	.pairs = 1,
 	.features = UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << PW_VU_F_PROTOCOL_FEATURES |
 		    UINT64_C(1) << VIRTIO_RING_F_INDIRECT_DESC |
-		    UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX,
-	.protocol_features = UINT64_C(1) << PW_VU_PROTOCOL_F_REPLY_ACK,
+		    UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX | UINT64_C(1) << VIRTIO_NET_F_MTU,
+	/* NET_MTU: QEMU's host_mtu=N is sent, and refused above the link's. */
+	.protocol_features = UINT64_C(1) << PW_VU_PROTOCOL_F_REPLY_ACK |
+			     UINT64_C(1) << PW_VU_PROTOCOL_F_NET_MTU,
 };
 
 /* A vhost-user link's device and its listening socket (before the queues,
@@ -797,6 +800,7 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 	if (l->vu_server) {
 		t->has_vhost = true;
 		pw_vhost_stats(l->vu_server, l->vu, &l->qs[0].v, 1, &t->vhost);
+		t->vhost_why = pw_vu_server_why(l->vu_server);
 	}
 }
 

@@ -60,8 +60,9 @@ struct pw_link_stats {
 	struct pw_tunnel_stats tunnel;
 	struct pw_vnic_stats vnic;
 	struct pw_impair_stats impair;
-	bool has_vhost;               /* a vhost-user vNIC: vhost is its counters */
+	bool has_vhost;               /* a vhost-user vNIC: vhost is its counters, */
 	struct pw_vhost_stats vhost;
+	const char *vhost_why;        /* and why its last front end went ("": none yet) */
 	unsigned n_queues;
 	struct pw_session_stats queues[PW_QUEUES_MAX]; /* each queue's share */
 	uint64_t sockbuf_drops[PW_QUEUES_MAX];         /* its socket's rx_sockbuf_drops */

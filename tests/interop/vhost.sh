@@ -87,9 +87,16 @@ pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
 run ip -n "$ns" addr add 10.99.0.1/24 dev pw0 || fail "cannot address pw0"
 vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
 	session_id 1 peer_session_id 2
-interop_guest --vhost-user "$sock" --guest-ip 10.99.0.2/24 --echo --timeout 150
+# The guest's NIC gets the pseudowire's MTU from pwire (host_mtu, sent as
+# NET_SET_MTU and taken because it fits).
+mtu=$(sed -n 's/.*host_mtu=\([0-9]*\).*/\1/p' "$tmp/a.err" | head -n 1)
+[ -n "$mtu" ] || fail "pwire A printed no QEMU line with host_mtu"
+interop_guest --vhost-user "$sock" --mtu "$mtu" --guest-ip 10.99.0.2/24 --echo --timeout 150
 kill -0 "$apid" 2>/dev/null || fail "pwire A ended while the guest booted"
 snapshot
+gmtu=$("$PEERS/qemu-peer.sh" exec "$rundir" --timeout 20 -- 'cat /sys/class/net/eth0/mtu')
+echo "guest eth0 mtu: $gmtu (pwire's: $mtu)"
+[ "$gmtu" = "$mtu" ] || fail "the guest's MTU is $gmtu, not the pseudowire's $mtu"
 
 replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.99.0.2 | grep -c 'bytes from')
 echo "host -> guest: $replies/5 replies"

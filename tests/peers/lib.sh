@@ -20,7 +20,7 @@ peer_die() {
 peer_parse() {
 	P_LOCAL='' P_REMOTE='' P_LPORT='' P_RPORT='' P_TXS='' P_RXS='' P_TXC='' P_RXC=''
 	P_COOKIE64=0 P_COUNTER=0 P_UDP=1 P_V6=0 P_ECHO=0 P_TIMEOUT=60 P_TAP='' P_IPS=()
-	P_VHOST='' P_VHOST_SERVER=0 P_QUEUES=1
+	P_VHOST='' P_VHOST_SERVER=0 P_QUEUES=1 P_MTU=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--cookie64) P_COOKIE64=1 ;;
@@ -30,7 +30,8 @@ peer_parse() {
 		--echo) P_ECHO=1 ;;
 		--vhost-server) P_VHOST_SERVER=1 ;;
 		--local | --remote | --local-port | --remote-port | --tx-session | --rx-session | \
-			--tx-cookie | --rx-cookie | --guest-ip | --timeout | --tap | --vhost-user | --queues)
+			--tx-cookie | --rx-cookie | --guest-ip | --timeout | --tap | --vhost-user | --queues | \
+			--mtu)
 			[ $# -ge 2 ] || peer_die "$1 needs a value"
 			case $1 in
 			--local) P_LOCAL=$2 ;;
@@ -46,6 +47,7 @@ peer_parse() {
 			--tap) P_TAP=$2 ;;
 			--vhost-user) P_VHOST=$2 ;;
 			--queues) P_QUEUES=$2 ;;
+			--mtu) P_MTU=$2 ;;
 			esac
 			shift ;;
 		*) peer_die "unknown option '$1'" ;;
@@ -55,8 +57,8 @@ peer_parse() {
 	[ "${#P_IPS[@]}" -gt 0 ] || peer_die "--guest-ip is required"
 	case $P_QUEUES in [1-9] | [1-9][0-9]) ;; *) peer_die "--queues $P_QUEUES: a number from 1 to 99" ;; esac
 	[ -z "$P_VHOST" ] || [ -z "$P_TAP" ] || peer_die "give --tap or --vhost-user, not both"
-	[ -z "$P_VHOST" ] && [ "$P_VHOST_SERVER$P_QUEUES" != 01 ] &&
-		peer_die "--vhost-server and --queues go with --vhost-user"
+	[ -z "$P_VHOST" ] && [ "$P_VHOST_SERVER$P_QUEUES$P_MTU" != 01 ] &&
+		peer_die "--vhost-server, --queues and --mtu go with --vhost-user"
 	[ -n "$P_TAP" ] || [ -n "$P_VHOST" ] && return 0
 	[ -n "$P_LOCAL" ] && [ -n "$P_REMOTE" ] || peer_die "--local and --remote are required"
 	[ -n "$P_TXS" ] && [ -n "$P_RXS" ] || peer_die "--tx-session and --rx-session are required"

@@ -19,7 +19,7 @@
 #       --tx-session N --rx-session N [--tx-cookie X --rx-cookie Y [--cookie64]]
 #       [--counter] [--ip-encap] [--v6] --guest-ip CIDR... [--echo] [--timeout SEC]
 #   qemu-peer.sh start RUNDIR --tap IFNAME --guest-ip CIDR... [--echo] [--timeout SEC]
-#   qemu-peer.sh start RUNDIR --vhost-user PATH [--vhost-server] [--queues N]
+#   qemu-peer.sh start RUNDIR --vhost-user PATH [--vhost-server] [--queues N] [--mtu N]
 #       --guest-ip CIDR... [--echo] [--timeout SEC]
 #   qemu-peer.sh exec RUNDIR [--timeout SEC] -- 'CMD'
 #   qemu-peer.sh stop RUNDIR
@@ -66,6 +66,7 @@ peer_start() {
 			-chardev "$chardev")
 		[ "$P_QUEUES" -gt 1 ] && nic_opts=",mq=on"
 		nic_opts+=",vectors=0" # TCG: no MSI-X (see the top of this file)
+		[ -n "$P_MTU" ] && nic_opts+=",host_mtu=$P_MTU" # the guest's MTU, told to the back end
 	else
 		net="l2tpv3,id=n0,src=$P_LOCAL,dst=$P_REMOTE,txsession=$P_TXS,rxsession=$P_RXS"
 		if [ "$P_UDP" = 1 ]; then

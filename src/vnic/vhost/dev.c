@@ -311,9 +311,13 @@ static bool net_set_mtu(struct req *r)
 {
 	uint64_t mtu = r->m->p.u64;
 
-	if (mtu < PW_VU_MTU_MIN || mtu > r->d->cfg.mtu)
-		return refuse(r, &r->d->stats.bad_msg, "%s: mtu %llu: out of range for this link",
-			      (unsigned long long)mtu);
+	if (mtu < PW_VU_MTU_MIN || mtu > r->d->cfg.mtu) {
+		r->d->stats.bad_msg++;
+		pw_err_set(r->err, "%s: mtu %llu: the pseudowire takes %u to %u (host_mtu= of QEMU's "
+			   "NIC)", r->m->rule->name, (unsigned long long)mtu, (unsigned)PW_VU_MTU_MIN,
+			   (unsigned)r->d->cfg.mtu);
+		return false;
+	}
 	r->d->mtu = (uint16_t)mtu;
 	return true;
 }
