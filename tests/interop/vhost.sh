@@ -9,7 +9,9 @@
 #     <== L2TPv3/UDP over lo ==> [:17002] pwire B -- TAP pw0 10.99.0.1
 #
 # Checks (issue 15, M1): host -> guest ping 5 of 5, guest -> host ping, TCP
-# echo through the guest (a line, then 128 KiB compared byte for byte); then
+# echo through the guest (a line, then 128 KiB compared byte for byte), the
+# guest's MTU the pseudowire's; the VM killed (-9) and started again: pwire A
+# lives, logs it, serves the new one (ping); then
 # pwire A's counters (--json, a SIGUSR1 snapshot once the guest is up, and
 # the last line at exit): the vNIC's rx_short, rx_bad_offload, rx_too_big
 # and tx_errors 0, every vhost-user violation counter 0, and the drops that
@@ -102,6 +104,24 @@ replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.99.0.2 | grep -c 'bytes f
 echo "host -> guest: $replies/5 replies"
 [ "$replies" = 5 ] || fail "host -> guest ping: $replies/5"
 traffic 10.99.0.1 10.99.0.2
+snapshot
+
+# The VM dies (kill -9) and comes back: pwire A lives on, says so, and
+# serves the new one (another run directory: another MAC, so the host's
+# neighbour entry is flushed).
+kill -9 "$(cat "$rundir/pid")"
+for _ in $(seq 50); do
+	grep -q 'guest gone' "$tmp/a.err" && break
+	sleep 0.1
+done
+grep -q 'guest gone' "$tmp/a.err" || fail "pwire A did not say the guest was gone"
+kill -0 "$apid" 2>/dev/null || fail "pwire A ended with its guest"
+rundir=$tmp/run2
+interop_guest --vhost-user "$sock" --mtu "$mtu" --guest-ip 10.99.0.2/24 --timeout 150
+run ip -n "$ns" neigh flush dev pw0
+replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.99.0.2 | grep -c 'bytes from')
+echo "host -> restarted guest: $replies/5 replies"
+[ "$replies" -ge 3 ] || fail "host -> restarted guest ping: $replies/5"
 
 rc=0
 kill -INT "$apid"
@@ -112,9 +132,11 @@ pw_down
 python3 - "$tmp/a.out" <<'PY' || fail "pwire A's counters"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-if len(lines) < 2:
+if len(lines) < 3:
     sys.exit("FAIL: pwire A printed no counters at exit")
-before, after = json.loads(lines[-2]), json.loads(lines[-1])
+# A snapshot once the guest was up, one after its traffic, the last at exit
+# (after a second guest).
+before, mid, after = (json.loads(l) for l in lines[-3:])
 bad = []
 vnic = after["vnic"]
 print("pwire A vnic:", vnic)
@@ -129,17 +151,18 @@ vu = next((k for k, v in after.items() if isinstance(v, dict) and "tx_no_guest" 
 if vu is None:
     print("pwire A prints no vhost-user counters (yet): the vnic ones only")
 else:
-    v, v0 = after[vu], before[vu]
+    v, v0, vm = after[vu], before[vu], mid[vu]
     print(f"pwire A {vu}:", v)
     violations = ("tx_guest_buf_short", "bad_msg", "bad_mem_table", "bad_ring_addr",
                   "desc_out_of_region", "desc_bad_index", "desc_chain_too_long", "desc_zero_len",
                   "desc_wrong_dir", "desc_bad_indirect", "avail_idx_jump")
     bad += [f"{vu} {k} {v[k]}" for k in violations if v.get(k)]
     # Before the guest's rings run, frames for it are dropped as they should be.
-    bad += [f"{vu} {k} moved from {v0[k]} to {v[k]} while the traffic ran"
-            for k in ("tx_no_guest", "rx_disabled") if k in v and v[k] != v0[k]]
-    if "connects" in v and v["connects"] != 1:
-        bad.append(f"{vu} connects {v['connects']}, want 1 (one guest, one connection)")
+    bad += [f"{vu} {k} moved from {v0[k]} to {vm[k]} while the traffic ran"
+            for k in ("tx_no_guest", "rx_disabled") if k in vm and vm[k] != v0[k]]
+    if (vm["connects"], v["connects"], v["disconnects"]) != (1, 2, 1):
+        bad.append(f"{vu} connects {vm['connects']} then {v['connects']}, disconnects "
+                   f"{v['disconnects']}: want 1 then 2, and 1 (a guest, killed, another)")
 print("\n".join("FAIL: " + b for b in bad) if bad else "pwire A: no vNIC or vhost-user drop")
 sys.exit(1 if bad else 0)
 PY
