@@ -35,6 +35,7 @@
 #include "link/link.h"
 #include "vnic/vhost/net.h"
 #include "vnic/vhost/server.h"
+#include "vnic/vnet.h"
 #include "xport/steer.h"
 
 struct queue {
@@ -312,18 +313,23 @@ static struct pw_link *link_new(const struct pw_link_cfg *cfg, struct pw_err *er
 	return l;
 }
 
-/* The virtio features a vhost-user device offers (docs/vhost-user.md: no
- * offloads and no mergeable buffers yet); vq.c walks indirect tables and
- * keeps EVENT_IDX's rules. */
+/* The virtio features a vhost-user device offers (docs/vhost-user.md):
+ * checksum and segmentation offloads both ways (net.c cuts what the guest
+ * sends with the TAP's bounds and joins what it receives), mergeable
+ * receive buffers; vq.c walks indirect tables and keeps EVENT_IDX's rules. */
+#define VU_F(bit) (UINT64_C(1) << (bit))
 static const struct pw_vu_dev_cfg vu_offer = {
 	.pairs = 1,
-	.features = UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << PW_VU_F_PROTOCOL_FEATURES |
-		    UINT64_C(1) << VIRTIO_RING_F_INDIRECT_DESC |
-		    UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX | UINT64_C(1) << VIRTIO_NET_F_MTU,
+	.features = VU_F(VIRTIO_F_VERSION_1) | VU_F(PW_VU_F_PROTOCOL_FEATURES) |
+		    VU_F(VIRTIO_RING_F_INDIRECT_DESC) | VU_F(VIRTIO_RING_F_EVENT_IDX) |
+		    VU_F(VIRTIO_NET_F_MTU) | VU_F(VIRTIO_NET_F_MRG_RXBUF) | VU_F(VIRTIO_NET_F_CSUM) |
+		    VU_F(VIRTIO_NET_F_HOST_TSO4) | VU_F(VIRTIO_NET_F_HOST_TSO6) |
+		    VU_F(PW_VIRTIO_NET_F_HOST_USO) | VU_F(VIRTIO_NET_F_GUEST_CSUM) |
+		    VU_F(VIRTIO_NET_F_GUEST_TSO4) | VU_F(VIRTIO_NET_F_GUEST_TSO6),
 	/* NET_MTU: QEMU's host_mtu=N is sent, and refused above the link's. */
-	.protocol_features = UINT64_C(1) << PW_VU_PROTOCOL_F_REPLY_ACK |
-			     UINT64_C(1) << PW_VU_PROTOCOL_F_NET_MTU,
+	.protocol_features = VU_F(PW_VU_PROTOCOL_F_REPLY_ACK) | VU_F(PW_VU_PROTOCOL_F_NET_MTU),
 };
+#undef VU_F
 
 /* A vhost-user link's device and its listening socket (before the queues,
  * which are the device's; the server after them). */

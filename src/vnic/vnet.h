@@ -19,8 +19,9 @@
 #include "core/gso.h"
 
 /* UDP segmentation (USO, Linux 6.2, virtio 1.2 §5.1.6.2): Debian 12's
- * headers predate it. */
-enum { PW_VIRTIO_NET_HDR_GSO_UDP_L4 = 5 };
+ * headers predate it: the GSO type and the feature bit of a device that
+ * takes UDP super-frames from its driver. */
+enum { PW_VIRTIO_NET_HDR_GSO_UDP_L4 = 5, PW_VIRTIO_NET_F_HOST_USO = 56 };
 
 /* A guest's header, its fields in the host's byte order (as a TAP writes
  * them). The ECN bit is ignored; any gso_type but NONE, TCPV4, TCPV6 and

@@ -8,9 +8,11 @@
 #     =vhost-user $tmp/vm.sock= pwire A [:17001]
 #     <== L2TPv3/UDP over lo ==> [:17002] pwire B -- TAP pw0 10.99.0.1
 #
-# Checks (issue 15, M1): host -> guest ping 5 of 5, guest -> host ping, TCP
-# echo through the guest (a line, then 128 KiB compared byte for byte), the
-# guest's MTU the pseudowire's; the VM killed (-9) and started again: pwire A
+# Checks (issue 15, M1 and M2): host -> guest ping 5 of 5, guest -> host
+# ping, TCP echo through the guest (a line, 128 KiB compared byte for byte,
+# then 10 MB by sha256), the guest's MTU the pseudowire's, the offloads and
+# mergeable buffers negotiated and super-frames carried both ways
+# (rx_super, tx_super); the VM killed (-9) and started again: pwire A
 # lives, logs it, serves the new one (ping); then
 # pwire A's counters (--json, a SIGUSR1 snapshot once the guest is up, and
 # the last line at exit): the vNIC's rx_short, rx_bad_offload, rx_too_big
@@ -104,6 +106,20 @@ replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.99.0.2 | grep -c 'bytes f
 echo "host -> guest: $replies/5 replies"
 [ "$replies" = 5 ] || fail "host -> guest ping: $replies/5"
 traffic 10.99.0.1 10.99.0.2
+# The guest took pwire's offloads (virtio feature bits, as the guest's
+# driver negotiated them: CSUM 0, GUEST_CSUM 1, GUEST_TSO4 7, GUEST_TSO6 8,
+# HOST_TSO4 11, HOST_TSO6 12, MRG_RXBUF 15), and 10 MB go through it and
+# back intact, as its super-frames both ways (rx_super, tx_super below).
+bits=$("$PEERS/qemu-peer.sh" exec "$rundir" --timeout 20 -- 'cat /sys/class/net/eth0/device/features')
+echo "guest virtio features: $bits"
+for b in 0 1 7 8 11 12 15; do
+	[ "${bits:$b:1}" = 1 ] || fail "the guest did not negotiate virtio-net feature bit $b: $bits"
+done
+head -c 10485760 /dev/urandom >"$tmp/bulk10"
+ip netns exec "$ns" timeout 120 nc -N -w 10 10.99.0.2 7 <"$tmp/bulk10" >"$tmp/back10"
+want=$(sha256sum <"$tmp/bulk10") got=$(sha256sum <"$tmp/back10")
+[ "$want" = "$got" ] || fail "10 MB through the guest: $(stat -c %s "$tmp/back10") bytes came back, sha256 differs"
+echo "TCP echo: 10 MB through the guest and back, sha256 ${want%% *}"
 snapshot
 
 # The VM dies (kill -9) and comes back: pwire A lives on, says so, and
@@ -160,6 +176,9 @@ else:
     # Before the guest's rings run, frames for it are dropped as they should be.
     bad += [f"{vu} {k} moved from {v0[k]} to {vm[k]} while the traffic ran"
             for k in ("tx_no_guest", "rx_disabled") if k in vm and vm[k] != v0[k]]
+    # The guest's TSO frames were cut, and segments joined for it.
+    bad += [f"{vu} {k} 0: no super-frame went {way}" for k, way in
+            (("rx_super", "from the guest"), ("tx_super", "to the guest")) if not vm.get(k)]
     if (vm["connects"], v["connects"], v["disconnects"]) != (1, 2, 1):
         bad.append(f"{vu} connects {vm['connects']} then {v['connects']}, disconnects "
                    f"{v['disconnects']}: want 1 then 2, and 1 (a guest, killed, another)")

@@ -9,7 +9,13 @@
  * frames for the guest land in its buffers behind a 12-byte header, wait
  * when it has none, are dropped and counted when it is not there; the
  * vNIC's set is readable while the guest kicked; a chain outside guest
- * memory breaks the device.
+ * memory breaks the device. With offloads negotiated: the guest's TCP and
+ * UDP super-frames come out cut (over several bursts), one that would
+ * multiply is refused, a partial checksum is completed; TCP segments for
+ * the guest are joined into one super-frame when it takes them, spread
+ * over mergeable buffers (num_buffers), and a frame that needs more
+ * buffers than the guest gave waits, with the guest asked to kick past
+ * the ones it already gave.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +30,9 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "core/gso.h"
 #include "vnic/vhost/net.h"
+#include "vnic/vnet.h"
 #include "vu_front.h"
 
 enum {
@@ -37,11 +45,18 @@ enum {
 	MTU = 1500,
 };
 
+/* Offloads are offered; each test negotiates what it needs. */
+#define OFFLOADS                                                                                   \
+	(F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) |            \
+	 F(PW_VIRTIO_NET_F_HOST_USO) | F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) |    \
+	 F(VIRTIO_NET_F_GUEST_TSO6))
 static const struct pw_vu_dev_cfg offer = {
 	.pairs = 1,
-	.features = F(VIRTIO_F_VERSION_1),
+	.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_MRG_RXBUF) |
+		    OFFLOADS,
 	.mtu = MTU,
 };
+static uint64_t features; /* what the next setup negotiates */
 
 static uint8_t *g; /* guest memory, as the guest sees it */
 static struct pw_vnic *v;
@@ -107,9 +122,9 @@ static uint64_t take_eventfd(int fd)
 	return n;
 }
 
-static int setup(void **state)
+static int setup_with(uint64_t f)
 {
-	(void)state;
+	features = f;
 	pw_vu_dev_init(&d, &offer);
 	memset(next_desc, 0, sizeof(next_desc));
 	for (unsigned i = 0; i < 64; i++) {
@@ -118,7 +133,7 @@ static int setup(void **state)
 	}
 	v = pw_vu_net_open(&d, 0, MTU);
 	assert_non_null(v);
-	assert_true(send_u64(PW_VU_SET_FEATURES, offer.features));
+	assert_true(send_u64(PW_VU_SET_FEATURES, features));
 	assert_true(send_mem(UVA, &g));
 	for (unsigned r = 0; r < 2; r++) {
 		int k, c;
@@ -139,6 +154,25 @@ static int setup(void **state)
 	assert_int_equal(take_eventfd(kick[0]), 1);
 	assert_int_equal(take_eventfd(kick[1]), 1);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_with(F(VIRTIO_F_VERSION_1));
+}
+
+static int setup_offloads(void **state)
+{
+	(void)state;
+	return setup_with(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | OFFLOADS);
+}
+
+static int setup_mrg_only(void **state)
+{
+	(void)state;
+	return setup_with(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) |
+			  F(VIRTIO_RING_F_EVENT_IDX));
 }
 
 static int teardown(void **state)
@@ -192,7 +226,7 @@ static void test_bad_guest_frames(void **state)
 	uint32_t l;
 
 	(void)state;
-	a = frame_at(0, 60, 0, VIRTIO_NET_HDR_GSO_TCPV4); /* TSO not offered */
+	a = frame_at(0, 60, 0, VIRTIO_NET_HDR_GSO_TCPV4); /* no TCP super-frame in it */
 	l = HDR + 60;
 	post(1, &a, &l, 1, false);
 	a = frame_at(1, 10, 0, VIRTIO_NET_HDR_GSO_NONE); /* shorter than Ethernet */
@@ -246,12 +280,18 @@ static void test_frames_to_guest(void **state)
 	post(0, &a, &l, 1, true);
 	assert_int_equal(v->ops->tx_burst(v, pkts + 2, 1), 1);
 	assert_int_equal(used_of(0)->ring[2].len, HDR + 102);
-	/* A buffer too small for the frame: counted, given back empty. */
+	/* A buffer too small for the frame (no MRG_RXBUF): the frame is
+	 * counted and dropped, the buffer kept for the next one. */
 	l = HDR + 50;
 	post(0, &a, &l, 1, true);
 	assert_int_equal(v->ops->tx_burst(v, pkts, 1), 1);
 	assert_int_equal(pw_vu_net_stats(v)->tx_guest_buf_short, 1);
-	assert_int_equal(used_of(0)->ring[3].len, 0);
+	assert_int_equal(used_of(0)->idx, 3);
+	pkts[3]->data = pkts[3]->buf;
+	pkts[3]->len = 50;
+	assert_int_equal(v->ops->tx_burst(v, pkts + 3, 1), 1);
+	assert_int_equal(used_of(0)->idx, 4);
+	assert_int_equal(used_of(0)->ring[3].len, HDR + 50);
 }
 
 static void test_no_guest(void **state)
@@ -313,6 +353,214 @@ static void test_chain_outside_memory_breaks(void **state)
 	assert_int_equal(pw_vu_net_stats(v)->tx_no_guest, 1);
 }
 
+/* Ethernet + IPv4 + TCP (ACK) or UDP + pay bytes at f; the L4 checksum is
+ * left to whoever cuts or completes it. Returns the frame's length. */
+static uint32_t l4_frame(uint8_t *f, bool udp, uint32_t pay)
+{
+	uint32_t hdr = 14 + 20 + (udp ? 8 : 20);
+
+	memset(f, 0, hdr);
+	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	f[14] = 0x45;
+	f[16] = (uint8_t)((hdr - 14 + pay) >> 8), f[17] = (uint8_t)(hdr - 14 + pay);
+	f[20] = 0x40; /* DF */
+	f[22] = 64;
+	f[23] = udp ? 17 : 6;
+	memcpy(f + 26, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+	f[34] = 0x9c, f[35] = 0x40, f[37] = 80;
+	if (udp) {
+		f[38] = (uint8_t)((8 + pay) >> 8), f[39] = (uint8_t)(8 + pay);
+	} else {
+		f[40] = 0x10; /* seq 0x100000 */
+		f[46] = 0x50;
+		f[47] = 0x10; /* ACK */
+	}
+	for (uint32_t i = 0; i < pay; i++)
+		f[hdr + i] = (uint8_t)(i * 7 + 3);
+	return hdr + pay;
+}
+
+/* A guest's super-frame in its TX ring at buffer slot `slot` (it may run
+ * over the next slots): its 12-byte header says gso_type/gso_size. */
+static void post_super(unsigned slot, bool udp, uint32_t pay, uint8_t type, uint16_t gso_size)
+{
+	uint8_t *b = g + BUFS + slot * BUF;
+	uint32_t len = l4_frame(b + HDR, udp, pay);
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = type,
+				     .hdr_len = htole16(udp ? 42 : 54),
+				     .gso_size = htole16(gso_size), .csum_start = htole16(34),
+				     .csum_offset = htole16(udp ? 6 : 16) };
+	uint64_t a = BUFS + slot * BUF;
+	uint32_t l = HDR + len;
+
+	memcpy(b, &vh, sizeof(vh));
+	post(1, &a, &l, 1, false);
+}
+
+static void test_guest_super_frames_cut(void **state)
+{
+	static uint8_t super[4000], want[2100];
+	struct pw_gso gg = { .type = PW_GSO_TCPV4, .gso_size = 1000, .needs_csum = true,
+			     .csum_start = 34, .csum_offset = 16 };
+	uint32_t len = l4_frame(super, false, 3000);
+	struct pw_tso t;
+	uint64_t a;
+	uint32_t l;
+
+	(void)state;
+	post_super(20, false, 3000, VIRTIO_NET_HDR_GSO_TCPV4, 1000);
+	/* gso_size 1 would make 3000 frames of one: refused. */
+	post_super(30, false, 3000, VIRTIO_NET_HDR_GSO_TCPV4, 1);
+	a = frame_at(40, 64, 9, VIRTIO_NET_HDR_GSO_NONE);
+	l = HDR + 64;
+	post(1, &a, &l, 1, false);
+	post_super(50, true, 2500, PW_VIRTIO_NET_HDR_GSO_UDP_L4, 1000);
+
+	/* Three segments, two fit this burst, the third the next. */
+	assert_int_equal(v->ops->rx_burst(v, pkts, 2), 2);
+	assert_int_equal(v->ops->rx_burst(v, pkts + 2, 62), 5);
+	assert_true(pw_tso_parse(&t, super, len, &gg));
+	assert_int_equal(t.segments, 3);
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t wl = pw_tso_segment(&t, k, want);
+
+		assert_int_equal(pkts[k]->len, wl);
+		assert_memory_equal(pkts[k]->data, want, wl);
+	}
+	assert_int_equal(v->stats.rx_bad_offload, 1);
+	assert_int_equal(pkts[3]->len, 64);
+	/* USO: 2500 bytes of UDP cut at 1000: 1000, 1000, 500. */
+	for (unsigned k = 0; k < 3; k++)
+		assert_int_equal(pkts[4 + k]->len, 42 + (k < 2 ? 1000 : 500));
+	assert_int_equal(used_of(1)->idx, 4);
+	assert_int_equal(pw_vu_net_stats(v)->rx_super, 2);
+}
+
+static void test_guest_partial_checksum_completed(void **state)
+{
+	static uint8_t super[4000], seg[2100];
+	struct pw_gso gg = { .type = PW_GSO_TCPV4, .gso_size = 1000 };
+	uint32_t len = l4_frame(super, false, 3000), sl, pseudo;
+	uint8_t *b = g + BUFS + 5 * BUF, want[2];
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = htole16(34),
+				     .csum_offset = htole16(16) };
+	struct pw_tso t;
+	uint64_t a = BUFS + 5 * BUF;
+	uint32_t l;
+
+	(void)state;
+	/* A segment with a good checksum; the guest sends it with the field
+	 * holding only the pseudo-header's sum, as Linux does. */
+	assert_true(pw_tso_parse(&t, super, len, &gg));
+	sl = pw_tso_segment(&t, 0, seg);
+	memcpy(want, seg + 50, 2);
+	pseudo = 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 6 + (sl - 34);
+	pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+	seg[50] = (uint8_t)(pseudo >> 8), seg[51] = (uint8_t)pseudo;
+	memcpy(b, &vh, sizeof(vh));
+	memcpy(b + HDR, seg, sl);
+	l = HDR + sl;
+	post(1, &a, &l, 1, false);
+	assert_int_equal(v->ops->rx_burst(v, pkts, 64), 1);
+	assert_int_equal(pkts[0]->len, sl);
+	assert_memory_equal(pkts[0]->data + 50, want, 2);
+}
+
+/* Three TCP segments of one flow (3000 bytes at 1000) in pkts[0..3). */
+static uint32_t three_segments(uint8_t *super)
+{
+	struct pw_gso gg = { .type = PW_GSO_TCPV4, .gso_size = 1000 };
+	uint32_t len = l4_frame(super, false, 3000);
+	struct pw_tso t;
+
+	assert_true(pw_tso_parse(&t, super, len, &gg));
+	for (uint32_t k = 0; k < 3; k++) {
+		pkts[k]->data = pkts[k]->buf;
+		pkts[k]->len = pw_tso_segment(&t, k, pkts[k]->buf);
+	}
+	return len;
+}
+
+static void test_segments_joined_for_the_guest(void **state)
+{
+	static uint8_t super[4000];
+	uint32_t len = three_segments(super), l = BUF;
+	const uint8_t *b = g + BUFS + 10 * BUF;
+	struct virtio_net_hdr_mrg_rxbuf vh;
+	uint64_t a;
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		a = BUFS + (10 + i) * BUF; /* adjacent: the frame reads on */
+		post(0, &a, &l, 1, true);
+	}
+	assert_int_equal(v->ops->tx_burst(v, pkts, 3), 3);
+	/* One super-frame over two mergeable buffers. */
+	assert_int_equal(used_of(0)->idx, 2);
+	assert_int_equal(used_of(0)->ring[0].len, BUF);
+	assert_int_equal(used_of(0)->ring[1].len, HDR + len - BUF);
+	memcpy(&vh, b, sizeof(vh));
+	assert_int_equal(vh.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(vh.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(le16toh(vh.hdr.gso_size), 1000);
+	assert_int_equal(le16toh(vh.hdr.csum_start), 34);
+	assert_int_equal(le16toh(vh.hdr.csum_offset), 16);
+	assert_int_equal(le16toh(vh.num_buffers), 2);
+	assert_memory_equal(b + HDR + 54, super + 54, 3000);
+	assert_memory_equal(b + HDR + 16, super + 16, 2); /* IPv4 total length */
+	assert_int_equal(take_eventfd(call[0]), 1);
+	assert_int_equal(pw_vu_net_stats(v)->tx_super, 1);
+}
+
+static void test_mergeable_buffers(void **state)
+{
+	static uint8_t super[4000];
+	uint32_t l = 1000;
+	uint16_t avail_event;
+	uint64_t a;
+
+	(void)state;
+	/* Not joined: the guest did not negotiate GUEST_TSO4. */
+	three_segments(super);
+	for (unsigned i = 0; i < 3; i++) {
+		uint32_t big = BUF;
+
+		a = BUFS + (10 + i) * BUF;
+		post(0, &a, &big, 1, true);
+	}
+	assert_int_equal(v->ops->tx_burst(v, pkts, 3), 3);
+	assert_int_equal(used_of(0)->idx, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *b = g + BUFS + (10 + i) * BUF;
+
+		assert_int_equal(used_of(0)->ring[i].len, HDR + pkts[i]->len);
+		assert_int_equal(b[1], VIRTIO_NET_HDR_GSO_NONE);
+		assert_int_equal(b[10], 1); /* num_buffers */
+	}
+	/* 1400 bytes need two 1000-byte buffers; the guest gave one. */
+	memset(pkts[3]->buf, 0x5a, 1400);
+	pkts[3]->data = pkts[3]->buf;
+	pkts[3]->len = 1400;
+	a = BUFS + 20 * BUF;
+	post(0, &a, &l, 1, true);
+	assert_int_equal(v->ops->tx_burst(v, pkts + 3, 1), 0);
+	assert_int_equal(used_of(0)->idx, 3);
+	/* It asked to be kicked past the buffer it has (EVENT_IDX), or the
+	 * guest's next buffer would not kick. */
+	memcpy(&avail_event, &used_of(0)->ring[NUM], 2);
+	assert_int_equal(le16toh(avail_event), 4);
+	a = BUFS + 21 * BUF;
+	post(0, &a, &l, 1, true);
+	assert_int_equal(v->ops->tx_burst(v, pkts + 3, 1), 1);
+	assert_int_equal(used_of(0)->idx, 5);
+	assert_int_equal(used_of(0)->ring[3].len, 1000);
+	assert_int_equal(used_of(0)->ring[4].len, HDR + 1400 - 1000);
+	assert_int_equal(g[BUFS + 20 * BUF + 10], 2); /* num_buffers */
+	assert_int_equal(g[BUFS + 21 * BUF + HDR + 1400 - 1000 - 1], 0x5a);
+	assert_int_equal(pw_vu_net_stats(v)->tx_guest_buf_short, 0);
+	assert_int_equal(pw_vu_net_stats(v)->tx_super, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +570,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_is_readable_on_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_outside_memory_breaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_super_frames_cut, setup_offloads, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_partial_checksum_completed, setup_offloads,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_segments_joined_for_the_guest, setup_offloads,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mergeable_buffers, setup_mrg_only, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,18 +10,27 @@
  * ring looked at again (the guest may have added a chain meanwhile), so
  * the set is readable exactly while there is work.
  *
- * Pseudowire to guest (tx_burst): one chain of the guest's RX ring per
- * frame (no MRG_RXBUF yet), the header (no offload, num_buffers 1) and the
- * frame copied in. No chain left: the frames stay with the engine, which
- * arms EPOLLOUT: the RX ring's kick, with notifications on, says when the
- * guest gave buffers.
+ * A super-frame (the guest's TSO or USO, negotiated as HOST_TSO4/6 or
+ * HOST_USO, with CSUM) is copied whole into a scratch buffer, checked with
+ * the TAP's bounds (vnet.c: a guest cannot multiply its frames) and cut
+ * into the engine's buffers, over as many bursts as it takes.
+ *
+ * Pseudowire to guest (tx_burst): consecutive TCP segments of one flow
+ * are joined back into one super-frame (core/gso.c, as the TAP does) when
+ * the guest takes them (GUEST_CSUM and GUEST_TSO4/6); a frame goes into
+ * one chain of the guest's RX ring, or with MRG_RXBUF into as many as it
+ * takes (num_buffers in the first). No chain left: the frames stay with
+ * the engine, which arms EPOLLOUT: the RX ring's kick, with notifications
+ * on, says when the guest gave buffers.
  *
  * A ring the guest broke breaks the device (vq.c counted why); from then
  * on nothing is read or written until the front end is gone and the device
  * reset.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -35,6 +44,11 @@ enum {
 	HDR = sizeof(struct virtio_net_hdr_mrg_rxbuf), /* VERSION_1: 12 bytes */
 	RX_RING = 0, /* the guest receives: our tx_burst fills it */
 	TX_RING = 1, /* the guest sends: our rx_burst reads it */
+	/* A guest's super-frame, and one we join: a chain's 64 KiB (vq.h). */
+	SUPER_MAX = PW_VQ_CHAIN_BYTES - HDR,
+	/* Chains one frame may take with MRG_RXBUF: Linux posts buffers of
+	 * at least an MTU-sized frame, 44 of which hold 64 KiB. */
+	MRG_CHAINS = 64,
 };
 
 struct vu_net {
@@ -49,7 +63,14 @@ struct vu_net {
 	 * still holds the eventfd; and which of the ring's fds it copies. */
 	int in_set[2], in_set_of[2]; /* -1: none */
 	bool started[2];        /* as last synced */
-	struct pw_vq_chain chain;
+	struct pw_vq_chain chain, first; /* first: a frame's first chain, for its header */
+	uint8_t *super;         /* a guest's super-frame, contiguous, being cut */
+	struct pw_tso tso;
+	uint32_t next_seg;      /* its next segment; tso.segments when none is left */
+	struct pw_gro gro;      /* frames for the guest being joined */
+	unsigned gro_first;     /* the packet the join started with */
+	uint16_t part_head[MRG_CHAINS]; /* the chains one frame for the guest took */
+	uint32_t part_len[MRG_CHAINS];
 	struct pw_vu_net_stats stats;
 };
 
@@ -101,42 +122,92 @@ static void chain_copy(const struct pw_vq_chain *c, uint32_t off, uint8_t *buf, 
 	}
 }
 
-/* The frame of the chain just popped into p; false when it is dropped
- * (counted). */
-static bool take(struct vu_net *n, struct pw_pkt *p)
+static bool negotiated(const struct vu_net *n, unsigned bit)
+{
+	return n->d->features & UINT64_C(1) << bit;
+}
+
+/* The guest's header, its fields in our byte order (virtio 1.x: little
+ * endian), and ours in its. */
+static void vh_from_guest(struct virtio_net_hdr *vh)
+{
+	vh->hdr_len = le16toh(vh->hdr_len);
+	vh->gso_size = le16toh(vh->gso_size);
+	vh->csum_start = le16toh(vh->csum_start);
+	vh->csum_offset = le16toh(vh->csum_offset);
+}
+
+static void vh_to_guest(struct virtio_net_hdr *vh)
+{
+	vh->hdr_len = htole16(vh->hdr_len);
+	vh->gso_size = htole16(vh->gso_size);
+	vh->csum_start = htole16(vh->csum_start);
+	vh->csum_offset = htole16(vh->csum_offset);
+}
+
+/* Cut what is left of the guest's super-frame into pkts[k..max). */
+static unsigned cut(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned max)
+{
+	while (k < max && n->next_seg < n->tso.segments) {
+		struct pw_pkt *p = pkts[k++];
+
+		p->data = p->buf;
+		p->len = pw_tso_segment(&n->tso, n->next_seg++, p->buf);
+	}
+	return k;
+}
+
+/* The frame of the chain just popped into pkts[k] (a plain one), or cut
+ * into pkts[k..max) (a super-frame, the rest on the next calls). Returns
+ * the new k; a frame dropped is counted. */
+static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned max)
 {
 	const struct pw_vq_chain *c = &n->chain;
+	struct pw_pkt *p = pkts[k];
 	struct virtio_net_hdr vh;
 	struct pw_gso g;
-	struct pw_tso tso;
 	uint32_t len;
+	uint8_t *frame;
 
 	if (c->len < HDR + PW_ETH_HLEN) {
 		n->v.stats.rx_short++;
-		return false;
+		return k;
 	}
-	len = c->len - HDR;
-	if (len > n->v.frame_max || len > p->cap) {
-		n->v.stats.rx_too_big++;
-		return false;
-	}
+	len = c->len - HDR; /* at most SUPER_MAX: vq.c bounds a TX chain */
 	chain_copy(c, 0, (uint8_t *)&vh, sizeof(vh), false);
-	chain_copy(c, HDR, p->buf, len, false);
+	vh_from_guest(&vh);
 	pw_vnet_to_gso(&vh, &g);
-	switch (pw_vnet_rx(&g, p->buf, len, n->v.frame_max, &tso)) {
+	/* A plain frame goes straight into the engine's buffer; a
+	 * super-frame is made contiguous before it is checked, and only one
+	 * that passes becomes n->tso (the next call must not cut a refused
+	 * one). */
+	if (g.type == PW_GSO_NONE) {
+		if (len > n->v.frame_max || len > p->cap) {
+			n->v.stats.rx_too_big++;
+			return k;
+		}
+		frame = p->buf;
+	} else {
+		frame = n->super;
+	}
+	chain_copy(c, HDR, frame, len, false);
+	switch (pw_vnet_rx(&g, frame, len, n->v.frame_max, &n->tso)) {
 	case PW_VNET_FRAME:
 		p->data = p->buf;
 		p->len = len;
-		return true;
+		return k + 1;
+	case PW_VNET_SUPER:
+		n->stats.rx_super++;
+		n->next_seg = 0;
+		return cut(n, pkts, k, max);
 	case PW_VNET_TOO_BIG:
 		n->v.stats.rx_too_big++;
-		return false;
-	case PW_VNET_SUPER: /* TSO is not offered (M2): a guest that cuts none */
+		return k;
 	case PW_VNET_BAD_OFFLOAD:
 		break;
 	}
 	n->v.stats.rx_bad_offload++;
-	return false;
+	return k;
 }
 
 static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
@@ -144,11 +215,11 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	struct vu_net *n = (struct vu_net *)v;
 	struct pw_vu_ring *r = ring_of(n, TX_RING);
 	struct pw_vring *q = live(n, TX_RING);
-	unsigned k = 0, seen = 0;
+	unsigned k = cut(n, pkts, 0, max), seen = 0;
 	eventfd_t kicks;
 
 	if (!q)
-		return 0;
+		return (int)k;
 	pw_vq_notify_on(q, false);
 	while (k < max && seen < max) {
 		int got = pw_vq_pop(q, false, &n->chain);
@@ -170,8 +241,8 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 		seen++;
 		if (!r->enabled)
 			n->stats.rx_disabled++;
-		else if (take(n, pkts[k]))
-			k++;
+		else
+			k = take(n, pkts, k, max);
 		pw_vq_push(q, n->chain.head, 0);
 	}
 	if (seen)
@@ -179,51 +250,143 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	return (int)k;
 }
 
+/*
+ * Put [header][frame] into the guest's RX ring: one chain, or with
+ * MRG_RXBUF as many as it takes (at most MRG_CHAINS), num_buffers saying
+ * how many. 1: placed, or dropped when the chains cannot hold it (counted,
+ * given back for the next frame); 0: not enough chains yet (none taken,
+ * the guest asked to kick when it gives more); -1: the ring broke.
+ */
+static int place(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uint32_t len,
+		 struct virtio_net_hdr_mrg_rxbuf *vh)
+{
+	unsigned most = negotiated(n, VIRTIO_NET_F_MRG_RXBUF) ? MRG_CHAINS : 1;
+	uint32_t total = HDR + len, done = 0;
+	uint16_t parts = 0;
+
+	while (done < total) {
+		struct pw_vq_chain *c = parts ? &n->chain : &n->first;
+		int got = pw_vq_pop(q, true, c);
+		uint32_t k;
+
+		if (got < 0)
+			return -1;
+		if (!got) {
+			/* Asked with what we took still taken, so that the
+			 * guest kicks for chains past those. */
+			if (pw_vq_notify_on(q, true)) {
+				pw_vq_notify_on(q, false);
+				continue;
+			}
+			pw_vq_unpop(q, parts);
+			return 0;
+		}
+		k = c->len < total - done ? c->len : total - done;
+		if ((!parts && k < HDR) || (parts + 1u == most && done + k < total)) {
+			/* The header or the frame cannot fit: the chains
+			 * stay the guest's for the next frame. */
+			pw_vq_unpop(q, (uint16_t)(parts + 1));
+			n->stats.tx_guest_buf_short++;
+			return 1;
+		}
+		if (parts)
+			chain_copy(c, 0, (uint8_t *)frame + done - HDR, k, true);
+		else
+			chain_copy(c, HDR, (uint8_t *)frame, k - HDR, true);
+		n->part_head[parts] = c->head;
+		n->part_len[parts++] = k;
+		done += k;
+	}
+	vh->num_buffers = htole16(parts);
+	chain_copy(&n->first, 0, (uint8_t *)vh, HDR, true);
+	for (unsigned i = 0; i < parts; i++)
+		pw_vq_push(q, n->part_head[i], n->part_len[i]);
+	return 1;
+}
+
+/* One frame (g NULL) or a joined super-frame (g what pw_gro_finish() said)
+ * for the guest: UINT_MAX when done with, `first` when the ring has no room
+ * or broke (then the device is broken: the caller drops the rest). */
+static unsigned put(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uint32_t len,
+		    const struct pw_gso *g, unsigned first)
+{
+	struct virtio_net_hdr_mrg_rxbuf vh;
+	int r;
+
+	pw_vnet_from_gso(g, n->gro.hdr_len, &vh.hdr);
+	vh_to_guest(&vh.hdr);
+	r = place(n, q, frame, len, &vh);
+	if (r < 0)
+		pw_vu_dev_break(n->d);
+	return r > 0 ? UINT_MAX : first;
+}
+
+/* Put what has been joined so far (from pkts[n->gro_first] on). */
+static unsigned put_joined(struct vu_net *n, struct pw_vring *q)
+{
+	struct pw_gso g;
+	unsigned stop;
+	bool joined;
+
+	if (!n->gro.segs)
+		return UINT_MAX;
+	joined = pw_gro_finish(&n->gro, &g);
+	n->gro.segs = 0;
+	stop = put(n, q, n->gro.buf, n->gro.len, joined ? &g : NULL, n->gro_first);
+	if (joined && stop == UINT_MAX)
+		n->stats.tx_super++;
+	return stop;
+}
+
+/* Whether the guest takes a joined TCP super-frame of this family. */
+static bool joins(const struct vu_net *n, bool v6)
+{
+	return negotiated(n, VIRTIO_NET_F_GUEST_CSUM) &&
+	       negotiated(n, v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4);
+}
+
 static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned count)
 {
 	struct vu_net *n = (struct vu_net *)v;
 	struct pw_vu_ring *r = ring_of(n, RX_RING);
 	struct pw_vring *q = live(n, RX_RING);
-	struct virtio_net_hdr_mrg_rxbuf vh = { .num_buffers = 1 };
-	unsigned k = 0, pushed = 0;
+	bool join = joins(n, false) || joins(n, true);
+	unsigned stop = UINT_MAX, i;
+	uint16_t used = q ? q->used_idx : 0;
 
 	if (!q || !r->enabled) {
 		n->stats.tx_no_guest += count;
 		return (int)count;
 	}
 	pw_vq_notify_on(q, false);
-	while (k < count) {
-		const struct pw_pkt *p = pkts[k];
-		int got = pw_vq_pop(q, true, &n->chain);
+	for (i = 0; i < count && stop == UINT_MAX; i++) {
+		const struct pw_pkt *p = pkts[i];
 
-		if (got < 0) {
-			pw_vu_dev_break(n->d);
-			n->stats.tx_no_guest += count - k;
-			k = count;
-			break;
-		}
-		if (!got) {
-			/* No buffer: wait for the guest's kick, unless it gave
-			 * one while we asked for it. */
-			if (!pw_vq_notify_on(q, true))
-				break;
-			pw_vq_notify_on(q, false);
+		if (n->gro.segs && pw_gro_append(&n->gro, p->data, p->len))
 			continue;
+		stop = put_joined(n, q);
+		if (stop != UINT_MAX)
+			break;
+		if (join && pw_gro_start(&n->gro, p->data, p->len)) {
+			if (joins(n, n->gro.v6)) {
+				n->gro_first = i;
+				continue;
+			}
+			n->gro.segs = 0;
 		}
-		if (n->chain.len < HDR + p->len) {
-			n->stats.tx_guest_buf_short++;
-			pw_vq_push(q, n->chain.head, 0);
-		} else {
-			chain_copy(&n->chain, 0, (uint8_t *)&vh, HDR, true);
-			chain_copy(&n->chain, HDR, p->data, p->len, true);
-			pw_vq_push(q, n->chain.head, HDR + p->len);
-		}
-		pushed++;
-		k++;
+		stop = put(n, q, p->data, p->len, NULL, i);
 	}
-	if (pushed)
+	if (stop == UINT_MAX)
+		stop = put_joined(n, q);
+	n->gro.segs = 0; /* what was joined and not put stays with the caller */
+	if (n->d->broken) {
+		/* Broken meanwhile: the rest has nowhere to go. */
+		n->stats.tx_no_guest += count - (stop < count ? stop : count);
+		stop = count;
+	}
+	if (q->used_idx != used)
 		flush(n, RX_RING);
-	return (int)k;
+	return (int)(stop < count ? stop : count);
 }
 
 static int net_fd(const struct pw_vnic *v)
@@ -306,6 +469,8 @@ static void net_close(struct pw_vnic *v)
 		if (n->in_set[which] >= 0)
 			close(n->in_set[which]);
 	close(n->set);
+	free(n->super);
+	free(n->gro.buf);
 	free(n);
 }
 
@@ -331,9 +496,18 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 		return NULL;
 	*n = (struct vu_net){ .v = { .ops = &net_ops, .frame_max = pw_frame_max(mtu) }, .d = d,
 			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
-			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 } };
-	if (n->set < 0) {
+			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 },
+			      .super = malloc(SUPER_MAX),
+			      .gro = { .buf = malloc(SUPER_MAX), .cap = SUPER_MAX } };
+	if (n->set < 0 || !n->super || !n->gro.buf) {
+		int e = n->set < 0 ? errno : ENOMEM;
+
+		if (n->set >= 0)
+			close(n->set);
+		free(n->super);
+		free(n->gro.buf);
 		free(n);
+		errno = e;
 		return NULL;
 	}
 	return &n->v;

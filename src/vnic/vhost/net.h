@@ -4,8 +4,9 @@
  * (vnic.h): rx_burst takes what the guest sent (its TX ring, 2i + 1),
  * tx_burst fills what it gave to receive into (its RX ring, 2i). Frames
  * are copied, a 12-byte virtio-net header (VERSION_1) in front of each;
- * offloads are not offered yet (docs/vhost-user.md, M2), so a guest's
- * header must say "no offload" or its frame is rx_bad_offload.
+ * the guest's offloads (checksum, TSO, USO) are cut and checked as a
+ * TAP's are, TCP segments joined for a guest that takes them (GUEST_TSO),
+ * over mergeable buffers when it negotiated MRG_RXBUF.
  *
  * The vNIC's fd is an epoll set of its own (vnic.h arm): the rings' kick
  * fds change with every connection, the set stays. Whoever applies the
@@ -23,6 +24,8 @@
 	X(tx_no_guest, PW_DROP)        /* no ring to put them in: none, stopped or disabled */     \
 	X(tx_guest_buf_short, PW_DROP) /* larger than the guest's buffer */                        \
 	X(rx_disabled, PW_DROP)        /* the guest sent on a disabled ring: consumed, dropped */  \
+	X(rx_super, PW_COUNT)          /* the guest's super-frames cut (TSO, USO) */               \
+	X(tx_super, PW_COUNT)          /* super-frames joined for the guest (GUEST_TSO) */         \
 	X(calls, PW_COUNT)             /* guest notifications written */
 
 struct pw_vu_net_stats {
