@@ -4,7 +4,9 @@
 # initramfs of static busybox (busybox-static), iproute2's ip with its
 # libraries (busybox's ip has no `ip l2tp`), and the modules the guest needs:
 # virtio-net, 9p over virtio (the run directory), and Linux's L2TPv3
-# (l2tp_eth, l2tp_ip, l2tp_ip6) when the kernel has them.
+# (l2tp_eth, l2tp_ip, l2tp_ip6) when the kernel has them; and iperf3 with its
+# libraries (Debian package iperf3) when it is installed here, as the guest's
+# /usr/local/bin/iperf3 on its PATH (bench/guests.sh measures with it).
 #
 #   build-guest.sh          print the directory holding vmlinuz + initramfs.gz
 #   build-guest.sh check [l2tp]   exit 0 if a guest can be built, else 77 and the reason
@@ -28,6 +30,7 @@ for k in $(ls /lib/modules 2>/dev/null | sort -rV); do
 	fi
 done
 ip_bin=$(command -v /usr/sbin/ip /sbin/ip 2>/dev/null | head -n 1)
+iperf_bin=$(command -v /usr/bin/iperf3 2>/dev/null)
 has_l2tp() {
 	local m
 	for m in $modules_l2tp; do modprobe -S "$kver" -n "$m" 2>/dev/null || return 1; done
@@ -62,8 +65,9 @@ has_l2tp && mods="$mods $modules_l2tp"
 kos=$(for m in $mods; do modprobe -S "$kver" --show-depends "$m"; done |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
 libs=
-[ -n "$ip_bin" ] && libs=$(ldd "$ip_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
-key=$({ cat "$0"; sha256sum "/boot/vmlinuz-$kver" /bin/busybox $ip_bin $libs $kos; } |
+[ -n "$ip_bin$iperf_bin" ] && libs=$(ldd $ip_bin $iperf_bin |
+	awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' | sort -u)
+key=$({ cat "$0"; sha256sum "/boot/vmlinuz-$kver" /bin/busybox $ip_bin $iperf_bin $libs $kos; } |
 	sha256sum | cut -c1-16)
 out=$cache/guest-$key
 if [ -f "$out/initramfs.gz" ]; then
@@ -77,16 +81,15 @@ work=$(mktemp -d "$cache/.build.XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,pw,lib/modules,usr/local/sbin}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,pw,lib/modules,usr/local/sbin,usr/local/bin}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-if [ -n "$ip_bin" ]; then
-	cp "$ip_bin" "$root/usr/local/sbin/ip"
-	for f in $libs; do
-		mkdir -p "$root$(dirname "$f")"
-		cp -L "$f" "$root$f"
-	done
-fi
+[ -n "$ip_bin" ] && cp "$ip_bin" "$root/usr/local/sbin/ip"
+[ -n "$iperf_bin" ] && cp "$iperf_bin" "$root/usr/local/bin/iperf3"
+for f in $libs; do
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+done
 for ko in $kos; do
 	name=$(basename "$ko")
 	case $ko in
@@ -99,7 +102,7 @@ done
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/local/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -111,7 +114,7 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/initramfs.gz"
 cp "/boot/vmlinuz-$kver" "$work/vmlinuz"
-echo "kernel $kver, modules: $mods" >"$work/contents"
+echo "kernel $kver, modules: $mods${iperf_bin:+, iperf3}" >"$work/contents"
 rm -rf "$work/root"
 # Publish whole, and drop the images older inputs made.
 if ! mv -T "$work" "$out" 2>/dev/null; then

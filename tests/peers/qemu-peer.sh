@@ -29,7 +29,9 @@
 # only when wanted), counter=on (a plain 32-bit counter), udp=off for IP
 # protocol 115, ipv6=on. --guest-ip (repeatable) gives eth0 its addresses,
 # --echo runs a TCP echo server on port 7. RUNDIR (see lib.sh) is the guest's
-# /pw over virtio-9p. KVM is not used: TCG boots in about 10 s.
+# /pw over virtio-9p. KVM is not used: TCG boots in about 10 s. QEMU's threads
+# carry names (debug-threads=on: the vCPU's is "CPU 0/TCG"), which
+# bench/guests.sh reads to tell the vCPU's CPU time from QEMU's I/O threads'.
 # Installs nothing (tests/install-deps.sh does); `check` names what is missing.
 set -u
 peer_kind=qemu
@@ -86,6 +88,7 @@ peer_start() {
 
 	echo "+ qemu-system-x86_64 ... -netdev $net" >&2
 	qemu-system-x86_64 -accel tcg -m 256 -smp 1 -nodefaults -no-user-config \
+		-name pwire-peer,debug-threads=on \
 		-display none -monitor none -no-reboot \
 		-kernel "$guest/vmlinuz" -initrd "$guest/initramfs.gz" \
 		-append "console=ttyS0 panic=-1 quiet" -serial "file:$rundir/console.log" \
