@@ -33,6 +33,10 @@
 #          bench/add.sh (ADD_N, 200, pseudowires added then deleted one
 #          `pwire add`/`del` at a time through pwired's control socket, on one
 #          socket and on a socket each, REPS times), into RESULTS_DIR/STAMP.add.txt
+#        GUESTS (the modes of bench/guests.sh, "qemu tap vhost"; "" skips it):
+#          last, bench/guests.sh (two QEMU guests across a pseudowire: QEMU's
+#          l2tpv3, TAPs bridged with pwire's TAP, pwire's vhost-user; iperf3,
+#          ping and host CPU per GB, REPS times), into RESULTS_DIR/STAMP.guests.{tsv,txt}
 # gro3 (the GSO/GRO prototype) runs only where ../shared/bench is beside the
 # project; elsewhere it is skipped, saying so.
 set -eu
@@ -45,6 +49,7 @@ export NAIVE=${NAIVE:-$(dirname "$pwire")/bench/naive}
 sessions=${SESSIONS-$(dirname "$pwire")/bench/sessions}
 startup=${STARTUP-$(dirname "$pwire")/pwired}
 adds=${ADDS-$(dirname "$pwire")/pwired}
+guests=${GUESTS-qemu tap vhost}
 export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
@@ -146,12 +151,17 @@ if [ -n "$adds" ]; then
 	REPS=$reps "$here/add.sh" "$pwire" "$adds" | tee "$out/$stamp.add.txt"
 	[ "${PIPESTATUS[0]}" = 0 ] || sessions_failed=1
 fi
+if [ -n "$guests" ]; then
+	echo "bench: guest <-> guest, modes $guests (bench/guests.sh, REPS=$reps)"
+	REPS=$reps MODES=$guests RESULTS_DIR=$out STAMP=$stamp "$here/guests.sh" "$pwire" ||
+		sessions_failed=1
+fi
 echo "bench: results in $out/$stamp.{tsv,json,svg} (raw logs in $work)"
 if [ "$failed" -gt 0 ]; then
 	echo "bench: $failed of $total runs failed (FAILED rows; logs in $work/logs)"
 	exit 1
 fi
 if [ "$sessions_failed" = 1 ]; then
-	echo "bench: the sessions, the startup or the add benchmark failed (its lines above)"
+	echo "bench: the sessions, startup, add or guests benchmark failed (its lines above)"
 	exit 1
 fi
