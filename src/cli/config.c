@@ -148,6 +148,7 @@ struct pw_link_cfg pw_config_link_cfg(const struct pw_config *c, struct pw_err *
 	};
 
 	snprintf(lc.vhost_path, sizeof(lc.vhost_path), "%s", c->vhost_path);
+	lc.vhost_client = c->vhost_client;
 
 	lc.tap.mtu = mtu_in_use(c, e);
 

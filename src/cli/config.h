@@ -71,6 +71,7 @@ struct pw_config {
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */
 	char vhost_path[108];          /* DEV vhost-user:PATH: the socket ("" = a TAP) */
+	bool vhost_client;             /* DEV vhost-user-client:PATH: QEMU listens on it */
 	char shown[PW_TEXT_NAME_MAX];  /* tap.name for text messages (pw_text_name) */
 	uint32_t tunnel_id, peer_tunnel_id; /* as given, 0 if not: a pasted pair's halves agree */
 	uint8_t csum_given, csum_on;   /* enum pw_csum: which were given, which of them on */
@@ -81,8 +82,10 @@ struct pw_config {
 
 enum { PW_BUSY_POLL_MAX = 10000 };
 
-/* DEV for a vhost-user vNIC: this, then the socket's path. */
+/* DEV for a vhost-user vNIC: this, then the socket's path; pwire listens
+ * on it, or with the second, connects to it (QEMU's server=on). */
 #define PW_VHOST_PREFIX "vhost-user:"
+#define PW_VHOST_CLIENT_PREFIX "vhost-user-client:"
 
 /* Defaults (iproute2's: encap udp, l2spec_type default, seq none). */
 void pw_config_init(struct pw_config *c);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +50,8 @@ enum cond {
 	VHOST,     /* only with a vhost-user vNIC (pw_privs.vhost) */
 	VHOST_FCNTL, /* the same, fcntl's commands net.c, dev.c and mem.c use (arg 1) */
 	VHOST_FSTAT, /* the same, newfstatat of an fd itself (AT_EMPTY_PATH, arg 3) */
+	VHOST_CLIENT, /* only with vhost-user-client (pw_privs.vhost_client) */
+	VHOST_CLIENT_UNIX, /* the same, socket(AF_UNIX) only (arg 0) */
 	PWIRED,    /* only for pwired (pw_privs.pwired) */
 	HELPER,    /* pwired, on its helper's channel only (arg 0: pw_privs.helper_fd) */
 	METRICS,   /* only for pwired -m (pw_privs.metrics) */
@@ -114,6 +117,13 @@ static const struct allow {
 	{ SCMP_SYS(fstat), VHOST },
 	{ SCMP_SYS(newfstatat), VHOST_FSTAT },
 	{ SCMP_SYS(fcntl), VHOST_FCNTL },
+	/* vhost-user-client: the front end's socket connected to again after
+	 * each end (a UNIX socket, connect: the path is behind a pointer a
+	 * filter cannot read, so the data path's user reaches what it could
+	 * anyway), the retry timer armed. */
+	{ SCMP_SYS(socket), VHOST_CLIENT_UNIX },
+	{ SCMP_SYS(connect), VHOST_CLIENT },
+	{ SCMP_SYS(timerfd_settime), VHOST_CLIENT },
 	{ SCMP_SYS(recvmsg), HELPER },
 	{ SCMP_SYS(eventfd2), PWIRED },
 	{ SCMP_SYS(epoll_create1), PWIRED },
@@ -281,6 +291,12 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 						   SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
 							   AT_EMPTY_PATH))
 				: 0;
+	case VHOST_CLIENT:
+		return p->vhost_client ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case VHOST_CLIENT_UNIX:
+		return p->vhost_client ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 1,
+							  SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0))
+				       : 0;
 	case VHOST_FCNTL: {
 		static const int cmds[] = { F_GET_SEALS, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC };
 		int err = 0;

@@ -37,6 +37,7 @@ struct pw_privs {
 	bool keep_root; /* `user root` (a user with uid 0): no change of user or capabilities */
 	bool io_uring;  /* the data path enters an io_uring (`io_uring on`) */
 	bool vhost;     /* a vhost-user vNIC: its front end's socket, memory and eventfds */
+	bool vhost_client; /* the same, connecting to its front end (again after each end) */
 	bool pwired;    /* pwired: its control socket, its helper (daemon/priv.h) */
 	int helper_fd;  /* pwired: the helper's channel (sendmsg, recvmsg on it); -1: none */
 	bool metrics;   /* pwired -m: libmicrohttpd serves HTTP clients */

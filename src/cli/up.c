@@ -41,6 +41,8 @@ static const char up_usage[] =
 	"DEV vhost-user:PATH serves a QEMU guest's virtio-net NIC directly instead of a\n"
 	"TAP: pwire listens on the UNIX socket PATH (replacing a stale one), one guest at a\n"
 	"time, and goes on when it leaves; it prints the QEMU options to connect it.\n"
+	"DEV vhost-user-client:PATH does the same with QEMU listening on PATH (server=on):\n"
+	"pwire connects, and again each second while it is not connected (a VM restarted).\n"
 	"Counters are printed on SIGUSR1 and at exit (text, or JSON with --json);\n"
 	"SIGHUP is logged and changes nothing.\n"
 	"\n"
@@ -154,17 +156,21 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 			   "(pwire up DEV %s ...)", argv[1], argv[1]);
 		return false;
 	}
-	if (first == 2 && !strncmp(argv[1], PW_VHOST_PREFIX, strlen(PW_VHOST_PREFIX))) {
-		const char *path = argv[1] + strlen(PW_VHOST_PREFIX);
+	if (first == 2 && (!strncmp(argv[1], PW_VHOST_PREFIX, strlen(PW_VHOST_PREFIX)) ||
+			   !strncmp(argv[1], PW_VHOST_CLIENT_PREFIX, strlen(PW_VHOST_CLIENT_PREFIX)))) {
+		bool client = argv[1][strlen("vhost-user")] != ':';
+		const char *kind = client ? PW_VHOST_CLIENT_PREFIX : PW_VHOST_PREFIX;
+		const char *path = argv[1] + strlen(kind);
 		char shown[4 * PW_TEXT_NAME_MAX];
 
 		if (!path[0] || strlen(path) >= sizeof(c->vhost_path)) {
-			pw_err_set(e, "up: %s: the socket path after vhost-user: is %s", pw_text_name(
-					   argv[1], shown, sizeof(shown)),
+			pw_err_set(e, "up: %s: the socket path after %s is %s", pw_text_name(
+					   argv[1], shown, sizeof(shown)), kind,
 				   path[0] ? "longer than 107 bytes" : "missing");
 			return false;
 		}
 		strcpy(c->vhost_path, path);
+		c->vhost_client = client;
 		pw_text_name(argv[1], c->shown, sizeof(c->shown));
 	} else if (first == 2 && strlen(argv[1]) >= sizeof(c->tap.name)) {
 		char shown[4 * PW_TEXT_NAME_MAX];
@@ -283,7 +289,6 @@ static int on_signal(void *data, uint32_t events)
 	return 0;
 }
 
-/* Once a second: one line naming the drop counters that moved. */
 /* A vhost-user vNIC's front end came or went (one line a second at most,
  * with how many when several did). */
 static void log_guest(struct up *u)
@@ -302,6 +307,7 @@ static void log_guest(struct up *u)
 	u->disconnects = v->disconnects;
 }
 
+/* Once a second: one line naming the drop counters that moved. */
 static int on_timer(void *data, uint32_t events)
 {
 	struct up *u = data;
@@ -369,6 +375,7 @@ int pw_cmd_up(int argc, char **argv)
 		return c.user[0] ? PW_EXIT_USAGE : PW_EXIT_FAIL;
 	privs.io_uring = c.tap.io_uring;
 	privs.vhost = c.vhost_path[0] != 0;
+	privs.vhost_client = c.vhost_client;
 	if (!c.vhost_path[0] && !pw_tap_usable(c.tap.name, why, sizeof(why))) {
 		pw_error("%s exists and %s", c.shown, why);
 		return PW_EXIT_USAGE;
@@ -443,9 +450,10 @@ int pw_cmd_up(int argc, char **argv)
 		as_root ? ", user " : "", as_root ? privs.user : "");
 	if (c.vhost_path[0])
 		fprintf(stderr, "pwire: %s: QEMU: -object memory-backend-memfd,id=mem,size=RAM,share=on "
-			"-numa node,memdev=mem -chardev socket,id=vu0,path=%s,reconnect=1 "
+			"-numa node,memdev=mem -chardev socket,id=vu0,path=%s,%s "
 			"-netdev vhost-user,id=n0,chardev=vu0 -device virtio-net-pci,netdev=n0,"
-			"host_mtu=%u\n", c.shown, c.vhost_path, pw_link_mtu(u.link));
+			"host_mtu=%u\n", c.shown, c.vhost_path,
+			c.vhost_client ? "server=on,wait=off" : "reconnect=1", pw_link_mtu(u.link));
 	if (pw_words_csum_note(&c, note, sizeof(note), &warn))
 		fprintf(stderr, "pwire: %s%s: %s\n", warn ? "warning: " : "", c.shown, note);
 	if (pw_loop_run(u.loop)) {

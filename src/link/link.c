@@ -350,6 +350,8 @@ static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
 	}
 	c.mtu = (uint16_t)l->cfg.tap.mtu;
 	pw_vu_dev_init(l->vu, &c);
+	if (l->cfg.vhost_client)
+		return true; /* the server connects when started */
 	*listen_fd = pw_vu_listen(l->cfg.vhost_path, err);
 	if (*listen_fd < 0) {
 		errno = -*listen_fd;
@@ -385,7 +387,8 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 	if (l->vu) {
 		struct pw_vnic *v = l->qs[0].v;
 
-		l->vu_server = pw_vu_server_new(listen_fd, l->vu, &v, 1);
+		l->vu_server = l->cfg.vhost_client ? pw_vu_client_new(l->cfg.vhost_path, l->vu, &v, 1) :
+						     pw_vu_server_new(listen_fd, l->vu, &v, 1);
 		listen_fd = -1; /* taken, even on failure */
 		if (!l->vu_server) {
 			e = errno;

@@ -47,6 +47,10 @@ struct pw_link_cfg {
 	 * front end at a time); of tap, only mtu applies. pwire up only (one
 	 * queue): a share (pwired) refuses it. */
 	char vhost_path[PW_VHOST_PATH_MAX];
+	/* With vhost_path: pwire connects to the front end listening there
+	 * (QEMU's server=on), again a second after each failed attempt or
+	 * disconnect, rather than listening itself. */
+	bool vhost_client;
 	struct pw_xport_cfg xport; /* encap, family, local, remote, burst */
 	unsigned busy_poll_us;     /* each queue thread's loop (queue 0: the caller's) */
 	bool has_impair;           /* a test aid: impair what is received */

@@ -20,13 +20,27 @@
 # may move before the guest's rings run (tx_no_guest, rx_disabled) unmoved
 # while the traffic ran. Skips (exit 77) only when qemu-peer.sh check finds
 # something missing here.
+#
+# vhost.sh client: the same with QEMU listening on the socket (server=on)
+# and pwire A connecting to it (`vhost-user-client:`) as its unprivileged
+# user: the guest starts first, and after the kill pwire A finds the new
+# QEMU by itself (it tries again each second).
 set -u
+mode=${1:-server}
+case $mode in
+server) dev=vhost-user ;;
+client) dev=vhost-user-client ;;
+*) echo "usage: vhost.sh [server|client]"; exit 2 ;;
+esac
 : "${PWIRE:?}" "${PEERS:?}"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 interop_require "$PEERS/qemu-peer.sh"
 ns=pwvu$$
 sock=$tmp/vm.sock
+# pwire A's user (nobody) connects in client mode: it must reach the
+# socket QEMU makes (umask 0 below) through the directory.
+chmod 711 "$tmp"
 apid=
 
 # pwire A is this script's own (lib.sh's pw_up and pw_down are pwire B's):
@@ -52,13 +66,13 @@ fail() {
 	exit 1
 }
 
-# vu_up ARGS...: pwire A, `pwire up vhost-user:$sock ARGS --json` in $ns,
-# until the socket exists and pwire has printed its "up" line (it makes the
-# socket first).
+# vu_up ARGS...: pwire A, `pwire up $dev:$sock ARGS --json` in $ns, until
+# the socket exists and pwire has printed its "up" line (it makes the
+# socket first; in client mode QEMU made it).
 vu_up() {
 	local _ rc
-	echo "+ ip netns exec $ns $PWIRE up vhost-user:$sock $* --json &" >&2
-	ip netns exec "$ns" "$PWIRE" up "vhost-user:$sock" "$@" --json >"$tmp/a.out" 2>"$tmp/a.err" &
+	echo "+ ip netns exec $ns $PWIRE up $dev:$sock $* --json &" >&2
+	ip netns exec "$ns" "$PWIRE" up "$dev:$sock" "$@" --json >"$tmp/a.out" 2>"$tmp/a.err" &
 	apid=$!
 	for _ in $(seq 50); do
 		[ -S "$sock" ] && grep -q ' up: ' "$tmp/a.err" && return 0
@@ -89,13 +103,56 @@ run ip -n "$ns" link set lo up
 pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
 	session_id 2 peer_session_id 1
 run ip -n "$ns" addr add 10.99.0.1/24 dev pw0 || fail "cannot address pw0"
-vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
-	session_id 1 peer_session_id 2
-# The guest's NIC gets the pseudowire's MTU from pwire (host_mtu, sent as
-# NET_SET_MTU and taken because it fits).
-mtu=$(sed -n 's/.*host_mtu=\([0-9]*\).*/\1/p' "$tmp/a.err" | head -n 1)
-[ -n "$mtu" ] || fail "pwire A printed no QEMU line with host_mtu"
-interop_guest --vhost-user "$sock" --mtu "$mtu" --guest-ip 10.99.0.2/24 --echo --timeout 150
+# guest [ARGS...]: the VM on the socket (QEMU connects to pwire A, or in
+# client mode listens on it, its socket file open to all: umask 0).
+guest() {
+	if [ "$mode" = client ]; then
+		umask 000
+		interop_guest --vhost-user "$sock" --vhost-server --mtu "$mtu" "$@"
+		umask 022
+	else
+		interop_guest --vhost-user "$sock" --mtu "$mtu" "$@"
+	fi
+}
+a_up() {
+	vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
+		session_id 1 peer_session_id 2
+}
+# The guest's NIC gets the pseudowire's MTU from pwire (host_mtu in the
+# QEMU line pwire A prints, sent as NET_SET_MTU and taken because it fits):
+# the pseudowire's, as pwire B has it.
+mtu=$(sed -n 's/.* mtu \([0-9]*\),.*/\1/p' "$tmp/pwire.err" | head -n 1)
+[ -n "$mtu" ] || fail "pwire B printed no mtu in its 'up' line"
+check_qemu_line() {
+	local said
+	said=$(sed -n 's/.*host_mtu=\([0-9]*\).*/\1/p' "$tmp/a.err" | head -n 1)
+	[ "$said" = "$mtu" ] || fail "pwire A's QEMU line says host_mtu=${said:-nothing}, not $mtu"
+	[ "$mode" = server ] || grep -q 'server=on' "$tmp/a.err" ||
+		fail "pwire A's QEMU line does not say server=on"
+}
+if [ "$mode" = server ]; then
+	a_up
+	check_qemu_line
+	guest --guest-ip 10.99.0.2/24 --echo --timeout 150
+else
+	# QEMU's vhost-user netdev waits for its back end before the guest
+	# runs: pwire A connects while the guest starts.
+	guest --guest-ip 10.99.0.2/24 --echo --timeout 150 &
+	gpid=$!
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	a_up
+	check_qemu_line
+	wait "$gpid" || fail "the guest did not start"
+fi
+# The guest's NIC is served once the rings run (in client mode a moment
+# after pwire A connected): wait for the connection.
+for _ in $(seq 50); do
+	grep -q 'guest attached' "$tmp/a.err" && break
+	sleep 0.1
+done
 kill -0 "$apid" 2>/dev/null || fail "pwire A ended while the guest booted"
 snapshot
 gmtu=$("$PEERS/qemu-peer.sh" exec "$rundir" --timeout 20 -- 'cat /sys/class/net/eth0/mtu')
@@ -133,7 +190,11 @@ done
 grep -q 'guest gone' "$tmp/a.err" || fail "pwire A did not say the guest was gone"
 kill -0 "$apid" 2>/dev/null || fail "pwire A ended with its guest"
 rundir=$tmp/run2
-interop_guest --vhost-user "$sock" --mtu "$mtu" --guest-ip 10.99.0.2/24 --timeout 150
+guest --guest-ip 10.99.0.2/24 --timeout 150
+for _ in $(seq 50); do
+	[ "$(grep -c 'guest attached' "$tmp/a.err")" -ge 2 ] && break
+	sleep 0.1
+done
 run ip -n "$ns" neigh flush dev pw0
 replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.99.0.2 | grep -c 'bytes from')
 echo "host -> restarted guest: $replies/5 replies"
@@ -186,4 +247,4 @@ print("\n".join("FAIL: " + b for b in bad) if bad else "pwire A: no vNIC or vhos
 sys.exit(1 if bad else 0)
 PY
 [ "$rc" = 0 ] || fail "pwire A exited $rc (with the guest attached)"
-echo "PASS: a QEMU guest on pwire's vhost-user vNIC, through the pseudowire"
+echo "PASS: a QEMU guest on pwire's vhost-user vNIC ($dev), through the pseudowire"

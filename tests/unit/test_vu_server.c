@@ -8,7 +8,9 @@
  * bad message or one too long ends the connection and resets the device,
  * a second front end is turned away, a new one is served after a
  * disconnect, and the vNIC's set follows the rings. pw_vu_listen replaces
- * a stale socket and refuses anything else, naming the path.
+ * a stale socket and refuses anything else, naming the path. In client
+ * mode the server connects to a listening front end, and again after it
+ * went or was not there yet.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -483,6 +485,69 @@ static void test_listen_replaces_stale(void **state)
 	unlink(p);
 }
 
+/* Client mode: the test listens as QEMU does with server=on; the server
+ * connects when attached, and again a second after the front end went,
+ * and after an attempt that found nobody. */
+static void test_client_reconnects(void **state)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct pw_watcher w;
+	int lfd, fe;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/qemu.sock", dir);
+	strcpy(a.sun_path, path);
+	pw_vu_dev_init(&d, &offer);
+	v = pw_vu_net_open(&d, 0, MTU);
+	l = pw_loop_new();
+	assert_non_null(v);
+	assert_non_null(l);
+	s = pw_vu_client_new(path, &d, &v, 1);
+	assert_non_null(s);
+	w = pw_loop_watcher(l);
+	/* Nobody listens yet: the first attempt fails, saying why. */
+	assert_int_equal(pw_vu_server_attach(s, &w), 0);
+	assert_int_equal(stats()->connects, 0);
+	assert_non_null(strstr(pw_vu_server_why(s), "connecting to"));
+	assert_non_null(strstr(pw_vu_server_why(s), path));
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	step();
+	assert_int_equal(stats()->connects, 0); /* not before the second is up */
+	usleep(1100 * 1000);
+	step();
+	assert_int_equal(stats()->connects, 1);
+	fe = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fe >= 0);
+	put(fe, PW_VU_GET_FEATURES, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(get_u64(fe, PW_VU_GET_FEATURES), offer.features);
+	/* The VM goes; a second later the server is back. */
+	close(fe);
+	step();
+	assert_int_equal(stats()->disconnects, 1);
+	assert_int_equal(stats()->connects, 1);
+	usleep(1100 * 1000);
+	step();
+	assert_int_equal(stats()->connects, 2);
+	fe = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fe >= 0);
+	put(fe, PW_VU_GET_FEATURES, NULL, 0, NULL, 0);
+	step();
+	assert_int_equal(get_u64(fe, PW_VU_GET_FEATURES), offer.features);
+	close(fe);
+	close(lfd);
+	pw_vu_server_free(s);
+	pw_loop_free(l);
+	pw_vnic_close(v);
+	pw_vu_dev_reset(&d);
+	unlink(path);
+	rmdir(dir);
+	strcpy(dir, "/tmp/test-vu-server.XXXXXX");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +566,7 @@ int main(void)
 		T(test_listen_refuses_live_socket),
 		T(test_listen_replaces_stale),
 #undef T
+		cmocka_unit_test(test_client_reconnects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -32,10 +33,15 @@
 enum {
 	READS_PER_CALL = 32, /* recvmsg() calls per wake-up: some 16 whole messages */
 	MSG_MAX = PW_VU_HDR_LEN + PW_VU_PAYLOAD_MAX,
+	RETRY_SECONDS = 1,   /* client mode: between connection attempts */
 };
 
 struct pw_vu_server {
-	int listen_fd;
+	int listen_fd; /* server mode; -1 in client mode */
+	/* Client mode: the front end's socket, and the timer of the next
+	 * attempt to connect to it (armed after a failed one or an end). */
+	struct sockaddr_un peer;
+	int timer; /* -1 in server mode */
 	int conn; /* -1: none */
 	int wake; /* the device's wake eventfd: the data path broke it */
 	struct pw_vu_dev *d;
@@ -163,6 +169,15 @@ static void drop(struct pw_vu_server *s, bool vnics)
 	pw_vu_dev_reset(s->d);
 }
 
+/* Client mode: try to connect again in RETRY_SECONDS. */
+static void retry_later(struct pw_vu_server *s)
+{
+	struct itimerspec t = { .it_value = { .tv_sec = RETRY_SECONDS } };
+
+	if (s->timer >= 0)
+		timerfd_settime(s->timer, 0, &t, NULL);
+}
+
 /* The connection ends for the reason fmt says. */
 static void end(struct pw_vu_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -176,6 +191,7 @@ static void end(struct pw_vu_server *s, const char *fmt, ...)
 	drop(s, true);
 	sync_vnics(s);
 	s->stats.disconnects++;
+	retry_later(s);
 }
 
 /* Keep the fds of one recvmsg(); false when there are more than a message
@@ -333,6 +349,20 @@ static int on_conn(void *data, uint32_t events)
 	return moved;
 }
 
+/* A new connection (accepted or made) becomes the one served: false (fd
+ * closed) when it cannot be watched. */
+static bool adopt(struct pw_vu_server *s, int fd)
+{
+	if (s->attached && s->w.watch(s->w.loop, fd, EPOLLIN, on_conn, s)) {
+		close(fd);
+		return false;
+	}
+	s->conn = fd;
+	s->have = 0;
+	s->stats.connects++;
+	return true;
+}
+
 static int on_listen(void *data, uint32_t events)
 {
 	struct pw_vu_server *s = data;
@@ -346,14 +376,36 @@ static int on_listen(void *data, uint32_t events)
 		s->stats.conn_refused++;
 		return 1;
 	}
-	if (s->attached && s->w.watch(s->w.loop, fd, EPOLLIN, on_conn, s)) {
-		close(fd);
+	if (!adopt(s, fd))
 		s->stats.conn_refused++;
-		return 1;
-	}
-	s->conn = fd;
-	s->have = 0;
-	s->stats.connects++;
+	return 1;
+}
+
+/* Client mode: one attempt to connect to the front end (a UNIX socket
+ * connects at once or not at all); after a failure, another in
+ * RETRY_SECONDS. */
+static void try_connect(struct pw_vu_server *s)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&s->peer, sizeof(s->peer)) && adopt(s, fd))
+		return;
+	snprintf(s->why, sizeof(s->why), "connecting to %s: %s", s->peer.sun_path,
+		 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	retry_later(s);
+}
+
+static int on_timer(void *data, uint32_t events)
+{
+	struct pw_vu_server *s = data;
+	uint64_t n;
+
+	(void)events;
+	if (read(s->timer, &n, sizeof(n)) != sizeof(n) || s->conn >= 0)
+		return 0;
+	try_connect(s);
 	return 1;
 }
 
@@ -384,28 +436,23 @@ static int on_wake(void *data, uint32_t events)
 	return 1;
 }
 
-struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
-				      struct pw_vnic *const *vnics, unsigned n)
+/* What both modes have: the device, its vNICs, the wake eventfd. */
+static struct pw_vu_server *server_new(struct pw_vu_dev *d, struct pw_vnic *const *vnics,
+				       unsigned n)
 {
 	struct pw_vu_server *s;
 
-	if (n > PW_VU_PAIRS_MAX || listen_fd < 0) {
-		if (listen_fd >= 0)
-			close(listen_fd);
+	if (n > PW_VU_PAIRS_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
-		close(listen_fd);
+	if (!s)
 		return NULL;
-	}
-	s->listen_fd = listen_fd;
-	s->conn = -1;
+	s->listen_fd = s->timer = s->conn = -1;
 	s->d = d;
 	s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake < 0) {
-		close(listen_fd);
 		free(s);
 		return NULL;
 	}
@@ -416,23 +463,69 @@ struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
 	return s;
 }
 
+struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
+				      struct pw_vnic *const *vnics, unsigned n)
+{
+	struct pw_vu_server *s = listen_fd < 0 ? NULL : server_new(d, vnics, n);
+
+	if (!s) {
+		if (listen_fd >= 0)
+			close(listen_fd);
+		else
+			errno = EINVAL;
+		return NULL;
+	}
+	s->listen_fd = listen_fd;
+	return s;
+}
+
+struct pw_vu_server *pw_vu_client_new(const char *path, struct pw_vu_dev *d,
+				      struct pw_vnic *const *vnics, unsigned n)
+{
+	struct pw_vu_server *s;
+
+	if (strlen(path) >= sizeof(s->peer.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	s = server_new(d, vnics, n);
+	if (!s)
+		return NULL;
+	s->peer.sun_family = AF_UNIX;
+	strcpy(s->peer.sun_path, path);
+	s->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer < 0) {
+		int e = errno;
+
+		pw_vu_server_free(s);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
 int pw_vu_server_attach(struct pw_vu_server *s, const struct pw_watcher *w)
 {
 	int err;
+
+	int door = s->listen_fd >= 0 ? s->listen_fd : s->timer;
 
 	s->w = *w;
 	err = w->watch(w->loop, s->wake, EPOLLIN, on_wake, s);
 	if (err)
 		return err;
-	err = w->watch(w->loop, s->listen_fd, EPOLLIN, on_listen, s);
+	err = w->watch(w->loop, door, EPOLLIN, s->listen_fd >= 0 ? on_listen : on_timer, s);
 	if (!err && s->conn >= 0) {
 		err = w->watch(w->loop, s->conn, EPOLLIN, on_conn, s);
 		if (err)
-			w->unwatch(w->loop, s->listen_fd);
+			w->unwatch(w->loop, door);
 	}
 	if (err)
 		w->unwatch(w->loop, s->wake);
 	s->attached = !err;
+	/* Client mode: the first attempt now, not in a second. */
+	if (s->attached && s->timer >= 0 && s->conn < 0)
+		try_connect(s);
 	return err;
 }
 
@@ -441,7 +534,7 @@ void pw_vu_server_detach(struct pw_vu_server *s)
 	if (!s->attached)
 		return;
 	s->w.unwatch(s->w.loop, s->wake);
-	s->w.unwatch(s->w.loop, s->listen_fd);
+	s->w.unwatch(s->w.loop, s->listen_fd >= 0 ? s->listen_fd : s->timer);
 	if (s->conn >= 0)
 		s->w.unwatch(s->w.loop, s->conn);
 	s->attached = false;
@@ -456,7 +549,10 @@ void pw_vu_server_free(struct pw_vu_server *s)
 		drop(s, false);
 	s->d->wake = -1;
 	close(s->wake);
-	close(s->listen_fd);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->timer >= 0)
+		close(s->timer);
 	free(s);
 }
 

@@ -15,7 +15,8 @@
  * When the front end goes away (EOF, an error on the socket) or the device
  * breaks, the connection is closed, the device reset, the vNICs synced
  * (their sets empty: never ready) and the reason kept; the listening
- * socket is served again.
+ * socket is served again (client mode: the front end's socket is
+ * connected to again, once a second until it answers).
  */
 #ifndef PWIRE_VNIC_VHOST_SERVER_H
 #define PWIRE_VNIC_VHOST_SERVER_H
@@ -49,7 +50,16 @@ struct pw_vu_server_stats {
 struct pw_vu_server *pw_vu_server_new(int listen_fd, struct pw_vu_dev *d,
 				      struct pw_vnic *const *vnics, unsigned n);
 
-/* Watch the listening socket (and a connection, if one is attached) with
+/* The same device served in client mode: the front end (QEMU with
+ * server=on) listens on path, and the server connects to it when attached,
+ * and again RETRY_SECONDS (1) after a failed attempt or a connection's end,
+ * for as long as it is attached (a restarted VM is found again). path is
+ * copied. NULL and errno (ENAMETOOLONG past sun_path) on failure. */
+struct pw_vu_server *pw_vu_client_new(const char *path, struct pw_vu_dev *d,
+				      struct pw_vnic *const *vnics, unsigned n);
+
+/* Watch the listening socket, or in client mode the retry timer and make
+ * the first attempt to connect (and a connection, if one is attached) with
  * w, copied. 0 or -errno. */
 int pw_vu_server_attach(struct pw_vu_server *s, const struct pw_watcher *w);
 
@@ -64,7 +74,8 @@ void pw_vu_server_free(struct pw_vu_server *s);
 const struct pw_vu_server_stats *pw_vu_server_stats(const struct pw_vu_server *s);
 
 /* Why the last connection ended ("GET_QUEUE_NUM: ...", "the front end
- * closed the connection"), "" before any ended. Borrowed until the next
+ * closed the connection") or, in client mode, the last attempt failed
+ * ("connecting to PATH: Connection refused"), "" before any. Borrowed until the next
  * call into the server. Messages the parser refuses are counted in the
  * device's stats.bad_msg, as those dev.c refuses. */
 const char *pw_vu_server_why(const struct pw_vu_server *s);
