@@ -10,7 +10,8 @@
  *
  * Input: 3 config bytes, then up to OPS_MAX ops (an op byte, its arguments;
  * an input that ends early reads zeros).
- *   bytes 0-1 (little endian): bits 0-10 the features negotiated: VERSION_1,
+ *   bytes 0-1 (little endian): bits 0-10 the features negotiated: VERSION_1
+ *     (always: dev.c refuses a legacy driver, whatever bit 0 says),
  *     EVENT_IDX, INDIRECT_DESC, MRG_RXBUF, CSUM, HOST_TSO4, HOST_TSO6,
  *     HOST_USO, GUEST_CSUM, GUEST_TSO4, GUEST_TSO6; bits 11-12 the MTU
  *     (1500, 3000, 9000, 65400); byte 2: log2 of the RX ring's size (low
@@ -928,7 +929,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cfg = get16(&in);
 	sizes = get8(&in);
-	features = 0;
+	features = F(VIRTIO_F_VERSION_1); /* dev.c refuses a legacy driver */
 	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		offer.features |= F(bits[i]);
 		if (cfg & 1u << i)

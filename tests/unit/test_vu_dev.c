@@ -91,6 +91,17 @@ static void test_feature_not_offered(void **state)
 	assert_int_equal(d.stats.bad_msg, 1);
 }
 
+/* A legacy driver (no VERSION_1: 10-byte headers in its own byte order)
+ * is refused at SET_FEATURES, not served with misread headers. */
+static void test_legacy_driver_refused(void **state)
+{
+	(void)state;
+	assert_false(send_u64(PW_VU_SET_FEATURES, offer.features & ~F(VIRTIO_F_VERSION_1)));
+	assert_int_equal(d.stats.bad_msg, 1);
+	assert_true(d.broken);
+	assert_int_equal(d.features, 0);
+}
+
 /* The usual order, then GET_VRING_BASE. */
 static void test_ring_starts_and_stops(void **state)
 {
@@ -233,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feature_not_offered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_driver_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_starts_and_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_memory_keeps_the_ring, setup, teardown),

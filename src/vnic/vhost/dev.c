@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
 #include "vnic/vhost/dev.h"
@@ -123,6 +124,13 @@ static bool set_features(struct req *r)
 	if (f & ~r->d->cfg.features)
 		return refuse(r, &r->d->stats.bad_msg, "%s: features 0x%llx not offered",
 			      (unsigned long long)(f & ~r->d->cfg.features));
+	/* A legacy driver's headers are 10 bytes and in its own byte order:
+	 * net.c serves virtio 1.0 drivers (every Linux since 4.0 on a modern
+	 * virtio-pci device, QEMU's default). */
+	if (!(f & UINT64_C(1) << VIRTIO_F_VERSION_1))
+		return refuse(r, &r->d->stats.bad_msg,
+			      "%s: features 0x%llx without VERSION_1 (a legacy virtio driver): "
+			      "pwire serves virtio 1.0 drivers only", (unsigned long long)f);
 	if (!no_ring_runs(r))
 		return false;
 	r->d->features = f;
