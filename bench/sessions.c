@@ -5,6 +5,7 @@
  * sessions, and how much memory the N sessions cost.
  *
  *   usage: sessions N K [ROUNDS [FILL]]
+ *          sessions --pair N K ROUNDS
  *
  * It opens, on 127.0.0.1 in the current network namespace, what pwire's
  * library opens for a tunnel: one UDP transport (pw_socket_open, local port
@@ -38,6 +39,14 @@
  * refusals, the socket's own drops, datagrams never accounted for); exit 1
  * when it is not 0, 2 on a usage or setup error.
  *
+ * --pair: two such benches in this process, one of 1 session (ports
+ * LOCAL_PORT and one above) and one of N (PAIR_PORT and one above), their
+ * rounds alternating (which goes first swapped every round), so that both
+ * meet the same machine (this VM's rate moves between rounds by a quarter,
+ * whatever runs): prints
+ *   pair N drained K rounds R pps1 P1 ppsN PN ratio Q drops D
+ * Q the median over the rounds of pps(N) / pps(1) in the same round.
+ *
  * Not part of pwire: built by meson, never installed.
  */
 #include <arpa/inet.h>
@@ -56,8 +65,8 @@
 #include "dp/engine.h"
 
 enum {
-	LOCAL_PORT = 17010,  /* the transport's */
-	SENDER_PORT = 17011, /* every session's peer */
+	LOCAL_PORT = 17010,  /* the transport's; every session's peer one above */
+	PAIR_PORT = 17020,   /* --pair: the N-session bench's (and its peer's) */
 	MTU = 1500,
 	BURST = 64,
 	HANDLERS_MAX = 4,    /* the fds an engine of null vNICs watches: 2 */          /* pwire up's default (cli/config.c) */
@@ -71,8 +80,19 @@ enum {
 	SESSIONS_MAX = 1000000,
 };
 
+/* The socket as the engine sees it: the library's own transport, with the
+ * datagrams it hands over counted (one addition per burst), so that the end
+ * of a drain is seen without a system call or a walk of the sessions. */
+struct counted {
+	struct pw_xport x;
+	struct pw_xport *inner;
+	uint64_t got;
+};
+
 struct bench {
 	unsigned n;
+	uint16_t port, sender_port; /* the transport's, every session's peer's */
+	struct counted counted;
 	struct pw_session *sessions;
 	struct pw_tunnel tunnel;
 	struct pw_tunnel_slot *slots;
@@ -170,15 +190,6 @@ static uint64_t sock_drops(int fd)
 	return mem[SK_MEMINFO_DROPS];
 }
 
-/* The socket as the engine sees it: the library's own transport, with the
- * datagrams it hands over counted (one addition per burst), so that the end
- * of a drain is seen without a system call or a walk of the sessions. */
-struct counted {
-	struct pw_xport x;
-	struct pw_xport *inner;
-	uint64_t got;
-};
-
 static int counted_rx(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
 {
 	struct counted *c = (struct counted *)x;
@@ -223,8 +234,6 @@ static const struct pw_xport_ops counted_ops = {
 	.close = counted_close,
 };
 
-static struct counted counted;
-
 /* An engine's handler, then: has the socket handed over every datagram
  * sent? (The engine is done with a burst when its handler returns: the null
  * vNICs take every frame.) One that never comes ends the drain at the
@@ -235,7 +244,7 @@ static int on_ready(void *data, uint32_t events)
 	struct bench *b = h->b;
 	int moved = h->fn(h->data, events);
 
-	if (!b->done && counted.got >= b->target) {
+	if (!b->done && b->counted.got >= b->target) {
 		clock_gettime(CLOCK_MONOTONIC, &b->end);
 		b->done = true;
 		pw_loop_stop(b->loop);
@@ -285,16 +294,18 @@ static struct sockaddr_in loopback(uint16_t port)
 }
 
 /* Everything the library allocates for a tunnel of n sessions. */
-static void setup(struct bench *b, unsigned n, unsigned k)
+static void setup(struct bench *b, unsigned n, unsigned k, uint16_t port)
 {
 	struct pw_xport_cfg xc = { .encap = PW_ENCAP_UDP, .family = AF_INET, .burst = BURST };
-	struct sockaddr_in local = loopback(LOCAL_PORT), peer = loopback(SENDER_PORT);
+	struct sockaddr_in local = loopback(port), peer = loopback(port + 1);
 	struct sockaddr_storage peer_ss = { 0 };
 	struct pw_watcher w = { .loop = b, .watch = watch, .unwatch = unwatch };
 	size_t n_slots = pw_tunnel_slots(n);
 	int rcvbuf;
 
 	b->n = n;
+	b->port = port;
+	b->sender_port = port + 1;
 	memcpy(&xc.local, &local, sizeof(local));
 	memcpy(&peer_ss, &peer, sizeof(peer));
 	b->sessions = pw_engine_sessions(n);
@@ -318,11 +329,11 @@ static void setup(struct bench *b, unsigned n, unsigned k)
 	if (!pw_tunnel_index(&b->tunnel, b->slots, n_slots))
 		die("tunnel index", EINVAL);
 	xc.datagram_max = b->sessions[0].rx.len + pw_frame_max(MTU);
-	counted.inner = pw_socket_open(&xc, &b->tunnel.stats);
-	if (!counted.inner)
-		die("UDP socket on 127.0.0.1:17010", errno);
-	counted.x = (struct pw_xport){ .ops = &counted_ops, .stats = &b->tunnel.stats };
-	b->x = &counted.x;
+	b->counted.inner = pw_socket_open(&xc, &b->tunnel.stats);
+	if (!b->counted.inner)
+		die("the transport's UDP socket on 127.0.0.1", errno);
+	b->counted.x = (struct pw_xport){ .ops = &counted_ops, .stats = &b->tunnel.stats };
+	b->x = &b->counted.x;
 	b->xport_fd = b->x->ops->fd(b->x);
 	/* Room for K datagrams (a generous guess of their size: fill()
 	 * measures it and paces when the kernel gave less). */
@@ -358,12 +369,12 @@ static long rss_kib(void)
 
 static void sender_open(struct bench *b)
 {
-	struct sockaddr_in me = loopback(SENDER_PORT), to = loopback(LOCAL_PORT);
+	struct sockaddr_in me = loopback(b->sender_port), to = loopback(b->port);
 
 	b->tx_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (b->tx_fd < 0 || bind(b->tx_fd, (struct sockaddr *)&me, sizeof(me)) ||
 	    connect(b->tx_fd, (struct sockaddr *)&to, sizeof(to)))
-		die("sender socket on 127.0.0.1:17011", errno);
+		die("the sender's UDP socket on 127.0.0.1", errno);
 	for (unsigned i = 0; i < CHUNK; i++) {
 		uint8_t *d = b->dgrams[i];
 
@@ -426,7 +437,7 @@ static double drain(struct bench *b, unsigned count)
 	struct itimerspec t = { .it_value.tv_sec = DRAIN_TIMEOUT };
 	struct timespec start;
 
-	b->target = counted.got + count;
+	b->target = b->counted.got + count;
 	b->done = b->timed_out = false;
 	if (timerfd_settime(b->timer_fd, 0, &t, NULL))
 		die("timerfd_settime", errno);
@@ -461,6 +472,100 @@ static unsigned arg(const char *s, const char *name, unsigned max)
 	return (unsigned)v;
 }
 
+/* One round: k datagrams sent and drained (paced by fill_max); seconds. */
+static double round_of(struct bench *b, unsigned k, unsigned fill_max, unsigned r)
+{
+	double secs = 0;
+
+	for (unsigned left = k; left;) {
+		unsigned sent = fill(b, left < fill_max ? left : fill_max);
+
+		secs += drain(b, sent);
+		left -= sent;
+		if (b->timed_out)
+			break;
+	}
+	if (b->timed_out)
+		fprintf(stderr, "sessions: N=%u round %u: not all datagrams came through within"
+			" %d s\n", b->n, r + 1, DRAIN_TIMEOUT);
+	return secs;
+}
+
+/* Every datagram sent that no session received (the gate's drops, the
+ * socket's, those never seen), and every frame a vNIC refused; said. */
+static uint64_t drops_of(struct bench *b, uint64_t sock0, unsigned rounds, unsigned k,
+			 unsigned fill_max)
+{
+	uint64_t drops = b->sent - received(b) + vnic_drops(b);
+
+	if (b->fills > rounds * ((k + fill_max - 1) / fill_max))
+		fprintf(stderr, "sessions: N=%u paced: the receive buffer held about %u datagrams"
+			" of %u bytes, not %u; %u fills for %u rounds\n", b->n,
+			b->truesize ? (unsigned)(b->sent / b->fills) : 0, b->truesize, k, b->fills,
+			rounds);
+	if (drops)
+		fprintf(stderr, "sessions: N=%u: %llu dropped: gate %llu, socket %llu, vNICs %llu\n",
+			b->n, (unsigned long long)drops, (unsigned long long)gate_drops(b),
+			(unsigned long long)(sock_drops(b->xport_fd) - sock0),
+			(unsigned long long)vnic_drops(b));
+	return drops;
+}
+
+static void teardown(struct bench *b)
+{
+	pw_engine_free(b->e);
+	pw_loop_free(b->loop);
+	pw_xport_close(b->x);
+	for (unsigned i = 0; i < b->n; i++)
+		pw_vnic_close(b->vnics[i]);
+	close(b->tx_fd);
+	close(b->timer_fd);
+	free(b->vnics);
+	free(b->slots);
+	free(b->sessions);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
+}
+
+/* --pair: a bench of 1 session and one of N in this process, their rounds
+ * alternating (the order swapped every round), so that both see the same
+ * machine: the median of the rounds' ratios is one figure less moved by
+ * what else runs than two processes' medians. */
+static int pair(unsigned n, unsigned k, unsigned rounds)
+{
+	static struct bench one, many;
+	double s1[ROUNDS_MAX], sn[ROUNDS_MAX], ratio[ROUNDS_MAX];
+	uint64_t sock1, sockn, drops;
+
+	setup(&one, 1, k, LOCAL_PORT);
+	setup(&many, n, k, PAIR_PORT);
+	sender_open(&one);
+	sender_open(&many);
+	sock1 = sock_drops(one.xport_fd);
+	sockn = sock_drops(many.xport_fd);
+	for (unsigned r = 0; r < rounds; r++) {
+		if (r % 2) {
+			sn[r] = round_of(&many, k, k, r);
+			s1[r] = round_of(&one, k, k, r);
+		} else {
+			s1[r] = round_of(&one, k, k, r);
+			sn[r] = round_of(&many, k, k, r);
+		}
+		ratio[r] = s1[r] / sn[r]; /* pps(N) / pps(1) */
+	}
+	drops = drops_of(&one, sock1, rounds, k, k) + drops_of(&many, sockn, rounds, k, k);
+	printf("pair %u drained %u rounds %u pps1 %.0f ppsN %.0f ratio %.4f drops %llu\n", n, k,
+	       rounds, k / median(s1, rounds), k / median(sn, rounds), median(ratio, rounds),
+	       (unsigned long long)drops);
+	teardown(&one);
+	teardown(&many);
+	return drops ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench b;
@@ -469,8 +574,12 @@ int main(int argc, char **argv)
 	uint64_t sock0, drops;
 	long rss;
 
+	if (argc == 5 && !strcmp(argv[1], "--pair"))
+		return pair(arg(argv[2], "N", SESSIONS_MAX), arg(argv[3], "K", 1u << 30),
+			    arg(argv[4], "ROUNDS", ROUNDS_MAX));
 	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: sessions N K [ROUNDS [FILL]]\n");
+		fprintf(stderr, "usage: sessions N K [ROUNDS [FILL]]\n"
+				"       sessions --pair N K ROUNDS\n");
 		return 2;
 	}
 	n = arg(argv[1], "N", SESSIONS_MAX);
@@ -478,48 +587,15 @@ int main(int argc, char **argv)
 	if (argc >= 4)
 		rounds = arg(argv[3], "ROUNDS", ROUNDS_MAX);
 	fill_max = argc == 5 ? arg(argv[4], "FILL", k) : k;
-	setup(&b, n, k);
+	setup(&b, n, k, LOCAL_PORT);
 	rss = rss_kib();
 	sender_open(&b);
 	sock0 = sock_drops(b.xport_fd);
-	for (unsigned r = 0; r < rounds; r++) {
-		secs[r] = 0;
-		for (unsigned left = k; left;) {
-			unsigned sent = fill(&b, left < fill_max ? left : fill_max);
-
-			secs[r] += drain(&b, sent);
-			left -= sent;
-			if (b.timed_out)
-				break;
-		}
-		if (b.timed_out)
-			fprintf(stderr, "sessions: round %u: not all datagrams came through within"
-				" %d s\n", r + 1, DRAIN_TIMEOUT);
-	}
-	if (b.fills > rounds * ((k + fill_max - 1) / fill_max))
-		fprintf(stderr, "sessions: paced: the receive buffer held about %u datagrams of"
-			" %u bytes, not %u; %u fills for %u rounds\n",
-			b.truesize ? (unsigned)(b.sent / b.fills) : 0, b.truesize, k, b.fills, rounds);
-	/* Every datagram sent that no session received (the gate's drops, the
-	 * socket's, those never seen), and every frame a vNIC refused. */
-	drops = b.sent - received(&b) + vnic_drops(&b);
-	if (drops)
-		fprintf(stderr, "sessions: %llu dropped: gate %llu, socket %llu, vNICs %llu\n",
-			(unsigned long long)drops, (unsigned long long)gate_drops(&b),
-			(unsigned long long)(sock_drops(b.xport_fd) - sock0),
-			(unsigned long long)vnic_drops(&b));
-	qsort(secs, rounds, sizeof(secs[0]), cmp_double);
+	for (unsigned r = 0; r < rounds; r++)
+		secs[r] = round_of(&b, k, fill_max, r);
+	drops = drops_of(&b, sock0, rounds, k, fill_max);
 	printf("sessions %u rss_kib %ld drained %u seconds %.6f pps %.0f drops %llu\n", n, rss, k,
-	       secs[rounds / 2], k / secs[rounds / 2], (unsigned long long)drops);
-	pw_engine_free(b.e);
-	pw_loop_free(b.loop);
-	pw_xport_close(b.x);
-	for (unsigned i = 0; i < n; i++)
-		pw_vnic_close(b.vnics[i]);
-	close(b.tx_fd);
-	close(b.timer_fd);
-	free(b.vnics);
-	free(b.slots);
-	free(b.sessions);
+	       median(secs, rounds), k / median(secs, rounds), (unsigned long long)drops);
+	teardown(&b);
 	return drops ? 1 : 0;
 }
