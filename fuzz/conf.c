@@ -59,7 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(conf.n > 0);
 	for (unsigned i = 0; i < conf.n; i++) {
 		fuzz_check_config(&conf.links[i].c);
-		FUZZ_CHECK(conf.links[i].c.tap.name[0] && conf.links[i].name[0]);
+		/* A TAP's name or a vhost-user socket, never both. */
+		FUZZ_CHECK(!conf.links[i].c.tap.name[0] != !conf.links[i].c.vhost_path[0] &&
+			   conf.links[i].name[0]);
 	}
 
 	text = print(&conf, &len);
@@ -71,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(!strcmp(conf.links[i].name, again.links[i].name));
 		FUZZ_CHECK(!strcmp(a->tap.name, b->tap.name));
+		FUZZ_CHECK(!strcmp(a->vhost_path, b->vhost_path) && a->vhost_client == b->vhost_client);
 		FUZZ_CHECK(a->session.session_id == b->session.session_id &&
 			   a->session.peer_session_id == b->session.peer_session_id &&
 			   a->session.encap == b->session.encap &&

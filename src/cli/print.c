@@ -108,6 +108,27 @@ static void peer_watch(FILE *f, const struct pw_report *r, struct pw_drop_marks 
 	fflush(f);
 }
 
+/* A vhost-user vNIC's front end came or went since the last call (one
+ * line each, with how many when several did). */
+static void guest_watch(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks)
+{
+	const struct pw_vhost_stats *v = r->vhost;
+	char safe[PW_TEXT_NAME_MAX];
+
+	if (!v)
+		return;
+	pw_text_name(r->ifname, safe, sizeof(safe));
+	if (v->disconnects != marks->guest_disconnects)
+		fprintf(f, "pwire: %s: guest gone%s: %s\n", safe,
+			v->disconnects - marks->guest_disconnects > 1 ? " (several times)" : "",
+			r->vhost_why ? r->vhost_why : "");
+	if (v->connects != marks->guest_connects && v->connects > v->disconnects)
+		fprintf(f, "pwire: %s: guest attached\n", safe);
+	marks->guest_connects = v->connects;
+	marks->guest_disconnects = v->disconnects;
+	fflush(f);
+}
+
 /* Frames that look shifted by 4 bytes (core/codec.c counts them): said
  * when most frames of a period did, and not again while that lasts; a
  * period with frames of which most did not ends it. State, as peer_watch
@@ -198,6 +219,7 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 	}
 	shift_watch(f, r, marks);
 	peer_watch(f, r, marks, seconds);
+	guest_watch(f, r, marks);
 }
 
 /* rx_idle_seconds: whole seconds since the last frame from the peer, as the
@@ -302,7 +324,11 @@ void pw_show_init(struct pw_show *s, struct pw_show_text *t, const char *name,
 {
 	bool udp = c->session.encap == PW_ENCAP_UDP;
 
-	snprintf(t->vnic, sizeof(t->vnic), "tap:%s", c->tap.name);
+	if (c->vhost_path[0])
+		snprintf(t->vnic, sizeof(t->vnic), "%s%s",
+			 c->vhost_client ? PW_VHOST_CLIENT_PREFIX : PW_VHOST_PREFIX, c->vhost_path);
+	else
+		snprintf(t->vnic, sizeof(t->vnic), "tap:%s", c->tap.name);
 	*s = (struct pw_show){
 		.name = name,
 		.vnic = t->vnic,
@@ -315,22 +341,28 @@ void pw_show_init(struct pw_show *s, struct pw_show_text *t, const char *name,
 	};
 }
 
-/* The counter groups of a pseudowire, in print order. vNIC counters share
- * names with tunnel ones (rx_short, tx_errors): Prometheus tells them apart
- * by a prefix. */
+/* The counter groups of a pseudowire, in print order; the last, a
+ * vhost-user vNIC's, only where there is one. vNIC counters share names
+ * with tunnel ones (rx_short, tx_errors): Prometheus tells them apart by a
+ * prefix. */
+enum { SHOW_GROUPS = 4 };
+
 struct show_group {
 	const char *name, *prom;
 	const struct pw_counter_name *names;
 	size_t n;
 };
 
+/* Group g's counters of r, NULL when r has none of that group. */
 static const void *group_stats(const struct pw_report *r, unsigned g)
 {
-	return g == 0 ? (const void *)&r->session->stats : g == 1 ? (const void *)r->tunnel :
-								    (const void *)r->vnic;
+	return g == 0 ? (const void *)&r->session->stats :
+	       g == 1 ? (const void *)r->tunnel :
+	       g == 2 ? (const void *)r->vnic :
+			(const void *)r->vhost;
 }
 
-static void show_groups(struct show_group g[3])
+static void show_groups(struct show_group g[SHOW_GROUPS])
 {
 	g[0] = (struct show_group){ "session", "", pw_session_counter_names,
 				    pw_session_counter_count };
@@ -338,6 +370,8 @@ static void show_groups(struct show_group g[3])
 				    pw_tunnel_counter_count };
 	g[2] = (struct show_group){ "vnic", "vnic_", pw_vnic_counter_names,
 				    pw_vnic_counter_count };
+	g[3] = (struct show_group){ "vhost", "vhost_", pw_vhost_counter_names,
+				    pw_vhost_counter_count };
 }
 
 static void show_text(FILE *f, const struct pw_show *s)
@@ -345,7 +379,7 @@ static void show_text(FILE *f, const struct pw_show *s)
 	const struct pw_report *r = s->report;
 	const struct pw_session_stats *ss = &r->session->stats;
 	char safe[PW_TEXT_NAME_MAX], vnic[PW_TEXT_NAME_MAX];
-	struct show_group g[3];
+	struct show_group g[SHOW_GROUPS];
 
 	show_groups(g);
 	fprintf(f, "%s: vnic %s encap %s local %s remote %s", pw_text_name(s->name, safe, sizeof(safe)),
@@ -356,17 +390,18 @@ static void show_text(FILE *f, const struct pw_show *s)
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
 	idle_field(f, r, false);
 	fputc('\n', f);
-	for (unsigned i = 0; i < 3; i++)
-		group(f, false, g[i].name, g[i].names, g[i].n, group_stats(r, i),
-		      i ? NULL : "rx_errors",
-		      ss->rx_cookie_discards + ss->rx_seq_discards + ss->rx_oos_packets);
+	for (unsigned i = 0; i < SHOW_GROUPS; i++)
+		if (group_stats(r, i))
+			group(f, false, g[i].name, g[i].names, g[i].n, group_stats(r, i),
+			      i ? NULL : "rx_errors",
+			      ss->rx_cookie_discards + ss->rx_seq_discards + ss->rx_oos_packets);
 }
 
 static void show_json(FILE *f, const struct pw_show *s)
 {
 	const struct pw_report *r = s->report;
 	const struct pw_session_stats *ss = &r->session->stats;
-	struct show_group g[3];
+	struct show_group g[SHOW_GROUPS];
 
 	show_groups(g);
 	fputs("{\"name\":", f);
@@ -385,7 +420,9 @@ static void show_json(FILE *f, const struct pw_show *s)
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
 	idle_field(f, r, true);
 	fputs(",\"counters\":{", f);
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < SHOW_GROUPS; i++) {
+		if (!group_stats(r, i))
+			continue;
 		if (i)
 			fputc(',', f);
 		group(f, true, g[i].name, g[i].names, g[i].n, group_stats(r, i),
@@ -417,12 +454,16 @@ static void prom_label(FILE *f, const char *s)
 static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 {
 	static const char *const dir[] = { "rx", "tx" };
-	struct show_group g[3];
+	struct show_group g[SHOW_GROUPS];
 	unsigned printed_idle = 0;
 
 	show_groups(g);
-	for (unsigned i = 0; i < 3; i++) {
-		for (size_t c = 0; c < g[i].n; c++) {
+	for (unsigned i = 0; i < SHOW_GROUPS; i++) {
+		size_t having = 0;
+
+		for (size_t k = 0; k < n; k++)
+			having += group_stats(s[k].report, i) != NULL;
+		for (size_t c = 0; having && c < g[i].n; c++) {
 			if (g[i].names[c].drop)
 				continue;
 			fprintf(f, "# HELP pwire_%s%s_total pwire %s counter %s\n", g[i].prom,
@@ -430,6 +471,8 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 			fprintf(f, "# TYPE pwire_%s%s_total counter\n", g[i].prom,
 				g[i].names[c].name);
 			for (size_t k = 0; k < n; k++) {
+				if (!group_stats(s[k].report, i))
+					continue;
 				fprintf(f, "pwire_%s%s_total{session=", g[i].prom,
 					g[i].names[c].name);
 				prom_label(f, s[k].name);
@@ -443,8 +486,8 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 			dir[d], dir[d]);
 		fprintf(f, "# TYPE pwire_%s_dropped_total counter\n", dir[d]);
 		for (size_t k = 0; k < n; k++)
-			for (unsigned i = 0; i < 3; i++)
-				for (size_t c = 0; c < g[i].n; c++) {
+			for (unsigned i = 0; i < SHOW_GROUPS; i++)
+				for (size_t c = 0; group_stats(s[k].report, i) && c < g[i].n; c++) {
 					const char *name = g[i].names[c].name;
 
 					if (!g[i].names[c].drop || strncmp(name, dir[d], 2))

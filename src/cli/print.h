@@ -26,6 +26,7 @@ struct pw_report {
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;
 	uint32_t last_bad_session; /* the drop log names it with rx_bad_session */
+	const char *vhost_why;     /* and why a vhost-user guest went (pw_link_stats) */
 	int last_tx_errno;         /* and this one's words with tx_errors */
 	/* The drop log's marks, for rx_idle_seconds (the seconds since the
 	 * last frame from the peer, as its once-a-second calls count them):
@@ -60,7 +61,7 @@ struct pw_config;
 
 /* What a pw_show's fields point into, one per pseudowire. */
 struct pw_show_text {
-	char vnic[32], local[64], remote[64];
+	char vnic[160], local[64], remote[64]; /* vnic: vhost-user-client: and a socket path */
 };
 
 /* s for the pwire.conf section `name`, configured as c, counted in r (all
@@ -81,6 +82,7 @@ struct pw_drop_marks {
 	 * shifted (said when that starts, and when it ends). */
 	uint64_t rx_shifted[2], rx_shift_seen;
 	bool rx_looks_shifted;
+	uint64_t guest_connects, guest_disconnects; /* a vhost-user vNIC's, as last said */
 };
 
 /* A peer silent this long is logged once, and again when it is back. */
@@ -91,7 +93,8 @@ enum { PW_PEER_IDLE_S = 10 };
  * period, never a log-once flag. And a line when no frame came from the peer
  * for PW_PEER_IDLE_S, and one when frames come again (with how long); a line
  * when most frames of a period look shifted by 4 bytes (check l2spec_type),
- * and one when most of a later period's do not. */
+ * and one when most of a later period's do not; with a vhost-user vNIC, a
+ * line when its guest went (with why) and when one came. */
 void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *marks,
 		    unsigned seconds);
 

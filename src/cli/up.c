@@ -228,16 +228,6 @@ static bool up_parse(struct pw_config *c, int argc, char **argv, struct pw_err *
 		strcpy(c->tap.name, "l2tpeth%d");
 		pw_text_name(c->tap.name, c->shown, sizeof(c->shown));
 	}
-	/* What only a TAP has. */
-	if (c->vhost_path[0] && (c->tap.queues > 1 || c->tap.has_mac || c->mac_random ||
-				 c->tap.io_uring)) {
-		pw_err_set(e, "%s: %s", c->shown,
-			   c->tap.queues > 1 ? "queues: a vhost-user vNIC has one queue pair so far" :
-			   c->tap.io_uring	 ? "io_uring: a vhost-user vNIC writes no TAP" :
-						   "mac: the guest's MAC is QEMU's "
-						   "(-device virtio-net-pci,mac=...)");
-		return false;
-	}
 	return pw_config_finish(c, e);
 }
 
@@ -253,7 +243,6 @@ struct up {
 	struct pw_session session; /* the report's session: configuration and sums */
 	struct pw_report report;
 	struct pw_drop_marks marks;
-	uint64_t connects, disconnects; /* a vhost-user vNIC's, as last logged */
 	int rc;
 };
 
@@ -264,6 +253,7 @@ static void refresh(struct up *u)
 	u->session.stats = u->stats.session;
 	u->report.last_bad_session = u->stats.last_bad_session;
 	u->report.last_tx_errno = u->stats.last_tx_errno;
+	u->report.vhost_why = u->stats.vhost_why;
 }
 
 static int on_signal(void *data, uint32_t events)
@@ -289,24 +279,6 @@ static int on_signal(void *data, uint32_t events)
 	return 0;
 }
 
-/* A vhost-user vNIC's front end came or went (one line a second at most,
- * with how many when several did). */
-static void log_guest(struct up *u)
-{
-	const struct pw_vhost_stats *v = &u->stats.vhost;
-
-	if (!u->stats.has_vhost)
-		return;
-	if (v->disconnects != u->disconnects)
-		fprintf(stderr, "pwire: %s: guest gone%s: %s\n", u->c->shown,
-			v->disconnects - u->disconnects > 1 ? " (several times)" : "",
-			u->stats.vhost_why);
-	if (v->connects != u->connects && v->connects > v->disconnects)
-		fprintf(stderr, "pwire: %s: guest attached\n", u->c->shown);
-	u->connects = v->connects;
-	u->disconnects = v->disconnects;
-}
-
 /* Once a second: one line naming the drop counters that moved. */
 static int on_timer(void *data, uint32_t events)
 {
@@ -317,7 +289,6 @@ static int on_timer(void *data, uint32_t events)
 	if (read(u->tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 		refresh(u);
 		pw_print_drops(stderr, &u->report, &u->marks, PW_DROP_LOG_SECONDS);
-		log_guest(u);
 	}
 	return 0;
 }

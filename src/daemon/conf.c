@@ -79,20 +79,50 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-/* vnic = tap:NAME or NAME, NAME as Linux takes it (dev_valid_name). */
+/* vnic = vhost-user:PATH or vhost-user-client:PATH (an absolute path). */
+static bool set_vhost(struct pw_config *c, const char *v, bool client, struct pw_err *e)
+{
+	const char *path = v + strlen(client ? PW_VHOST_CLIENT_PREFIX : PW_VHOST_PREFIX);
+
+	if (c->tap.name[0]) { /* `name` came first */
+		pw_err_set(e, "vnic %s: the device was given as %s already (by name: one vNIC "
+			   "per pseudowire)", v, c->shown);
+		return false;
+	}
+	if (path[0] != '/' || strlen(path) >= sizeof(c->vhost_path)) {
+		pw_err_set(e, "bad value for vnic: '%s' (the socket's absolute path, at most %zu "
+			   "bytes)", v, sizeof(c->vhost_path) - 1);
+		return false;
+	}
+	strcpy(c->vhost_path, path);
+	c->vhost_client = client;
+	pw_text_name(v, c->shown, sizeof(c->shown));
+	return true;
+}
+
+/* vnic = tap:NAME or NAME, NAME as Linux takes it (dev_valid_name), or a
+ * vhost-user socket (set_vhost). */
 static bool set_vnic(struct pw_config *c, const char *v, struct pw_err *e)
 {
 	const char *name = v, *colon = strchr(v, ':');
 
+	if (!strncmp(v, PW_VHOST_PREFIX, strlen(PW_VHOST_PREFIX)) ||
+	    !strncmp(v, PW_VHOST_CLIENT_PREFIX, strlen(PW_VHOST_CLIENT_PREFIX)))
+		return set_vhost(c, v, v[strlen("vhost-user")] != ':', e);
 	if (colon) {
 		if ((size_t)(colon - v) != 3 || strncmp(v, "tap", 3)) {
 			pw_err_set(e,
-				   "bad value for vnic: '%s' (the only vNIC kind is tap: tap:NAME "
-				   "or NAME)",
+				   "bad value for vnic: '%s' (tap:NAME or NAME, vhost-user:PATH or "
+				   "vhost-user-client:PATH)",
 				   v);
 			return false;
 		}
 		name = colon + 1;
+	}
+	if (c->vhost_path[0]) {
+		pw_err_set(e, "vnic %s: the vNIC was given as %s already (one vNIC per "
+			   "pseudowire)", v, c->shown);
+		return false;
 	}
 	if (c->tap.name[0] && strcmp(c->tap.name, name)) { /* `name` came first */
 		pw_err_set(e, "vnic %s: the device was given as %s already (by name: one device "
@@ -352,9 +382,14 @@ static bool clash(struct ctx *x, const struct pw_conf_link *a, const struct pw_c
 	const struct pw_config *p = &a->c, *q = &b->c;
 	char s[64];
 
-	if (!strcmp(p->tap.name, q->tap.name)) {
+	if (!p->vhost_path[0] && !q->vhost_path[0] && !strcmp(p->tap.name, q->tap.name)) {
 		fail(x, b->line, b->name, "vnic tap:%s: already the vNIC of [%s] (line %u)",
 		     q->shown, a->name, a->line);
+		return true;
+	}
+	if (p->vhost_path[0] && !strcmp(p->vhost_path, q->vhost_path)) {
+		fail(x, b->line, b->name, "vnic %s: the socket is already the vNIC of [%s] "
+		     "(line %u)", q->shown, a->name, a->line);
 		return true;
 	}
 	if (strcmp(p->user, q->user)) {
@@ -416,7 +451,13 @@ static bool finish(struct ctx *x)
 		struct pw_err sub;
 
 		pw_err_init(&sub);
-		if (!l->c.tap.name[0] && !set_vnic(&l->c, l->name, &sub)) {
+		if (l->c.tap.name[0] && l->c.vhost_path[0]) {
+			pw_err_set(&sub, "name %s: a vhost-user vNIC (%s%s) has no device name",
+				   l->c.tap.name,
+				   l->c.vhost_client ? PW_VHOST_CLIENT_PREFIX : PW_VHOST_PREFIX,
+				   l->c.vhost_path);
+		} else if (!l->c.tap.name[0] && !l->c.vhost_path[0] &&
+			   !set_vnic(&l->c, l->name, &sub)) {
 			pw_err_init(&sub);
 			pw_err_set(&sub, "missing vnic (the section name '%s' is no device name)",
 				   l->name);
@@ -587,7 +628,12 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 		char a[64];
 
 		fprintf(f, "%s[%s]\n", i ? "\n" : "", l->name);
-		fprintf(f, "vnic = tap:%s\n", c->tap.name);
+		if (c->vhost_path[0])
+			fprintf(f, "vnic = %s%s\n",
+				c->vhost_client ? PW_VHOST_CLIENT_PREFIX : PW_VHOST_PREFIX,
+				c->vhost_path);
+		else
+			fprintf(f, "vnic = tap:%s\n", c->tap.name);
 		fprintf(f, "encap = %s\n", s->encap == PW_ENCAP_UDP ? "udp" : "ip");
 		fprintf(f, "local = %s\n", addr_str(&c->xport.local, a, sizeof(a)));
 		fprintf(f, "remote = %s\n", addr_str(&c->xport.remote, a, sizeof(a)));

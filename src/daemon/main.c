@@ -82,6 +82,7 @@ struct run {
 	struct run_link *links;
 	struct pw_loop *loop;
 	const char *sock; /* the control socket (-s) */
+	char run_dir[PW_VHOST_PATH_MAX]; /* its directory: vhost-user sockets go there */
 	bool has_group;   /* -g */
 	gid_t group;
 	struct pw_ctl *ctl;
@@ -99,6 +100,7 @@ static void refresh(struct run_link *rl)
 	rl->session.stats = rl->stats.session;
 	rl->report.last_bad_session = rl->stats.last_bad_session;
 	rl->report.last_tx_errno = rl->stats.last_tx_errno;
+	rl->report.vhost_why = rl->stats.vhost_why;
 }
 
 static void print_all(struct run *r)
@@ -150,7 +152,8 @@ static void link_report(struct run_link *rl)
 	const struct pw_config *c = &rl->cl->c;
 
 	rl->report = (struct pw_report){
-		.ifname = c->tap.name,
+		.ifname = c->vhost_path[0] ? c->shown : c->tap.name,
+		.vhost = c->vhost_path[0] ? &rl->stats.vhost : NULL,
 		.session = &rl->session,
 		.tunnel = &rl->stats.tunnel,
 		.vnic = &rl->stats.vnic,
@@ -642,7 +645,7 @@ static int run(struct run *r)
 	 * and its channel): every link, now and at a reload, add or set, is
 	 * opened through it. */
 	pw_err_init(&err);
-	r->priv = pw_priv_start(r->file, &err);
+	r->priv = pw_priv_start(r->file, r->run_dir, &err);
 	if (!r->priv) {
 		pw_error("%s", pw_err_msg(&err));
 		goto out;
@@ -690,6 +693,8 @@ static int run(struct run *r)
 	 * what opens later goes through the helper's channel. */
 	privs.pwired = true;
 	privs.helper_fd = pw_priv_fd(r->priv);
+	/* A pseudowire added later may have a vhost-user vNIC. */
+	privs.vhost = privs.vhost_client = true;
 	if (!pw_privs_drop(&privs, "pwired"))
 		goto out;
 	pw_loop_busy_poll(r->loop, busy_poll);
@@ -804,6 +809,13 @@ int main(int argc, char **argv)
 	}
 	r.file = file;
 	r.sock = sock;
+	/* The run directory: the control socket's (dirname), "/" or "." at
+	 * the least. */
+	snprintf(r.run_dir, sizeof(r.run_dir), "%s", sock);
+	if (strrchr(r.run_dir, '/'))
+		*(strrchr(r.run_dir, '/') == r.run_dir ? r.run_dir + 1 : strrchr(r.run_dir, '/')) = '\0';
+	else
+		strcpy(r.run_dir, ".");
 	r.rc = run(&r);
 	pw_conf_free(&r.conf);
 	return r.rc;

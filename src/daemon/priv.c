@@ -22,6 +22,7 @@
 
 #include "daemon/conf.h"
 #include "daemon/priv.h"
+#include "vnic/vhost/server.h"
 #include "xport/steer.h"
 
 enum priv_op {
@@ -32,6 +33,8 @@ enum priv_op {
 	OP_PARSE,   /* a section's text, parsed as OP_CONF (pwire add, set) */
 	OP_LINK,    /* a section's link configuration (pw_config_link_cfg: the
 		     * MTU in use asks the kernel for routes and devices) */
+	OP_VHOST,   /* a vhost-user listening socket (pw_vu_listen), in the run
+		     * directory only (in_run_dir) */
 };
 
 enum { STEER_OFFSET_MAX = 512, TEXT_MAX = 4096 };
@@ -44,6 +47,7 @@ struct priv_req {
 	struct pw_xport_cfg xport;       /* OP_SOCKET; steer_prog: the same */
 	struct pw_config config;         /* OP_LINK */
 	char text[TEXT_MAX];             /* OP_PARSE, NUL-terminated */
+	char path[PW_VHOST_PATH_MAX];    /* OP_VHOST */
 };
 
 struct priv_rep {
@@ -58,7 +62,22 @@ struct pw_priv {
 	int ch;
 	struct pw_opener opener;
 	char why[96]; /* the last OP_TAP's refusal */
+	char run_dir[PW_VHOST_PATH_MAX]; /* where vhost-user sockets may be made */
 };
+
+/* Whether path names an entry right in directory dir (no '/' after it, not
+ * "." or ".."): where the helper makes vhost-user sockets. */
+static bool in_run_dir(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	const char *name;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	name = path + n + 1;
+	return !strncmp(path, dir, n) && path[n] == '/' && *name && !strchr(name, '/') &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
 
 /* One message and at most one fd. 0 or -errno. */
 static int send_fd(int s, const void *buf, size_t len, int fd)
@@ -231,7 +250,18 @@ static int do_link(struct pw_config *c, struct priv_rep *rep)
 	return -ENODATA; /* no fd: the answer is the reply */
 }
 
-static void serve(int ch, const char *file)
+static int do_vhost(const char *run_dir, char *path)
+{
+	struct pw_err e;
+
+	path[PW_VHOST_PATH_MAX - 1] = '\0';
+	if (!in_run_dir(run_dir, path))
+		return -EPERM;
+	pw_err_init(&e);
+	return pw_vu_listen(path, &e);
+}
+
+static void serve(int ch, const char *file, const char *run_dir)
 {
 	for (;;) {
 		struct priv_req q;
@@ -269,6 +299,9 @@ static void serve(int ch, const char *file)
 			case OP_LINK:
 				out = in >= 0 ? -EINVAL : do_link(&q.config, &rep);
 				break;
+			case OP_VHOST:
+				out = in >= 0 ? -EINVAL : do_vhost(run_dir, q.path);
+				break;
 			default:
 				out = -EINVAL;
 			}
@@ -297,7 +330,7 @@ static bool narrow(void)
 	return true;
 }
 
-static void helper(int ch, const char *file, pid_t parent)
+static void helper(int ch, const char *file, const char *run_dir, pid_t parent)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE };
 	sigset_t none;
@@ -323,19 +356,28 @@ static void helper(int ch, const char *file, pid_t parent)
 			strerror(errno));
 		_exit(1);
 	}
-	serve(ch, file);
+	serve(ch, file, run_dir);
 }
 
 static int ask_tap(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
 static int ask_socket(void *ctx, const struct pw_xport_cfg *cfg);
 static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues);
+static int ask_vhost(void *ctx, const char *path);
 
-struct pw_priv *pw_priv_start(const char *conf, struct pw_err *err)
+struct pw_priv *pw_priv_start(const char *conf, const char *run_dir, struct pw_err *err)
 {
 	struct pw_priv *p = calloc(1, sizeof(*p));
 	pid_t parent = getpid(), pid;
 	int sv[2];
 
+	if (p && strlen(run_dir) >= sizeof(p->run_dir)) {
+		pw_err_set(err, "run directory %s: longer than %zu bytes", run_dir,
+			   sizeof(p->run_dir) - 1);
+		free(p);
+		return NULL;
+	}
+	if (p)
+		strcpy(p->run_dir, run_dir);
 	if (!p || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		pw_err_set(err, "privileged helper: %s", strerror(errno));
 		free(p);
@@ -354,12 +396,12 @@ struct pw_priv *pw_priv_start(const char *conf, struct pw_err *err)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		helper(sv[1], conf, parent);
+		helper(sv[1], conf, p->run_dir, parent);
 		_exit(0);
 	}
 	close(sv[1]);
 	p->ch = sv[0];
-	p->opener = (struct pw_opener){ ask_tap, ask_socket, ask_steer, p };
+	p->opener = (struct pw_opener){ ask_tap, ask_socket, ask_steer, ask_vhost, p };
 	return p;
 }
 
@@ -414,6 +456,15 @@ static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues)
 	return ask(ctx, &q, -1, &rep);
 }
 
+static int ask_vhost(void *ctx, const char *path)
+{
+	struct priv_req q = { .op = OP_VHOST };
+	struct priv_rep rep;
+
+	snprintf(q.path, sizeof(q.path), "%s", path);
+	return ask(ctx, &q, -1, &rep);
+}
+
 bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_link_cfg *lc,
 		      struct pw_err *warn)
 {
@@ -421,6 +472,11 @@ bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_li
 	static struct priv_rep rep;
 	int r;
 
+	if (c->vhost_path[0] && !c->vhost_client && !in_run_dir(p->run_dir, c->vhost_path)) {
+		pw_err_set(warn, "vnic vhost-user:%s: pwired makes vhost-user sockets in %s only "
+			   "(the directory of its control socket, -s)", c->vhost_path, p->run_dir);
+		return false;
+	}
 	p->why[0] = '\0'; /* a new link: no refusal of an earlier one */
 	q = (struct priv_req){ .op = OP_LINK, .config = *c };
 	r = ask(p, &q, -1, &rep);

@@ -4,8 +4,10 @@
  * pwired forks a helper that keeps only what opening a pseudowire needs
  * (uid 0 for the configuration file, CAP_NET_ADMIN, CAP_NET_RAW,
  * CAP_NET_BIND_SERVICE and CAP_BPF, nothing else, NoNewPrivs) and answers
- * the data-path process over a socket pair: a TAP queue, a socket or a
- * steering program made as asked (link.h's pw_opener), a section's link
+ * the data-path process over a socket pair: a TAP queue, a socket, a
+ * steering program or a vhost-user listening socket made as asked (link.h's
+ * pw_opener; vhost-user sockets only right in the run directory, the
+ * control socket's), a section's link
  * configuration, the configuration file (or a control request's section)
  * parsed; each goes back as an fd (SCM_RIGHTS; a memfd for what is
  * parsed). The data-path process runs unprivileged (CapEff 0, seccomp) and
@@ -31,15 +33,18 @@
 
 struct pw_priv;
 
-/* Fork the helper (conf: the file it may open for pw_priv_conf). In the
- * calling process: the handle, or NULL with the reason in err. The helper
- * never returns from here. Call before any thread starts. */
-struct pw_priv *pw_priv_start(const char *conf, struct pw_err *err);
+/* Fork the helper (conf: the file it may open for pw_priv_conf; run_dir:
+ * the directory it may make vhost-user sockets in, by name right there).
+ * In the calling process: the handle, or NULL with the reason in err. The
+ * helper never returns from here. Call before any thread starts. */
+struct pw_priv *pw_priv_start(const char *conf, const char *run_dir, struct pw_err *err);
 
 /* The link configuration of section c as pw_config_link_cfg() makes it
  * (the MTU in use needs the kernel's routes and devices, which the data
  * path cannot ask after its drop), with this helper as its opener; its
- * warnings into warn. False with the reason in warn if the helper is gone. */
+ * warnings into warn. False with the reason in warn if the helper is gone,
+ * or c is a vhost-user vNIC whose socket pwired may not make (not right in
+ * the run directory). */
 bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_link_cfg *lc,
 		      struct pw_err *warn);
 

@@ -301,7 +301,7 @@ static struct pw_link *link_new(const struct pw_link_cfg *cfg, struct pw_err *er
 	l->cfg = *cfg;
 	l->cfg.tap.queues = cfg->tap.queues ? cfg->tap.queues : 1;
 	l->steer_tap = l->steer_sock = -1;
-	pw_text_name(cfg->tap.name, l->shown, sizeof(l->shown));
+	pw_text_name(cfg->vhost_path[0] ? cfg->vhost_path : cfg->tap.name, l->shown, sizeof(l->shown));
 	l->fail_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->fail_fd < 0) {
 		e = errno;
@@ -335,6 +335,7 @@ static const struct pw_vu_dev_cfg vu_offer = {
  * which are the device's; the server after them). */
 static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
 {
+	const struct pw_opener *o = l->cfg.opener;
 	struct pw_vu_dev_cfg c = vu_offer;
 
 	if (l->cfg.tap.queues > 1) {
@@ -352,12 +353,32 @@ static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
 	pw_vu_dev_init(l->vu, &c);
 	if (l->cfg.vhost_client)
 		return true; /* the server connects when started */
-	*listen_fd = pw_vu_listen(l->cfg.vhost_path, err);
+	if (o && o->vhost) {
+		*listen_fd = o->vhost(o->ctx, l->cfg.vhost_path);
+		if (*listen_fd < 0)
+			pw_err_set(err, "vhost-user socket %s: %s", l->cfg.vhost_path,
+				   strerror(-*listen_fd));
+	} else {
+		*listen_fd = pw_vu_listen(l->cfg.vhost_path, err);
+	}
 	if (*listen_fd < 0) {
 		errno = -*listen_fd;
 		return false;
 	}
 	return true;
+}
+
+/* The server of a vhost-user link's device with its vNIC v, on the socket
+ * vu_open() listens on or, in client mode, connecting to the front end's.
+ * listen_fd is taken, even on failure. */
+static bool vu_serve(struct pw_link *l, int listen_fd, struct pw_vnic *v, struct pw_err *err)
+{
+	l->vu_server = l->cfg.vhost_client ? pw_vu_client_new(l->cfg.vhost_path, l->vu, &v, 1) :
+					     pw_vu_server_new(listen_fd, l->vu, &v, 1);
+	if (l->vu_server)
+		return true;
+	pw_err_set(err, "%s: cannot serve the socket: %s", l->shown, strerror(errno));
+	return false;
 }
 
 struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
@@ -385,16 +406,11 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 		}
 	}
 	if (l->vu) {
-		struct pw_vnic *v = l->qs[0].v;
+		bool served = vu_serve(l, listen_fd, l->qs[0].v, err);
 
-		l->vu_server = l->cfg.vhost_client ? pw_vu_client_new(l->cfg.vhost_path, l->vu, &v, 1) :
-						     pw_vu_server_new(listen_fd, l->vu, &v, 1);
 		listen_fd = -1; /* taken, even on failure */
-		if (!l->vu_server) {
-			e = errno;
-			pw_err_set(err, "%s: cannot serve the socket: %s", l->shown, strerror(e));
-			goto fail;
-		}
+		if (!served)
+			goto fail_errno;
 	}
 	return l;
 fail_errno:
@@ -405,6 +421,51 @@ fail:
 	pw_link_close(l);
 	errno = e;
 	return NULL;
+}
+
+/* A share member's vNIC, port k: a TAP, or a vhost-user device's one
+ * queue pair and the server of its socket. */
+static bool member_vnic_open(struct share *sh, unsigned k, struct pw_link *l,
+			     struct pw_err *err)
+{
+	int listen_fd = -1, e;
+
+	if (!l->cfg.vhost_path[0]) {
+		if (!tap_open(&sh->vnics[k], l, &l->cfg.tap, 0, err))
+			return false;
+		link_named(l, pw_tap_name(sh->vnics[k]));
+		return true;
+	}
+	if (!vu_open(l, &listen_fd, err))
+		return false;
+	sh->vnics[k] = pw_vu_net_open(l->vu, 0, l->cfg.tap.mtu);
+	if (!sh->vnics[k]) {
+		e = errno;
+		pw_err_set(err, "%s: cannot set up the queue: %s", l->shown, strerror(e));
+		if (listen_fd >= 0)
+			close(listen_fd);
+		errno = e;
+		return false;
+	}
+	if (!vu_serve(l, listen_fd, sh->vnics[k], err)) {
+		e = errno;
+		pw_vnic_close(sh->vnics[k]);
+		sh->vnics[k] = NULL;
+		errno = e;
+		return false;
+	}
+	return true;
+}
+
+/* A member's own part: its vhost-user server and device (after its vNIC
+ * is closed: the server syncs it, the vNIC points at the device; the
+ * server goes first) and its failure eventfd. */
+static void member_free(struct pw_link *l)
+{
+	pw_vu_server_free(l->vu_server);
+	free(l->vu);
+	close(l->fail_fd);
+	free(l);
 }
 
 /* From the share's engine: a member's vNIC failed (port), or the engine. */
@@ -452,7 +513,7 @@ bool pw_link_cfg_same_port(const struct pw_link_cfg *a, const struct pw_link_cfg
 /* Whether a link can share its socket: one queue, no impairment. */
 static bool shareable(const struct pw_link_cfg *c)
 {
-	return c->tap.queues < 2 && !c->has_impair && !c->vhost_path[0];
+	return c->tap.queues < 2 && !c->has_impair;
 }
 
 /* Whether two links can share one socket: both shareable, the same
@@ -510,9 +571,8 @@ static bool share_open(const struct pw_link_cfg *cfgs, const unsigned *at, unsig
 		session_open(&sh->sessions[k], c);
 		if (sh->sessions[k].rx.len + pw_frame_max(c->tap.mtu) > xc.datagram_max)
 			xc.datagram_max = sh->sessions[k].rx.len + pw_frame_max(c->tap.mtu);
-		if (!tap_open(&sh->vnics[k], l, &c->tap, 0, err))
+		if (!member_vnic_open(sh, k, l, err))
 			goto fail_errno;
-		link_named(l, pw_tap_name(sh->vnics[k]));
 	}
 	sh->tunnel = (struct pw_tunnel){ .encap = c0->session.encap, .sessions = sh->sessions,
 					 .n_sessions = m };
@@ -543,10 +603,8 @@ fail_errno:
 fail:
 	if (sh) {
 		for (k = 0; sh->members && k < sh->n; k++)
-			if (sh->members[k]) {
-				close(sh->members[k]->fail_fd);
-				free(sh->members[k]);
-			}
+			if (sh->members[k])
+				member_free(sh->members[k]);
 		share_free(sh);
 	}
 	errno = e;
@@ -641,9 +699,8 @@ struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *c
 		return NULL;
 	l->share = sh;
 	l->port = k;
-	if (!tap_open(&sh->vnics[k], l, &cfg->tap, 0, err))
+	if (!member_vnic_open(sh, k, l, err))
 		goto fail_errno;
-	link_named(l, pw_tap_name(sh->vnics[k]));
 	if (!pw_tunnel_add(&sh->tunnel, k)) {
 		pw_err_set(err, "session_id %u is taken on the socket on %s", cfg->session.session_id,
 			   a);
@@ -666,14 +723,15 @@ struct pw_link *pw_link_join(struct pw_link *member, const struct pw_link_cfg *c
 	sh->open++;
 	return l;
 fail_vnic:
+	pw_vu_server_free(l->vu_server);
+	l->vu_server = NULL;
 	pw_vnic_close(sh->vnics[k]);
 	sh->vnics[k] = NULL;
 	goto fail;
 fail_errno:
 	e = errno;
 fail:
-	close(l->fail_fd);
-	free(l);
+	member_free(l);
 	errno = e;
 	return NULL;
 }
@@ -699,6 +757,17 @@ static int member_start(struct pw_link *l, const struct pw_watcher *w, struct pw
 		return e;
 	}
 	sh->attached = true;
+	if (l->vu_server && !l->running) {
+		e = pw_vu_server_attach(l->vu_server, w);
+		if (e) {
+			pw_err_set(err, "%s: cannot watch its socket: %s", l->shown, strerror(-e));
+			if (!sh->running) {
+				pw_engine_detach(sh->e);
+				sh->attached = false;
+			}
+			return e;
+		}
+	}
 	if (!l->running)
 		sh->running++;
 	l->running = true;
@@ -784,6 +853,11 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 		t->last_bad_session = sh->tunnel.last_bad_session;
 		t->last_tx_errno = sh->x->tx_errno;
 		t->vnic = sh->vnics[l->port]->stats;
+		if (l->vu_server) {
+			t->has_vhost = true;
+			pw_vhost_stats(l->vu_server, l->vu, &sh->vnics[l->port], 1, &t->vhost);
+			t->vhost_why = pw_vu_server_why(l->vu_server);
+		}
 		return;
 	}
 	t->n_queues = l->n;
@@ -816,6 +890,8 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 void pw_link_stop(struct pw_link *l)
 {
 	if (l->share) {
+		if (l->vu_server)
+			pw_vu_server_detach(l->vu_server);
 		/* The engine is detached when no member runs any more. */
 		if (l->running && !--l->share->running && l->share->attached) {
 			pw_engine_detach(l->share->e);
@@ -849,13 +925,14 @@ static void member_close(struct pw_link *l)
 	pw_link_stop(l);
 	pw_engine_remove(sh->e, l->port);
 	pw_tunnel_unindex(&sh->tunnel, sh->sessions[l->port].cfg.session_id);
+	pw_vu_server_free(l->vu_server); /* before the vNIC it syncs */
+	l->vu_server = NULL;
 	pw_vnic_close(sh->vnics[l->port]);
 	sh->vnics[l->port] = NULL;
 	sh->members[l->port] = NULL;
 	if (!--sh->open)
 		share_free(sh);
-	close(l->fail_fd);
-	free(l);
+	member_free(l);
 }
 
 void pw_link_close(struct pw_link *l)

@@ -26,13 +26,15 @@
 
 /* How a link gets what needs the privileges: a TAP queue's fd and the
  * device's name (pw_tap_open_fd), a socket (pw_socket_open_fd), a steering
- * program (pw_steer_load); each an fd or -errno. Without one the link opens
- * them itself (pwire up, before its drop); pwired's data path asks its
- * privileged helper (daemon/priv.h), so it can open links after its drop. */
+ * program (pw_steer_load), a vhost-user listening socket (pw_vu_listen);
+ * each an fd or -errno. Without one the link opens them itself (pwire up,
+ * before its drop); pwired's data path asks its privileged helper
+ * (daemon/priv.h), so it can open links after its drop. */
 struct pw_opener {
 	int (*tap)(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
 	int (*socket)(void *ctx, const struct pw_xport_cfg *cfg);
 	int (*steer)(void *ctx, uint16_t frame_offset, unsigned queues);
+	int (*vhost)(void *ctx, const char *path);
 	void *ctx;
 };
 
@@ -44,8 +46,8 @@ struct pw_link_cfg {
 	struct pw_tap_cfg tap;     /* the vNIC: name, mtu, mac, queues, io_uring */
 	/* Not "": the vNIC is a vhost-user device instead of a TAP, its front
 	 * end (QEMU) connecting to this UNIX socket path (made at open, one
-	 * front end at a time); of tap, only mtu applies. pwire up only (one
-	 * queue): a share (pwired) refuses it. */
+	 * front end at a time); of tap, only mtu applies (and the name, which
+	 * only names the link); one queue pair. */
 	char vhost_path[PW_VHOST_PATH_MAX];
 	/* With vhost_path: pwire connects to the front end listening there
 	 * (QEMU's server=on), again a second after each failed attempt or
