@@ -410,12 +410,14 @@ static void test_sync_and_eof(void **state)
  * the ring and the reason in the words. */
 static void test_broken_by_data_path(void **state)
 {
-	int kick = eventfd(0, EFD_CLOEXEC);
+	int kick = eventfd(0, EFD_CLOEXEC), err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int err_copy = dup(err);
 	struct pw_vu_vring_state num = { 1, NUM };
 	struct pw_vu_vring_addr a = { .index = 1, .desc = UVA + 0x10000,
 				      .avail = UVA + 0x10000 + 16 * NUM,
 				      .used = UVA + 0x10000 + 16 * NUM + 4096 };
 	uint64_t idx = 1;
+	eventfd_t n = 0;
 	int fe;
 
 	(void)state;
@@ -423,6 +425,7 @@ static void test_broken_by_data_path(void **state)
 	put_mem(fe);
 	put(fe, PW_VU_SET_VRING_NUM, &num, sizeof(num), NULL, 0);
 	put(fe, PW_VU_SET_VRING_ADDR, &a, sizeof(a), NULL, 0);
+	put(fe, PW_VU_SET_VRING_ERR, &idx, 8, &err, 1);
 	put(fe, PW_VU_SET_VRING_KICK, &idx, 8, &kick, 1);
 	step();
 	assert_true(d.ring[1].started);
@@ -433,6 +436,10 @@ static void test_broken_by_data_path(void **state)
 	assert_true(closed_by_server(fe));
 	assert_non_null(strstr(pw_vu_server_why(s), "ring 1: desc_zero_len (descriptor 5"));
 	assert_false(d.broken); /* reset: the next front end starts clean */
+	/* The ring's err eventfd (SET_VRING_ERR) was written. */
+	assert_int_equal(eventfd_read(err_copy, &n), 0);
+	assert_int_equal(n, 1);
+	close(err_copy);
 	close(fe);
 	close(kick);
 }

@@ -421,16 +421,25 @@ static int on_wake(void *data, uint32_t events)
 	if (s->conn < 0 || !s->d->broken)
 		return 0;
 	for (unsigned i = 0; i < 2 * s->d->cfg.pairs; i++) {
-		const struct pw_vq_fault *f = &s->d->ring[i].vq.broken;
+		const struct pw_vu_ring *r = &s->d->ring[i];
+		const struct pw_vq_fault *f = &r->vq.broken;
 
-		if (s->d->ring[i].started && f->reason != PW_VQ_OK) {
+		if (!r->started || f->reason == PW_VQ_OK)
+			continue;
+		/* The front end asked to hear of it (SET_VRING_ERR). */
+		if (r->err >= 0)
+			eventfd_write(r->err, 1);
+		if (f->reason == PW_VQ_avail_idx_jump)
+			end(s, "guest broke virtio: ring %u: %s (avail->idx %llu, %u entries ahead "
+			       "of what was taken, more than the ring holds)",
+			    i, pw_vq_reason_name(f->reason), (unsigned long long)f->addr, f->len);
+		else
 			end(s, "guest broke virtio: ring %u: %s (descriptor %u%s, address 0x%llx, "
 			       "%u bytes)",
 			    i, pw_vq_reason_name(f->reason), f->desc,
 			    f->indirect ? " of an indirect table" : "", (unsigned long long)f->addr,
 			    f->len);
-			return 1;
-		}
+		return 1;
 	}
 	end(s, "guest broke virtio");
 	return 1;
