@@ -630,7 +630,7 @@ struct group {
 
 static bool joins(bool v6)
 {
-	return negotiated(VIRTIO_NET_F_GUEST_CSUM) &&
+	return negotiated(VIRTIO_NET_F_MRG_RXBUF) && negotiated(VIRTIO_NET_F_GUEST_CSUM) &&
 	       negotiated(v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4);
 }
 

@@ -464,7 +464,11 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 		for (size_t k = 0; k < n; k++)
 			having += group_stats(s[k].report, i) != NULL;
 		for (size_t c = 0; having && c < g[i].n; c++) {
-			if (g[i].names[c].drop)
+			/* Drops of a direction are pwire_{rx,tx}_dropped_total's
+			 * reasons (below); the others (a front end's faults)
+			 * families of their own. */
+			if (g[i].names[c].drop && (!strncmp(g[i].names[c].name, "rx_", 3) ||
+						   !strncmp(g[i].names[c].name, "tx_", 3)))
 				continue;
 			fprintf(f, "# HELP pwire_%s%s_total pwire %s counter %s\n", g[i].prom,
 				g[i].names[c].name, g[i].name, g[i].names[c].name);

@@ -120,9 +120,11 @@ static const struct allow {
 	/* vhost-user-client: the front end's socket connected to again after
 	 * each end (a UNIX socket, connect: the path is behind a pointer a
 	 * filter cannot read, so the data path's user reaches what it could
-	 * anyway), the retry timer armed. */
+	 * anyway), the retry timer made (pwired opens links after its drop)
+	 * and armed. */
 	{ SCMP_SYS(socket), VHOST_CLIENT_UNIX },
 	{ SCMP_SYS(connect), VHOST_CLIENT },
+	{ SCMP_SYS(timerfd_create), VHOST_CLIENT }, /* pwired: a link added after the drop */
 	{ SCMP_SYS(timerfd_settime), VHOST_CLIENT },
 	{ SCMP_SYS(recvmsg), HELPER },
 	{ SCMP_SYS(eventfd2), PWIRED },

@@ -12,6 +12,7 @@
  * Foreground only (-f), as systemd runs it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -809,13 +810,19 @@ int main(int argc, char **argv)
 	}
 	r.file = file;
 	r.sock = sock;
-	/* The run directory: the control socket's (dirname), "/" or "." at
-	 * the least. */
+	/* The run directory: the control socket's (dirname), absolute where
+	 * it exists (pwire.conf's socket paths are), "/" at the least. */
 	snprintf(r.run_dir, sizeof(r.run_dir), "%s", sock);
 	if (strrchr(r.run_dir, '/'))
 		*(strrchr(r.run_dir, '/') == r.run_dir ? r.run_dir + 1 : strrchr(r.run_dir, '/')) = '\0';
 	else
 		strcpy(r.run_dir, ".");
+	{
+		char abs[PATH_MAX];
+
+		if (realpath(r.run_dir, abs) && strlen(abs) < sizeof(r.run_dir))
+			strcpy(r.run_dir, abs);
+	}
 	r.rc = run(&r);
 	pw_conf_free(&r.conf);
 	return r.rc;

@@ -72,8 +72,8 @@ static bool in_run_dir(const char *dir, const char *path)
 	size_t n = strlen(dir);
 	const char *name;
 
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
+	while (n > 0 && dir[n - 1] == '/')
+		n--; /* "/" itself: n 0, the names right under it */
 	name = path + n + 1;
 	return !strncmp(path, dir, n) && path[n] == '/' && *name && !strchr(name, '/') &&
 	       strcmp(name, ".") && strcmp(name, "..");

@@ -178,6 +178,8 @@ grep -qx 'pwire_vhost_connects_total{session="vm2"} 2' "$tmp/prom" ||
 	fail "no pwire_vhost_connects_total 2 for vm2 in the metrics: $(grep vhost_connects "$tmp/prom")"
 grep -q 'pwire_tx_dropped_total{session="vm1",reason="vhost_tx_no_guest"}' "$tmp/prom" ||
 	fail "the vhost drops are not among pwire_tx_dropped_total's reasons"
+grep -qx 'pwire_vhost_bad_msg_total{session="vm2"} 0' "$tmp/prom" ||
+	fail "a front end's faults (bad_msg) have no family in the metrics"
 run kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?

@@ -515,6 +515,7 @@ static void test_segments_joined_for_the_guest(void **state)
 static void test_mergeable_buffers(void **state)
 {
 	static uint8_t super[4000];
+	struct epoll_event ev;
 	uint32_t l = 1000;
 	uint16_t avail_event;
 	uint64_t a;
@@ -543,14 +544,21 @@ static void test_mergeable_buffers(void **state)
 	pkts[3]->len = 1400;
 	a = BUFS + 20 * BUF;
 	post(0, &a, &l, 1, true);
+	eventfd_write(kick[0], 1); /* the guest kicks when it gives a buffer */
 	assert_int_equal(v->ops->tx_burst(v, pkts + 3, 1), 0);
 	assert_int_equal(used_of(0)->idx, 3);
+	/* Waiting for room: the kick was taken, so the set is quiet until the
+	 * guest kicks again (it would spin the loop otherwise). */
+	assert_int_equal(v->ops->arm(v, EPOLLOUT), 0);
+	assert_int_equal(epoll_wait(v->ops->fd(v), &ev, 1, 0), 0);
 	/* It asked to be kicked past the buffer it has (EVENT_IDX), or the
 	 * guest's next buffer would not kick. */
 	memcpy(&avail_event, &used_of(0)->ring[NUM], 2);
 	assert_int_equal(le16toh(avail_event), 4);
 	a = BUFS + 21 * BUF;
 	post(0, &a, &l, 1, true);
+	eventfd_write(kick[0], 1);
+	assert_int_equal(epoll_wait(v->ops->fd(v), &ev, 1, 0), 1);
 	assert_int_equal(v->ops->tx_burst(v, pkts + 3, 1), 1);
 	assert_int_equal(used_of(0)->idx, 5);
 	assert_int_equal(used_of(0)->ring[3].len, 1000);
@@ -559,6 +567,31 @@ static void test_mergeable_buffers(void **state)
 	assert_int_equal(g[BUFS + 21 * BUF + HDR + 1400 - 1000 - 1], 0x5a);
 	assert_int_equal(pw_vu_net_stats(v)->tx_guest_buf_short, 0);
 	assert_int_equal(pw_vu_net_stats(v)->tx_super, 0);
+}
+
+/* A frame longer than every buffer of the ring together: dropped and
+ * counted, the buffers left for the next frame (waiting would be for
+ * good: the guest cannot give more than the ring holds). */
+static void test_frame_larger_than_the_ring(void **state)
+{
+	uint32_t l = 64;
+	uint64_t a;
+
+	(void)state;
+	for (unsigned i = 0; i < NUM; i++) {
+		a = BUFS + i * BUF;
+		post(0, &a, &l, 1, true);
+	}
+	memset(pkts[0]->buf, 1, 1400);
+	pkts[0]->data = pkts[0]->buf;
+	pkts[0]->len = 1400;
+	pkts[1]->data = pkts[1]->buf;
+	pkts[1]->len = 100;
+	assert_int_equal(v->ops->tx_burst(v, pkts, 2), 2);
+	assert_int_equal(pw_vu_net_stats(v)->tx_guest_buf_short, 1);
+	/* The next frame, 112 bytes with its header, took two of them. */
+	assert_int_equal(used_of(0)->idx, 2);
+	assert_int_equal(used_of(0)->ring[1].len, HDR + 100 - 64);
 }
 
 int main(void)
@@ -576,6 +609,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_segments_joined_for_the_guest, setup_offloads,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mergeable_buffers, setup_mrg_only, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_larger_than_the_ring, setup_mrg_only,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,6 +216,7 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	struct pw_vu_ring *r = ring_of(n, TX_RING);
 	struct pw_vring *q = live(n, TX_RING);
 	unsigned k = cut(n, pkts, 0, max), seen = 0;
+	bool took_kick = false;
 	eventfd_t kicks;
 
 	if (!q)
@@ -233,6 +234,7 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 			 * (looking once more: it may have added a chain between
 			 * our last look and the flag). */
 			eventfd_read(r->kick, &kicks);
+			took_kick = true;
 			if (!pw_vq_notify_on(q, true))
 				break;
 			pw_vq_notify_on(q, false);
@@ -247,6 +249,10 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	}
 	if (seen)
 		flush(n, TX_RING);
+	/* Full with the kick taken and notifications off: the guest will not
+	 * kick for what is left, so the set must stay readable itself. */
+	if (took_kick && (k >= max || seen >= max))
+		eventfd_write(r->kick, 1);
 	return (int)k;
 }
 
@@ -272,8 +278,19 @@ static int place(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uin
 		if (got < 0)
 			return -1;
 		if (!got) {
-			/* Asked with what we took still taken, so that the
+			eventfd_t kicks;
+
+			/* The whole ring cannot hold it: the guest could
+			 * never give more. */
+			if (parts >= q->num) {
+				pw_vq_unpop(q, parts);
+				n->stats.tx_guest_buf_short++;
+				return 1;
+			}
+			/* Take the kick (the set would stay readable), then
+			 * ask, with what we took still taken, so that the
 			 * guest kicks for chains past those. */
+			eventfd_read(ring_of(n, RX_RING)->kick, &kicks);
 			if (pw_vq_notify_on(q, true)) {
 				pw_vq_notify_on(q, false);
 				continue;
@@ -338,10 +355,12 @@ static unsigned put_joined(struct vu_net *n, struct pw_vring *q)
 	return stop;
 }
 
-/* Whether the guest takes a joined TCP super-frame of this family. */
+/* Whether the guest takes a joined TCP super-frame of this family: it
+ * said so, and gave mergeable buffers (without them a joined frame needs
+ * one chain of its size, which the spec only says a driver SHOULD give). */
 static bool joins(const struct vu_net *n, bool v6)
 {
-	return negotiated(n, VIRTIO_NET_F_GUEST_CSUM) &&
+	return negotiated(n, VIRTIO_NET_F_MRG_RXBUF) && negotiated(n, VIRTIO_NET_F_GUEST_CSUM) &&
 	       negotiated(n, v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4);
 }
 
@@ -451,6 +470,10 @@ int pw_vu_net_sync(struct pw_vnic *v)
 		 * have kicked before we watched). */
 		if (!err && r->started && !n->started[which] && r->kick >= 0)
 			eventfd_write(r->kick, 1);
+		/* A ring that stopped: what was left of its guest's
+		 * super-frame goes with it. */
+		if (which == TX_RING && !r->started)
+			n->next_seg = n->tso.segments;
 		n->started[which] = r->started;
 	}
 	return err;

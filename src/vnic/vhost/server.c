@@ -388,12 +388,15 @@ static void try_connect(struct pw_vu_server *s)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd >= 0 && !connect(fd, (struct sockaddr *)&s->peer, sizeof(s->peer)) && adopt(s, fd))
-		return;
-	snprintf(s->why, sizeof(s->why), "connecting to %s: %s", s->peer.sun_path,
-		 strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&s->peer, sizeof(s->peer))) {
+		if (adopt(s, fd)) /* it closes fd when it cannot watch it */
+			return;
+	} else {
+		snprintf(s->why, sizeof(s->why), "connecting to %s: %s", s->peer.sun_path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	retry_later(s);
 }
 
