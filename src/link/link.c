@@ -457,9 +457,9 @@ static bool member_vnic_open(struct share *sh, unsigned k, struct pw_link *l,
 	return true;
 }
 
-/* A member's own part: its vhost-user server and device (after its vNIC
- * is closed: the server syncs it, the vNIC points at the device; the
- * server goes first) and its failure eventfd. */
+/* A member's own part: its vhost-user server (freed without syncing its
+ * vNIC, so before or after the vNIC's close), its device (the vNIC's
+ * close does not touch it) and its failure eventfd. */
 static void member_free(struct pw_link *l)
 {
 	pw_vu_server_free(l->vu_server);
