@@ -272,13 +272,11 @@ bool pw_config_finish(struct pw_config *c, struct pw_err *e)
 	}
 	c->xport.queues = c->tap.queues;
 	/* What only a TAP has. */
-	if (c->vhost_path[0] && (c->tap.queues > 1 || c->tap.has_mac || c->mac_random ||
-				 c->tap.io_uring)) {
+	if (c->vhost_path[0] && (c->tap.has_mac || c->mac_random || c->tap.io_uring)) {
 		pw_err_set(e, "%s: %s", c->shown,
-			   c->tap.queues > 1 ? "queues: a vhost-user vNIC has one queue pair so far" :
-			   c->tap.io_uring	 ? "io_uring: a vhost-user vNIC writes no TAP" :
-						   "mac: the guest's MAC is QEMU's "
-						   "(-device virtio-net-pci,mac=...)");
+			   c->tap.io_uring ? "io_uring: a vhost-user vNIC writes no TAP" :
+					     "mac: the guest's MAC is QEMU's "
+					     "(-device virtio-net-pci,mac=...)");
 		return false;
 	}
 

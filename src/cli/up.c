@@ -87,7 +87,9 @@ static const char up_usage[] =
 	"  queues N                N queue pairs (1..16, default 1): DEV gets N queues, one\n"
 	"                          UDP socket each on the shared port, one thread each;\n"
 	"                          flows are steered by their inner addresses and ports\n"
-	"                          and stay on one queue (needs encap udp, seq none)\n"
+	"                          and stay on one queue (needs encap udp, seq none);\n"
+	"                          vhost-user:PATH: N queue pairs for the guest (MQ),\n"
+	"                          pair i on queue i\n"
 	"  io_uring on|off         write each burst to DEV through an io_uring, one system\n"
 	"                          call per burst instead of one per frame (default off)\n"
 	"  busy_poll USEC          after traffic, poll for up to USEC microseconds (0..10000,\n"
@@ -325,7 +327,7 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	bool parsed;
-	char a[64], why[96], layout[320], note[256];
+	char a[64], why[96], layout[320], note[256], mq[24] = "";
 	bool warn;
 
 	for (int i = 1; i < argc; i++) {
@@ -419,12 +421,15 @@ int pw_cmd_up(int argc, char **argv)
 	pw_config_layout(&c, pw_link_mtu(u.link), layout, sizeof(layout));
 	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
 		as_root ? ", user " : "", as_root ? privs.user : "");
+	if (c.vhost_path[0] && c.tap.queues > 1)
+		snprintf(mq, sizeof(mq), ",queues=%u", c.tap.queues);
 	if (c.vhost_path[0])
 		fprintf(stderr, "pwire: %s: QEMU: -object memory-backend-memfd,id=mem,size=RAM,share=on "
 			"-numa node,memdev=mem -chardev socket,id=vu0,path=%s,%s "
-			"-netdev vhost-user,id=n0,chardev=vu0 -device virtio-net-pci,netdev=n0,"
+			"-netdev vhost-user,id=n0,chardev=vu0%s -device virtio-net-pci,netdev=n0,%s"
 			"host_mtu=%u\n", c.shown, c.vhost_path,
-			c.vhost_client ? "server=on,wait=off" : "reconnect=1", pw_link_mtu(u.link));
+			c.vhost_client ? "server=on,wait=off" : "reconnect=1", mq,
+			c.tap.queues > 1 ? "mq=on," : "", pw_link_mtu(u.link));
 	if (pw_words_csum_note(&c, note, sizeof(note), &warn))
 		fprintf(stderr, "pwire: %s%s: %s\n", warn ? "warning: " : "", c.shown, note);
 	if (pw_loop_run(u.loop)) {

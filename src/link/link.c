@@ -338,18 +338,19 @@ static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
 	const struct pw_opener *o = l->cfg.opener;
 	struct pw_vu_dev_cfg c = vu_offer;
 
-	if (l->cfg.tap.queues > 1) {
-		pw_err_set(err, "%s: queues %u: a vhost-user vNIC has one queue pair so far",
-			   l->shown, l->cfg.tap.queues);
-		errno = EINVAL;
-		return false;
-	}
+	_Static_assert((int)PW_VU_PAIRS_MAX >= (int)PW_QUEUES_MAX, "a queue pair for each queue");
 	l->vu = calloc(1, sizeof(*l->vu));
 	if (!l->vu) {
 		pw_err_set(err, "out of memory");
 		return false;
 	}
 	c.mtu = (uint16_t)l->cfg.tap.mtu;
+	/* Queue i serves pair i (its rings 2i and 2i + 1). */
+	c.pairs = l->cfg.tap.queues;
+	if (c.pairs > 1) {
+		c.features |= UINT64_C(1) << VIRTIO_NET_F_MQ;
+		c.protocol_features |= UINT64_C(1) << PW_VU_PROTOCOL_F_MQ;
+	}
 	pw_vu_dev_init(l->vu, &c);
 	if (l->cfg.vhost_client)
 		return true; /* the server connects when started */
@@ -368,13 +369,14 @@ static bool vu_open(struct pw_link *l, int *listen_fd, struct pw_err *err)
 	return true;
 }
 
-/* The server of a vhost-user link's device with its vNIC v, on the socket
- * vu_open() listens on or, in client mode, connecting to the front end's.
- * listen_fd is taken, even on failure. */
-static bool vu_serve(struct pw_link *l, int listen_fd, struct pw_vnic *v, struct pw_err *err)
+/* The server of a vhost-user link's device with its vNICs v[0..n) (pair
+ * i is v[i]), on the socket vu_open() listens on or, in client mode,
+ * connecting to the front end's. listen_fd is taken, even on failure. */
+static bool vu_serve(struct pw_link *l, int listen_fd, struct pw_vnic *const *v, unsigned n,
+		     struct pw_err *err)
 {
-	l->vu_server = l->cfg.vhost_client ? pw_vu_client_new(l->cfg.vhost_path, l->vu, &v, 1) :
-					     pw_vu_server_new(listen_fd, l->vu, &v, 1);
+	l->vu_server = l->cfg.vhost_client ? pw_vu_client_new(l->cfg.vhost_path, l->vu, v, n) :
+					     pw_vu_server_new(listen_fd, l->vu, v, n);
 	if (l->vu_server)
 		return true;
 	pw_err_set(err, "%s: cannot serve the socket: %s", l->shown, strerror(errno));
@@ -406,7 +408,12 @@ struct pw_link *pw_link_open(const struct pw_link_cfg *cfg, struct pw_err *err)
 		}
 	}
 	if (l->vu) {
-		bool served = vu_serve(l, listen_fd, l->qs[0].v, err);
+		struct pw_vnic *v[PW_QUEUES_MAX];
+		bool served;
+
+		for (unsigned i = 0; i < n; i++)
+			v[i] = l->qs[i].v;
+		served = vu_serve(l, listen_fd, v, n, err);
 
 		listen_fd = -1; /* taken, even on failure */
 		if (!served)
@@ -447,7 +454,7 @@ static bool member_vnic_open(struct share *sh, unsigned k, struct pw_link *l,
 		errno = e;
 		return false;
 	}
-	if (!vu_serve(l, listen_fd, sh->vnics[k], err)) {
+	if (!vu_serve(l, listen_fd, &sh->vnics[k], 1, err)) {
 		e = errno;
 		pw_vnic_close(sh->vnics[k]);
 		sh->vnics[k] = NULL;
@@ -881,8 +888,12 @@ void pw_link_stats(struct pw_link *l, struct pw_link_stats *t)
 		pw_counters_add(&t->impair, &q->impair, pw_impair_counter_names, pw_impair_counter_count);
 	}
 	if (l->vu_server) {
+		struct pw_vnic *v[PW_QUEUES_MAX];
+
+		for (unsigned i = 0; i < l->n; i++)
+			v[i] = l->qs[i].v;
 		t->has_vhost = true;
-		pw_vhost_stats(l->vu_server, l->vu, &l->qs[0].v, 1, &t->vhost);
+		pw_vhost_stats(l->vu_server, l->vu, v, l->n, &t->vhost);
 		t->vhost_why = pw_vu_server_why(l->vu_server);
 	}
 }

@@ -47,7 +47,8 @@ struct pw_link_cfg {
 	/* Not "": the vNIC is a vhost-user device instead of a TAP, its front
 	 * end (QEMU) connecting to this UNIX socket path (made at open, one
 	 * front end at a time); of tap, only mtu applies (and the name, which
-	 * only names the link); one queue pair. */
+	 * only names the link); tap.queues queue pairs, pair i served by
+	 * queue i. */
 	char vhost_path[PW_VHOST_PATH_MAX];
 	/* With vhost_path: pwire connects to the front end listening there
 	 * (QEMU's server=on), again a second after each failed attempt or

@@ -7,7 +7,9 @@
  * in any order; GET_VRING_BASE stops it and says where; replies and
  * REPLY_ACK acks are as the protocol writes them; every wrong message
  * breaks the device with its counter, and no fd it was given stays open
- * behind it.
+ * behind it. With several pairs (MQ): GET_QUEUE_NUM says how many, rings up
+ * to 2N - 1 are taken and 2N refused, and SET_FEATURES comes again for
+ * each pair while the first pair's rings run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 
 #include "vnic/vhost/dev.h"
 #include "vu_front.h"
@@ -239,6 +242,88 @@ static void test_reset_closes(void **state)
 	assert_false(d.broken);
 }
 
+static const struct pw_vu_dev_cfg offer_mq = {
+	.pairs = 3,
+	.features = F(VIRTIO_F_VERSION_1) | F(PW_VU_F_PROTOCOL_FEATURES) | F(VIRTIO_NET_F_MQ),
+	.protocol_features = F(PW_VU_PROTOCOL_F_REPLY_ACK) | F(PW_VU_PROTOCOL_F_MQ),
+	.mtu = 1500,
+};
+
+static int setup_mq(void **state)
+{
+	(void)state;
+	pw_vu_dev_init(&d, &offer_mq);
+	return 0;
+}
+
+/* MQ negotiated: GET_QUEUE_NUM answers the pairs; rings 0..5 are the
+ * device's, ring 6 is not. */
+static void test_mq_queue_num_and_rings(void **state)
+{
+	(void)state;
+	assert_true(send_msg(PW_VU_GET_FEATURES, 0, NULL, 0, NULL, 0));
+	assert_true(reply_u64() & F(VIRTIO_NET_F_MQ));
+	assert_true(send_msg(PW_VU_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0));
+	assert_true(reply_u64() & F(PW_VU_PROTOCOL_F_MQ));
+	assert_true(send_u64(PW_VU_SET_PROTOCOL_FEATURES, offer_mq.protocol_features));
+	assert_true(send_msg(PW_VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0));
+	assert_int_equal(reply_u64(), 3);
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	for (uint32_t r = 0; r < 6; r++) {
+		assert_true(send_state(PW_VU_SET_VRING_NUM, r, NUM));
+		assert_true(send_state(PW_VU_SET_VRING_ENABLE, r, 1));
+	}
+	assert_int_equal(d.stats.bad_msg, 0);
+	assert_false(send_state(PW_VU_SET_VRING_NUM, 6, NUM));
+	assert_int_equal(d.stats.bad_msg, 1);
+	assert_true(d.broken);
+}
+
+/* Each index-carrying request refuses ring 2N, fd-carrying ones closing
+ * the fd they were given. */
+static void test_mq_ring_past_pairs(void **state)
+{
+	uint32_t reqs[] = { PW_VU_SET_VRING_NUM, PW_VU_SET_VRING_BASE, PW_VU_GET_VRING_BASE,
+			    PW_VU_SET_VRING_ENABLE };
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		pw_vu_dev_reset(&d);
+		assert_false(send_state(reqs[i], 6, 1));
+		assert_int_equal(d.stats.bad_msg, i + 1);
+	}
+	pw_vu_dev_reset(&d);
+	assert_false(send_addr(6, UVA, NUM));
+	assert_int_equal(d.stats.bad_msg, 5);
+	for (uint32_t req = PW_VU_SET_VRING_KICK; req <= PW_VU_SET_VRING_ERR; req++) {
+		int fd = eventfd(0, EFD_CLOEXEC), k = fd;
+
+		pw_vu_dev_reset(&d);
+		assert_false(send_fd(req, 6, &fd));
+		assert_false(is_open(k));
+	}
+	assert_int_equal(d.stats.bad_msg, 8);
+}
+
+/* QEMU starts one pair after the other, each with SET_FEATURES: the same
+ * features while pair 0's rings run are taken; other ones are not. */
+static void test_mq_features_again_while_running(void **state)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+
+	(void)state;
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	assert_true(send_mem(UVA, NULL));
+	assert_true(send_state(PW_VU_SET_VRING_NUM, 0, NUM));
+	assert_true(send_addr(0, UVA + 0x10000, NUM));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, 0, &kick));
+	assert_true(d.ring[0].started);
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	assert_true(d.ring[0].started);
+	assert_false(send_u64(PW_VU_SET_FEATURES, offer_mq.features & ~F(VIRTIO_NET_F_MQ)));
+	assert_int_equal(d.stats.bad_msg, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +337,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mq_queue_num_and_rings, setup_mq, teardown),
+		cmocka_unit_test_setup_teardown(test_mq_ring_past_pairs, setup_mq, teardown),
+		cmocka_unit_test_setup_teardown(test_mq_features_again_while_running, setup_mq,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,11 +15,16 @@
  * the guest are joined into one super-frame when it takes them, spread
  * over mergeable buffers (num_buffers), and a frame that needs more
  * buffers than the guest gave waits, with the guest asked to kick past
- * the ones it already gave.
+ * the ones it already gave. With several queue pairs: pair 1 is rings 2
+ * and 3, a pair the guest did not start drops what is steered to it, and
+ * the front end stops, restarts, remaps and resets pair 1's rings from one
+ * thread while another runs bursts on them (run it under ASan and TSan).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -594,6 +599,254 @@ static void test_frame_larger_than_the_ring(void **state)
 	assert_int_equal(used_of(0)->ring[1].len, HDR + 100 - 64);
 }
 
+/* Several pairs: pair 1 is rings 2 (the guest receives) and 3 (it sends),
+ * laid out past the single-pair tests' buffers. */
+enum {
+	MQ_RING_AT = 0x80000, /* ring 2; ring 3 at + 0x10000 */
+	MQ_TXB = 0xa0000,     /* the guest's frames, one slot a descriptor */
+	MQ_RXB = 0xb0000,     /* its receive buffers */
+	MQ_LEN = 60,
+	MQ_BURSTS = 2000000,  /* the data thread's rounds at most (it stops with the control one) */
+	MQ_CHANGES = 30000,   /* the control thread's (about a second) */
+};
+
+static const struct pw_vu_dev_cfg offer_mq = {
+	.pairs = 2,
+	.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MQ) | F(PW_VU_F_PROTOCOL_FEATURES),
+	.protocol_features = F(PW_VU_PROTOCOL_F_MQ),
+	.mtu = MTU,
+};
+
+static int mq_mem = -1; /* the guest's memory: one file, mapped again and again */
+static _Atomic bool mq_done;
+
+static uint64_t mq_ring_at(unsigned r)
+{
+	return MQ_RING_AT + (r - 2) * 0x10000;
+}
+
+static void mq_send_mem(void)
+{
+	struct pw_vu_memory t = { .n_regions = 1,
+				  .regions[0] = { .gpa = 0, .size = FRONT_MEM, .uva = UVA } };
+	int fd = dup(mq_mem);
+
+	assert_true(send_msg(PW_VU_SET_MEM_TABLE, 0, &t, 8 + sizeof(t.regions[0]), &fd, 1));
+}
+
+/* Start ring r from base: size, addresses, base, call, kick (fds the
+ * device's), enabled; then the vNIC synced, as server.c does. */
+static void mq_start(unsigned r, uint16_t base)
+{
+	int k = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), c = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	assert_true(send_state(PW_VU_SET_VRING_NUM, r, NUM));
+	assert_true(send_addr(r, UVA + mq_ring_at(r), NUM));
+	assert_true(send_state(PW_VU_SET_VRING_BASE, r, base));
+	assert_true(send_fd(PW_VU_SET_VRING_CALL, r, &c));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, r, &k));
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, r, 1));
+}
+
+static uint16_t mq_stop(unsigned r)
+{
+	struct pw_vu_vring_state st;
+
+	assert_true(send_state(PW_VU_GET_VRING_BASE, r, 0));
+	memcpy(&st, reply + PW_VU_HDR_LEN, sizeof(st));
+	assert_int_equal(st.index, r);
+	return (uint16_t)st.num;
+}
+
+/* The whole device as QEMU sets it up, pair 1's rings from the bases. */
+static void mq_setup_dev(uint16_t base2, uint16_t base3)
+{
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	assert_true(send_u64(PW_VU_SET_PROTOCOL_FEATURES, offer_mq.protocol_features));
+	mq_send_mem();
+	mq_start(2, base2);
+	mq_start(3, base3);
+	assert_int_equal(pw_vu_net_sync(v), 0);
+}
+
+static int setup_mq(void **state)
+{
+	(void)state;
+	pw_vu_dev_init(&d, &offer_mq);
+	atomic_store(&mq_done, false);
+	mq_mem = memfd_create("test-vu-mq", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	assert_true(mq_mem >= 0);
+	assert_int_equal(ftruncate(mq_mem, FRONT_MEM), 0);
+	assert_int_equal(fcntl(mq_mem, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	g = mmap(NULL, FRONT_MEM, PROT_READ | PROT_WRITE, MAP_SHARED, mq_mem, 0);
+	assert_true(g != MAP_FAILED);
+	v = pw_vu_net_open(&d, 1, MTU);
+	assert_non_null(v);
+	/* Pair 2 does not exist. */
+	assert_null(pw_vu_net_open(&d, 2, MTU));
+	mq_setup_dev(0, 0);
+	return 0;
+}
+
+static int teardown_mq(void **state)
+{
+	(void)state;
+	pw_vnic_close(v);
+	pw_vu_dev_reset(&d);
+	munmap(g, FRONT_MEM);
+	close(mq_mem);
+	return 0;
+}
+
+/* The guest: as many chains as ring r has room for, each one descriptor
+ * (slot = avail index mod NUM: in-order completion frees them in order). */
+static void mq_guest_post(unsigned r)
+{
+	uint8_t *at = g + mq_ring_at(r);
+	struct vring_desc *t = (struct vring_desc *)at;
+	struct vring_avail *a = (struct vring_avail *)(at + 16 * NUM);
+	struct vring_used *u = (struct vring_used *)(at + 16 * NUM + 4096);
+	uint16_t idx = a->idx;
+
+	while ((uint16_t)(idx - __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE)) < NUM) {
+		uint16_t slot = idx % NUM;
+		uint64_t buf = (r == 3 ? MQ_TXB : MQ_RXB) + slot * BUF;
+
+		if (r == 3) {
+			memset(g + buf, 0, HDR);
+			memset(g + buf + HDR, 0x5a, MQ_LEN);
+		}
+		t[slot] = (struct vring_desc){ .addr = buf,
+					       .len = r == 3 ? HDR + MQ_LEN : BUF,
+					       .flags = r == 3 ? 0 : VRING_DESC_F_WRITE };
+		a->ring[slot] = slot;
+		__atomic_store_n(&a->idx, ++idx, __ATOMIC_RELEASE);
+	}
+}
+
+struct mq_moved {
+	uint64_t out, in; /* frames the guest sent that came out; frames put in its ring */
+};
+
+/* Queue 1's thread: the guest posts, then the vNIC's bursts and arms. */
+static void *mq_data(void *arg)
+{
+	struct mq_moved *m = arg;
+	static uint8_t store[NUM][BUF];
+	struct pw_pkt ps[NUM], *p[NUM];
+	struct vring_used *u2 = (struct vring_used *)(g + mq_ring_at(2) + 16 * NUM + 4096);
+
+	for (unsigned i = 0; i < NUM; i++) {
+		ps[i] = (struct pw_pkt){ .buf = store[i], .cap = BUF, .data = store[i], .len = MQ_LEN };
+		memset(store[i], 0xa5, MQ_LEN);
+		p[i] = &ps[i];
+	}
+	for (unsigned i = 0; i < MQ_BURSTS && !atomic_load(&mq_done); i++) {
+		uint16_t before = __atomic_load_n(&u2->idx, __ATOMIC_ACQUIRE);
+		int k;
+
+		mq_guest_post(3);
+		mq_guest_post(2);
+		k = v->ops->rx_burst(v, p, NUM);
+		assert_true(k >= 0 && k <= NUM);
+		m->out += (unsigned)k;
+		for (int j = 0; j < k; j++) { /* the engine gives them back as they were */
+			p[j]->data = p[j]->buf;
+			p[j]->len = MQ_LEN;
+		}
+		k = v->ops->tx_burst(v, p, 4);
+		assert_true(k >= 0 && k <= 4);
+		m->in += (uint16_t)(__atomic_load_n(&u2->idx, __ATOMIC_ACQUIRE) - before);
+		if (i % 64 == 0)
+			assert_int_equal(v->ops->arm(v, i % 128 ? EPOLLIN : EPOLLIN | EPOLLOUT), 0);
+	}
+	return NULL;
+}
+
+/* While queue 1's thread runs bursts on pair 1, the control side stops
+ * and restarts its rings (GET_VRING_BASE, new kick and call fds), swaps the
+ * memory table (the old mapping unmapped) and resets the whole device:
+ * no burst reads memory or fds being taken away (ASan, TSan), the ring
+ * positions survive (no index jump, nothing broken) and frames move both
+ * ways in between. */
+static void test_mq_rings_change_under_bursts(void **state)
+{
+	struct mq_moved m = { 0 };
+	pthread_t t;
+	unsigned ops = 0;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, mq_data, &m), 0);
+	for (unsigned i = 0; i < MQ_CHANGES; i++, ops++) {
+		uint16_t b2, b3;
+		int c;
+
+		switch (i % 4) {
+		case 0: /* stop both rings, start them again where they were */
+			b2 = mq_stop(2);
+			b3 = mq_stop(3);
+			assert_int_equal(pw_vu_net_sync(v), 0);
+			mq_start(2, b2);
+			mq_start(3, b3);
+			break;
+		case 1: /* memory again (hot-plug): the old mapping goes */
+			mq_send_mem();
+			break;
+		case 2: /* a new call fd under a running ring */
+			c = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			assert_true(send_fd(PW_VU_SET_VRING_CALL, 2 + (i / 4) % 2, &c));
+			break;
+		case 3: /* now and then the front end goes and comes back */
+			if (i % 64 != 3)
+				break;
+			b2 = mq_stop(2);
+			b3 = mq_stop(3);
+			pw_vu_dev_reset(&d);
+			assert_int_equal(pw_vu_net_sync(v), 0);
+			mq_setup_dev(b2, b3);
+			break;
+		}
+		assert_int_equal(pw_vu_net_sync(v), 0);
+		assert_false(d.broken);
+	}
+	atomic_store(&mq_done, true);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	print_message("control changes %u, frames out %llu, in %llu, tx_no_guest %llu\n", ops,
+		      (unsigned long long)m.out, (unsigned long long)m.in,
+		      (unsigned long long)pw_vu_net_stats(v)->tx_no_guest);
+	assert_false(d.broken);
+	for (unsigned r = 2; r < 4; r++) {
+#define MQ_NONE(name, kind) assert_int_equal(d.ring[r].vq.stats.name, 0);
+		PW_VQ_COUNTERS(MQ_NONE)
+#undef MQ_NONE
+	}
+#define MQ_NONE(name, kind) assert_int_equal(d.vq_gone.name, 0);
+	PW_VQ_COUNTERS(MQ_NONE)
+#undef MQ_NONE
+	assert_int_equal(d.stats.bad_msg + d.stats.bad_mem_table + d.stats.bad_ring_addr, 0);
+	assert_true(m.out > 0 && m.in > 0);
+	assert_int_equal(v->stats.rx_short + v->stats.rx_bad_offload + v->stats.rx_too_big, 0);
+}
+
+/* A pair the guest did not enable (fewer pairs used than offered): frames
+ * steered to it are dropped and counted, its ring untouched. */
+static void test_mq_pair_not_enabled(void **state)
+{
+	(void)state;
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 0));
+	mq_guest_post(2);
+	pkts[0]->data = pkts[0]->buf;
+	pkts[0]->len = 60;
+	assert_int_equal(v->ops->tx_burst(v, pkts, 1), 1);
+	assert_int_equal(pw_vu_net_stats(v)->tx_no_guest, 1);
+	assert_int_equal(((struct vring_used *)(g + mq_ring_at(2) + 16 * NUM + 4096))->idx, 0);
+	/* Enabled: the frame goes in. */
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 1));
+	assert_int_equal(v->ops->tx_burst(v, pkts, 1), 1);
+	assert_int_equal(((struct vring_used *)(g + mq_ring_at(2) + 16 * NUM + 4096))->idx, 1);
+	assert_int_equal(pw_vu_net_stats(v)->tx_no_guest, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +864,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mergeable_buffers, setup_mrg_only, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_larger_than_the_ring, setup_mrg_only,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mq_pair_not_enabled, setup_mq, teardown_mq),
+		cmocka_unit_test_setup_teardown(test_mq_rings_change_under_bursts, setup_mq,
+						teardown_mq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -131,7 +133,10 @@ static bool set_features(struct req *r)
 		return refuse(r, &r->d->stats.bad_msg,
 			      "%s: features 0x%llx without VERSION_1 (a legacy virtio driver): "
 			      "pwire serves virtio 1.0 drivers only", (unsigned long long)f);
-	if (!no_ring_runs(r))
+	/* QEMU sends SET_FEATURES for each queue pair as it starts it (one
+	 * vhost device a pair), with the rings of the pairs before running:
+	 * the same features again change nothing. */
+	if (f != r->d->features && !no_ring_runs(r))
 		return false;
 	r->d->features = f;
 	return true;
@@ -378,8 +383,9 @@ static size_t reply_of(const struct req *r, uint8_t *out)
 	return PW_VU_HDR_LEN + 8;
 }
 
-bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, uint8_t *reply,
-		      size_t *reply_len, struct pw_err *err)
+/* Apply m; the pairs it changes are held. */
+static bool handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, uint8_t *reply,
+		   size_t *reply_len, struct pw_err *err)
 {
 	struct req r = { .d = d, .m = m, .fds = fds, .err = err };
 	uint32_t req = m->hdr.request;
@@ -406,22 +412,98 @@ bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, 
 	return true;
 }
 
-void pw_vu_dev_init(struct pw_vu_dev *d, const struct pw_vu_dev_cfg *c)
+/* The pair whose rings a message changes: UINT_MAX for every pair (the
+ * memory, the features, a reset), the number of pairs for none (it
+ * changes no ring, or names one the device has not: refused). */
+static unsigned pair_changed(const struct pw_vu_dev *d, const struct pw_vu_msg *m)
 {
-	*d = (struct pw_vu_dev){ .cfg = *c, .wake = -1 };
-	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++)
-		d->ring[i].kick = d->ring[i].call = d->ring[i].err = -1;
+	uint32_t index;
+
+	switch (m->hdr.request) {
+	case PW_VU_SET_FEATURES:
+	case PW_VU_SET_MEM_TABLE:
+	case PW_VU_RESET_OWNER:
+		return UINT_MAX;
+	case PW_VU_SET_VRING_NUM:
+	case PW_VU_SET_VRING_BASE:
+	case PW_VU_GET_VRING_BASE:
+	case PW_VU_SET_VRING_ENABLE:
+		index = m->p.state.index;
+		break;
+	case PW_VU_SET_VRING_ADDR:
+		index = m->p.addr.index;
+		break;
+	case PW_VU_SET_VRING_KICK:
+	case PW_VU_SET_VRING_CALL:
+	case PW_VU_SET_VRING_ERR:
+		index = (uint32_t)(m->p.u64 & PW_VU_VRING_IDX_MASK);
+		break;
+	default:
+		return d->cfg.pairs;
+	}
+	return index < 2 * d->cfg.pairs ? index / 2 : d->cfg.pairs;
 }
 
+static void hold(struct pw_vu_dev *d, unsigned pair)
+{
+	if (pair == UINT_MAX)
+		pw_vu_dev_hold_all(d);
+	else if (pair < d->cfg.pairs)
+		pw_vu_dev_hold(d, pair);
+}
+
+static void release(struct pw_vu_dev *d, unsigned pair)
+{
+	if (pair == UINT_MAX)
+		pw_vu_dev_release_all(d);
+	else if (pair < d->cfg.pairs)
+		pw_vu_dev_release(d, pair);
+}
+
+bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, uint8_t *reply,
+		      size_t *reply_len, struct pw_err *err)
+{
+	unsigned pair = pair_changed(d, m);
+	bool ok;
+
+	hold(d, pair);
+	ok = handle(d, m, fds, reply, reply_len, err);
+	release(d, pair);
+	return ok;
+}
+
+/* Nothing negotiated, no memory, no ring (the gates and counters left alone). */
+static void forget(struct pw_vu_dev *d)
+{
+	d->features = d->protocol_features = 0;
+	d->owned = false;
+	d->mtu = 0;
+	d->mem = (struct pw_vu_mem){ 0 };
+	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++) {
+		d->ring[i] = (struct pw_vu_ring){ 0 };
+		d->ring[i].kick = d->ring[i].call = d->ring[i].err = -1;
+	}
+	d->broken = false;
+}
+
+void pw_vu_dev_init(struct pw_vu_dev *d, const struct pw_vu_dev_cfg *c)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = *c;
+	d->wake = -1;
+	for (unsigned i = 0; i < PW_VU_PAIRS_MAX; i++) {
+		atomic_init(&d->gate[i].held, false);
+		atomic_init(&d->gate[i].busy, false);
+	}
+	forget(d);
+}
+
+/* Every pair held: no burst reads the rings or the memory while they go. */
 void pw_vu_dev_reset(struct pw_vu_dev *d)
 {
-	struct pw_vu_dev_cfg c = d->cfg;
-	struct pw_vu_dev_stats s = d->stats;
-	struct pw_vq_stats gone = d->vq_gone;
-	int wake = d->wake;
-
+	pw_vu_dev_hold_all(d);
 	for (unsigned i = 0; i < PW_VU_RINGS_MAX; i++) {
-#define PW_VU_GONE(name, kind) gone.name += d->ring[i].vq.stats.name;
+#define PW_VU_GONE(name, kind) d->vq_gone.name += d->ring[i].vq.stats.name;
 		PW_VQ_COUNTERS(PW_VU_GONE)
 #undef PW_VU_GONE
 		close_fd(&d->ring[i].kick);
@@ -429,10 +511,41 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 		close_fd(&d->ring[i].err);
 	}
 	pw_vu_mem_unmap(&d->mem);
-	pw_vu_dev_init(d, &c);
-	d->stats = s;
-	d->vq_gone = gone;
-	d->wake = wake;
+	forget(d);
+	pw_vu_dev_release_all(d);
+}
+
+void pw_vu_dev_hold(struct pw_vu_dev *d, unsigned pair)
+{
+	struct pw_vu_gate *g = &d->gate[pair];
+
+	if (g->depth++)
+		return;
+	/* Dekker's pattern with pw_vu_gate_enter (dev.h, struct pw_vu_gate). */
+	atomic_store_explicit(&g->held, true, memory_order_seq_cst);
+	/* Bounded by one burst: a burst never waits for us. */
+	while (atomic_load_explicit(&g->busy, memory_order_seq_cst))
+		sched_yield();
+}
+
+void pw_vu_dev_release(struct pw_vu_dev *d, unsigned pair)
+{
+	struct pw_vu_gate *g = &d->gate[pair];
+
+	if (g->depth && !--g->depth)
+		atomic_store_explicit(&g->held, false, memory_order_release);
+}
+
+void pw_vu_dev_hold_all(struct pw_vu_dev *d)
+{
+	for (unsigned i = 0; i < d->cfg.pairs; i++)
+		pw_vu_dev_hold(d, i);
+}
+
+void pw_vu_dev_release_all(struct pw_vu_dev *d)
+{
+	for (unsigned i = 0; i < d->cfg.pairs; i++)
+		pw_vu_dev_release(d, i);
 }
 
 void pw_vu_dev_break(struct pw_vu_dev *d)

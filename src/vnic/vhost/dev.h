@@ -17,6 +17,7 @@
 #ifndef PWIRE_VNIC_VHOST_DEV_H
 #define PWIRE_VNIC_VHOST_DEV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,7 @@
 #include "vnic/vhost/vq.h"
 
 enum {
-	PW_VU_PAIRS_MAX = 8,
+	PW_VU_PAIRS_MAX = 16, /* a TAP's queues at most (PW_QUEUES_MAX) */
 	PW_VU_RINGS_MAX = 2 * PW_VU_PAIRS_MAX,
 	PW_VU_REPLY_MAX = PW_VU_HDR_LEN + 8, /* the longest reply: a u64 or a ring state */
 	PW_VU_MTU_MIN = 68,
@@ -63,14 +64,45 @@ struct pw_vu_dev_cfg {
 	uint16_t mtu;               /* the largest NET_SET_MTU taken */
 };
 
+/*
+ * The gate of one queue pair. With several queues the data path of pair i
+ * runs in queue i's thread while the front end's messages are applied in
+ * queue 0's (the control side): a message that changes a ring (stops it,
+ * replaces its kick or call fd, swaps or unmaps the memory) first holds the
+ * pair, which waits until no burst runs on it and keeps new bursts out.
+ *
+ * A burst (pw_vu_gate_enter): store busy = 1, load held; held: busy = 0
+ * and touch nothing. Otherwise walk the rings, then busy = 0 with release.
+ * The control side (pw_vu_dev_hold): store held = 1, then load busy until
+ * it reads 0. This is Dekker's pattern: each side stores its flag, then
+ * loads the other's, all four seq_cst (on x86 the stores are xchg, a full
+ * barrier: the fence of the plan, written so that TSan understands it).
+ * Seq_cst operations have one total order, so of the two stores, the one
+ * first in it is seen by the other side's load: either the burst sees held
+ * and stays out, or the control side sees busy and waits for the release
+ * store that ends the burst; its acquire of busy = 0 makes what the burst
+ * wrote (ring positions, counters) visible to it, and the release of held
+ * = 0 (pw_vu_dev_release) makes what the control side changed (ring
+ * state, fds, the memory table) visible to the next burst's load of held.
+ * The wait is bounded by one burst (a burst never waits for the control
+ * side). No lock and no system call on the data path: two stores and a
+ * load a burst, not a frame. Both rings of a pair are walked by one thread
+ * (the pair is one vNIC), so one gate a pair.
+ */
+struct pw_vu_gate {
+	_Atomic bool held, busy;
+	unsigned depth; /* the control side's holds (they nest); its thread only */
+};
+
 struct pw_vu_dev {
 	struct pw_vu_dev_cfg cfg;
+	struct pw_vu_gate gate[PW_VU_PAIRS_MAX];
 	uint64_t features, protocol_features; /* negotiated */
 	bool owned;
 	uint16_t mtu; /* NET_SET_MTU's; 0: none sent */
 	struct pw_vu_mem mem;
 	struct pw_vu_ring ring[PW_VU_RINGS_MAX];
-	bool broken;
+	_Atomic bool broken; /* also set by the data path (pw_vu_dev_break) */
 	/* An eventfd the data path writes when it breaks the device (a ring
 	 * the guest broke), so that whoever serves the connection ends it at
 	 * once (server.c); -1: nobody watches. Kept across resets. */
@@ -103,5 +135,33 @@ void pw_vu_dev_reset(struct pw_vu_dev *d);
 
 /* The data path found a ring broken: mark the device and wake its server. */
 void pw_vu_dev_break(struct pw_vu_dev *d);
+
+/* The control side: keep bursts off pair `pair` (every pair: pw_vu_dev_hold_all)
+ * until the matching release; returns once no burst runs on it. Holds nest.
+ * pw_vu_dev_handle() and pw_vu_dev_reset() hold what they change. */
+void pw_vu_dev_hold(struct pw_vu_dev *d, unsigned pair);
+void pw_vu_dev_release(struct pw_vu_dev *d, unsigned pair);
+void pw_vu_dev_hold_all(struct pw_vu_dev *d);
+void pw_vu_dev_release_all(struct pw_vu_dev *d);
+
+/* The data path, before it touches pair `pair`'s rings: false while the
+ * control side holds it (touch nothing then). True: call pw_vu_gate_exit()
+ * when done. See struct pw_vu_gate for the ordering. */
+static inline bool pw_vu_gate_enter(struct pw_vu_dev *d, unsigned pair)
+{
+	struct pw_vu_gate *g = &d->gate[pair];
+
+	atomic_store_explicit(&g->busy, true, memory_order_seq_cst);
+	if (atomic_load_explicit(&g->held, memory_order_seq_cst)) {
+		atomic_store_explicit(&g->busy, false, memory_order_release);
+		return false;
+	}
+	return true;
+}
+
+static inline void pw_vu_gate_exit(struct pw_vu_dev *d, unsigned pair)
+{
+	atomic_store_explicit(&d->gate[pair].busy, false, memory_order_release);
+}
 
 #endif

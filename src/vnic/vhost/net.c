@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -210,9 +211,8 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 	return k;
 }
 
-static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
+static int rx_burst(struct vu_net *n, struct pw_pkt **pkts, unsigned max)
 {
-	struct vu_net *n = (struct vu_net *)v;
 	struct pw_vu_ring *r = ring_of(n, TX_RING);
 	struct pw_vring *q = live(n, TX_RING);
 	unsigned k = cut(n, pkts, 0, max), seen = 0;
@@ -254,6 +254,20 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	if (took_kick && (k >= max || seen >= max))
 		eventfd_write(r->kick, 1);
 	return (int)k;
+}
+
+/* Held by the control side (a ring changing, briefly): nothing now; the
+ * set stays readable and the engine comes back. */
+static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
+{
+	struct vu_net *n = (struct vu_net *)v;
+	int k;
+
+	if (!pw_vu_gate_enter(n->d, n->pair))
+		return 0;
+	k = rx_burst(n, pkts, max);
+	pw_vu_gate_exit(n->d, n->pair);
+	return k;
 }
 
 /*
@@ -364,9 +378,8 @@ static bool joins(const struct vu_net *n, bool v6)
 	       negotiated(n, v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4);
 }
 
-static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned count)
+static int tx_burst(struct vu_net *n, struct pw_pkt *const *pkts, unsigned count)
 {
-	struct vu_net *n = (struct vu_net *)v;
 	struct pw_vu_ring *r = ring_of(n, RX_RING);
 	struct pw_vring *q = live(n, RX_RING);
 	bool join = joins(n, false) || joins(n, true);
@@ -408,6 +421,22 @@ static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 	return (int)(stop < count ? stop : count);
 }
 
+/* Held by the control side: the ring is stopping or changing; the frames
+ * have nowhere to go now (counted as for a stopped ring). */
+static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned count)
+{
+	struct vu_net *n = (struct vu_net *)v;
+	int k;
+
+	if (!pw_vu_gate_enter(n->d, n->pair)) {
+		n->stats.tx_no_guest += count;
+		return (int)count;
+	}
+	k = tx_burst(n, pkts, count);
+	pw_vu_gate_exit(n->d, n->pair);
+	return k;
+}
+
 static int net_fd(const struct pw_vnic *v)
 {
 	return ((const struct vu_net *)v)->set;
@@ -447,14 +476,22 @@ static int set_ring(struct vu_net *n, unsigned which, uint32_t event, bool fresh
 	return 0;
 }
 
+/* The set and `armed` are shared with pw_vu_net_sync(), which the control
+ * side calls holding the pair: arming waits the short while it holds it
+ * (an arm is not lost, and is never made from a ring half changed). */
 static int net_arm(struct pw_vnic *v, uint32_t events)
 {
 	struct vu_net *n = (struct vu_net *)v;
 	int err;
 
+	while (!pw_vu_gate_enter(n->d, n->pair))
+		sched_yield();
 	n->armed = events;
 	err = set_ring(n, TX_RING, EPOLLIN, false);
-	return err ? err : set_ring(n, RX_RING, EPOLLOUT, false);
+	if (!err)
+		err = set_ring(n, RX_RING, EPOLLOUT, false);
+	pw_vu_gate_exit(n->d, n->pair);
+	return err;
 }
 
 int pw_vu_net_sync(struct pw_vnic *v)
@@ -462,6 +499,7 @@ int pw_vu_net_sync(struct pw_vnic *v)
 	struct vu_net *n = (struct vu_net *)v;
 	int err = 0;
 
+	pw_vu_dev_hold(n->d, n->pair);
 	for (unsigned which = RX_RING; which <= TX_RING && !err; which++) {
 		struct pw_vu_ring *r = ring_of(n, which);
 
@@ -476,6 +514,7 @@ int pw_vu_net_sync(struct pw_vnic *v)
 			n->next_seg = n->tso.segments;
 		n->started[which] = r->started;
 	}
+	pw_vu_dev_release(n->d, n->pair);
 	return err;
 }
 
