@@ -1,0 +1,169 @@
+#!/bin/bash
+# pwire's vhost-user vNIC with two queue pairs (queues 2, VIRTIO_NET_F_MQ)
+# serving a QEMU guest (tests/peers/qemu-peer.sh --vhost-user --queues 2),
+# across a pseudowire to a second pwire on a TAP, in one throw-away network
+# namespace (loopback only):
+#
+#   netns pwvq$$ (lo: 127.0.0.1)
+#   guest 10.98.0.2 (QEMU, TCG, 1 vCPU, echo :7)
+#     =vhost-user $tmp/vm.sock, pairs 0 and 1= pwire A [:17001, 2 sockets, queues 2]
+#     <== L2TPv3/UDP over lo ==> [:17002] pwire B -- TAP pw0 10.98.0.1
+#
+# A Linux guest with one vCPU uses one pair at boot (min(pairs, CPUs)):
+# `ethtool -L eth0 combined 2` enables the second (the image has no
+# ethtool: the host's is run from the guest's 9p directory through its own
+# loader and libraries). Checks: the guest negotiated MQ (virtio-net bit 22)
+# and has 2 combined channels; 16 TCP echo flows from the host (each its own
+# source port, so the socket steering program spreads them over pwire A's
+# two sockets, i.e. over the guest's two pairs) come back intact, and pwire
+# A's per-queue counters (--json, SIGUSR1 snapshots around the traffic)
+# show datagrams received on both queues, with tx_no_guest unmoved (nothing
+# steered to a pair the guest did not take); 10 MB through the guest by
+# sha256; then the VM killed (-9) and started again: pwire A lives, serves
+# the new guest, which enables its second pair again and carries flows on
+# both queues once more. At the end, lib.sh's vu_counters: no vNIC or
+# vhost-user drop, connects 2, disconnects 1. Skips (exit 77) only when
+# qemu-peer.sh check finds something missing here, or ethtool is missing
+# on the host.
+set -u
+dev=vhost-user
+: "${PWIRE:?}" "${PEERS:?}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_require "$PEERS/qemu-peer.sh"
+ethtool=$(command -v ethtool /usr/sbin/ethtool /sbin/ethtool 2>/dev/null | head -n 1)
+[ -n "$ethtool" ] || { echo "SKIP: no ethtool here (Debian package ethtool) to run in the guest"; exit 77; }
+ns=pwvq$$
+sock=$tmp/vm.sock
+run ip netns add "$ns" || fail "cannot create namespace $ns"
+run ip -n "$ns" link set lo up
+pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
+	session_id 2 peer_session_id 1
+run ip -n "$ns" addr add 10.98.0.1/24 dev pw0 || fail "cannot address pw0"
+mtu=$(sed -n 's/.* mtu \([0-9]*\),.*/\1/p' "$tmp/pwire.err" | head -n 1)
+[ -n "$mtu" ] || fail "pwire B printed no mtu in its 'up' line"
+vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
+	session_id 1 peer_session_id 2 queues 2
+grep -q 'queues=2 .*mq=on' "$tmp/a.err" || fail "pwire A's QEMU line does not say queues=2 and mq=on"
+
+# ethtool and what it links, for the guest (its /pw is $rundir).
+guest_ethtool() {
+	local lib
+	mkdir -p "$rundir/et" || fail "cannot make $rundir/et"
+	cp "$ethtool" "$rundir/et/ethtool"
+	for lib in $(ldd "$ethtool" | grep -o '/[^ ]*'); do
+		cp "$lib" "$rundir/et/"
+	done
+	ls "$rundir"/et/ld-linux* >/dev/null 2>&1 || fail "no loader among ethtool's libraries"
+}
+gexec() {
+	"$PEERS/qemu-peer.sh" exec "$rundir" --timeout "${2:-30}" -- "$1"
+}
+# Boot a guest on the socket, wait until pwire A serves it, give it its
+# second pair.
+guest_up() {
+	local n=$1 out
+	interop_guest --vhost-user "$sock" --queues 2 --mtu "$mtu" --guest-ip 10.98.0.2/24 \
+		--echo --timeout 200
+	for _ in $(seq 50); do
+		[ "$(grep -c 'guest attached' "$tmp/a.err")" -ge "$n" ] && break
+		sleep 0.1
+	done
+	kill -0 "$apid" 2>/dev/null || fail "pwire A ended while the guest booted"
+	bits=$(gexec 'cat /sys/class/net/eth0/device/features')
+	echo "guest virtio features: $bits"
+	[ "${bits:22:1}" = 1 ] || fail "the guest did not negotiate VIRTIO_NET_F_MQ (bit 22): $bits"
+	guest_ethtool
+	et="/pw/et/$(basename "$rundir"/et/ld-linux*) --library-path /pw/et /pw/et/ethtool"
+	gexec "$et -l eth0" || fail "ethtool -l in the guest"
+	gexec "$et -L eth0 combined 2" || fail "ethtool -L eth0 combined 2 in the guest"
+	out=$(gexec "$et -l eth0")
+	echo "$out"
+	# The second "Combined:" is the current setting.
+	[ "$(echo "$out" | grep 'Combined:' | tail -n 1 | tr -dc 0-9)" = 2 ] ||
+		fail "the guest's eth0 does not use 2 combined channels"
+	run ip -n "$ns" neigh flush dev pw0
+}
+# flows N: N TCP echo connections to the guest, each its own source port
+# (its own flow), 64 KiB each, compared byte for byte.
+flows() {
+	local i
+	head -c 65536 /dev/urandom >"$tmp/flow"
+	for i in $(seq "$1"); do
+		ip netns exec "$ns" timeout 30 nc -N -w 5 10.98.0.2 7 <"$tmp/flow" >"$tmp/flow.back" ||
+			fail "TCP echo flow $i: nc failed"
+		cmp -s "$tmp/flow" "$tmp/flow.back" ||
+			fail "TCP echo flow $i: $(stat -c %s "$tmp/flow.back") bytes came back, not the same"
+	done
+	echo "TCP echo: $1 flows of 64 KiB came back intact"
+}
+# queues_moved FROM TO: between pwire A's JSON lines FROM and TO (1-based),
+# each queue received at least 20 datagrams for the guest, and tx_no_guest
+# did not move (none was steered to a pair the guest does not serve).
+queues_moved() {
+	python3 - "$tmp/a.out" "$1" "$2" <<'PY' || fail "pwire A's queues"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+a, b = (json.loads(lines[int(i) - 1]) for i in sys.argv[2:4])
+bad = []
+for q, (qa, qb) in enumerate(zip(a["queues"], b["queues"])):
+    rx, tx = qb["rx_packets"] - qa["rx_packets"], qb["tx_packets"] - qa["tx_packets"]
+    print(f"pwire A queue {q}: rx_packets +{rx} (to the guest's pair {q}), "
+          f"tx_packets +{tx} (from its pair {q})")
+    if rx < 20:
+        bad.append(f"queue {q} received {rx} datagrams for the guest: its pair carried none")
+if len(a["queues"]) != 2:
+    bad.append(f"pwire A reports {len(a['queues'])} queues, not 2")
+moved = b["vhost"]["tx_no_guest"] - a["vhost"]["tx_no_guest"]
+if moved:
+    bad.append(f"tx_no_guest moved by {moved}: frames steered to a pair the guest does not serve")
+print("\n".join("FAIL: " + x for x in bad) if bad else "pwire A: both queue pairs carried frames")
+sys.exit(1 if bad else 0)
+PY
+}
+lines() { wc -l <"$tmp/a.out"; }
+
+guest_up 1
+snapshot
+from=$(lines)
+replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.98.0.2 | grep -c 'bytes from')
+echo "host -> guest: $replies/5 replies"
+[ "$replies" = 5 ] || fail "host -> guest ping: $replies/5"
+flows 16
+head -c 10485760 /dev/urandom >"$tmp/bulk10"
+ip netns exec "$ns" timeout 180 nc -N -w 10 10.98.0.2 7 <"$tmp/bulk10" >"$tmp/back10"
+want=$(sha256sum <"$tmp/bulk10") got=$(sha256sum <"$tmp/back10")
+[ "$want" = "$got" ] || fail "10 MB through the guest: $(stat -c %s "$tmp/back10") bytes came back, sha256 differs"
+echo "TCP echo: 10 MB through the guest and back, sha256 ${want%% *}"
+snapshot
+queues_moved "$from" "$(lines)"
+
+# The VM dies and comes back (another run directory: another MAC).
+kill -9 "$(cat "$rundir/pid")"
+for _ in $(seq 50); do
+	grep -q 'guest gone' "$tmp/a.err" && break
+	sleep 0.1
+done
+grep -q 'guest gone' "$tmp/a.err" || fail "pwire A did not say the guest was gone"
+kill -0 "$apid" 2>/dev/null || fail "pwire A ended with its guest"
+rundir=$tmp/run2
+guest_up 2
+snapshot
+from=$(lines)
+replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.98.0.2 | grep -c 'bytes from')
+echo "host -> restarted guest: $replies/5 replies"
+[ "$replies" -ge 3 ] || fail "host -> restarted guest ping: $replies/5"
+flows 16
+snapshot
+queues_moved "$from" "$(lines)"
+
+rc=0
+kill -INT "$apid"
+wait "$apid" || rc=$?
+apid=
+cat "$tmp/a.err"
+pw_down
+# A guest, killed, another: connects 2 by the last snapshots, disconnects 1.
+vu_counters 2 2 1
+[ "$rc" = 0 ] || fail "pwire A exited $rc (with the guest attached)"
+echo "PASS: a QEMU guest with two queue pairs on pwire's vhost-user vNIC, both carrying frames"
