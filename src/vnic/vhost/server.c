@@ -423,6 +423,9 @@ static int on_wake(void *data, uint32_t events)
 	eventfd_read(s->wake, &n);
 	if (s->conn < 0 || !s->d->broken)
 		return 0;
+	/* The faults are written by the queues' threads: no burst runs while
+	 * they are read (end() resets the device, holding every pair too). */
+	pw_vu_dev_hold_all(s->d);
 	for (unsigned i = 0; i < 2 * s->d->cfg.pairs; i++) {
 		const struct pw_vu_ring *r = &s->d->ring[i];
 		const struct pw_vq_fault *f = &r->vq.broken;
@@ -442,9 +445,11 @@ static int on_wake(void *data, uint32_t events)
 			    i, pw_vq_reason_name(f->reason), f->desc,
 			    f->indirect ? " of an indirect table" : "", (unsigned long long)f->addr,
 			    f->len);
+		pw_vu_dev_release_all(s->d);
 		return 1;
 	}
 	end(s, "guest broke virtio");
+	pw_vu_dev_release_all(s->d);
 	return 1;
 }
 
