@@ -399,9 +399,9 @@ static void prefetch_session(struct pw_tunnel *t, const struct pw_pkt *p, unsign
 	s = (const char *)lookup(t, load_be32(p->data + at));
 	if (!s)
 		return;
-	/* The gate reads its session up to the rx counters (session.h keeps
-	 * those fields first): two lines, or three where sessions[] is not
-	 * 64-byte aligned. */
+	/* The gate, and then the engine handing the frame on (out), read
+	 * the session up to the rx counters (session.h keeps those fields
+	 * first): two lines, or three where sessions[] is not aligned. */
 	for (size_t off = 0; off < PW_GATE_END; off += 64)
 		__builtin_prefetch(s + off);
 	__builtin_prefetch(s + PW_GATE_END - 1);

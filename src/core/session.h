@@ -76,26 +76,54 @@ struct pw_layout pw_layout_of(enum pw_encap encap, unsigned cookie_len, enum pw_
 struct pw_layout pw_layout_tx(const struct pw_session_cfg *cfg);
 struct pw_layout pw_layout_rx(const struct pw_session_cfg *cfg);
 
+struct pw_vnic; /* vnic/vnic.h: a session only points at it */
+
+/* Where the engine hands the frames a session receives: its vNIC and that
+ * vNIC's tx_burst (dp/engine.c sets and clears it; core never calls it).
+ * NULL tx_burst: nowhere now (the vNIC failed or was removed). */
+struct pw_session_out {
+	struct pw_vnic *vnic;
+	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+};
+
 /* A live session: configuration, derived layouts, sequence state, counters. */
 struct pw_session {
-	/* What the receive gate reads comes first, together (the
-	 * configuration, the rx layout, the peer, the sequence state, then
-	 * the counters, whose rx ones are near their start): with thousands
-	 * of sessions each line it reads is a miss (pw_decap_burst()). */
-	struct pw_session_cfg cfg;
-	struct pw_layout rx;
-	/* The one address (and, over UDP, port) it sends to and accepts from;
-	 * set by whoever opens it (the link: remote and udp_dport). Sockets
-	 * are shared, so the transport does not know it: the gate checks it. */
-	struct pw_addr peer;
-	uint32_t rx_seq;      /* next number expected */
-	bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
-	uint32_t rx_oos_next; /* the number that would continue the run of... */
-	uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
-	struct pw_session_stats stats;
-	struct pw_layout tx;
-	uint32_t tx_seq; /* next number to send */
+	union {
+		struct {
+			/* What a received datagram reads comes first,
+			 * together: the configuration, the rx layout, the
+			 * peer, where its frame goes, and the counters, whose
+			 * rx ones end the second line. */
+			struct pw_session_cfg cfg;
+			struct pw_layout rx;
+			/* The one address (and, over UDP, port) it sends to
+			 * and accepts from; set by whoever opens it (the
+			 * link: remote and udp_dport). Sockets are shared, so
+			 * the transport does not know it: the gate checks it. */
+			struct pw_addr peer;
+			struct pw_session_out out;
+			struct pw_session_stats stats;
+			/* Read only by a session that checks sequence numbers. */
+			uint32_t rx_seq;      /* next number expected */
+			bool rx_seq_valid;    /* rx_seq holds a value (first packet seen) */
+			uint32_t rx_oos_next; /* the number that would continue the run of... */
+			uint32_t rx_oos_run;  /* ...consecutive numbers dropped as behind */
+			struct pw_layout tx;
+			uint32_t tx_seq; /* next number to send */
+		};
+		/* Four 64-byte lines. With thousands of sessions, each line
+		 * a datagram reads is a miss (pw_decap_burst() loads them
+		 * ahead): in sessions[] 128-byte aligned
+		 * (pw_engine_sessions()), a datagram's two are one aligned
+		 * pair, which the CPU's adjacent-line prefetch fetches whole. */
+		uint8_t lines[256];
+	};
 };
+/* The end of what the gate and the engine read of a received datagram's session. */
+#define PW_GATE_END (offsetof(struct pw_session, stats.rx_bytes) + sizeof(uint64_t))
+_Static_assert(PW_GATE_END <= 128 && offsetof(struct pw_session, out) < PW_GATE_END &&
+		       sizeof(struct pw_session) == 256,
+	       "a session's gate fields on an aligned pair of lines");
 
 /* Fill a live session from its configuration (layouts, seq start; no peer:
  * all zero, which only the in-memory loop's datagrams come from). */

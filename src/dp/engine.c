@@ -51,20 +51,9 @@ struct port {
 	struct port *next_kicked;
 };
 
-/* What handing frames down reads of a port, in an array of its own: 16
- * bytes a port, so that those of 10,000 sessions stay in cache where their
- * struct port would not (each would be a miss). */
-struct port_out {
-	struct pw_vnic *vnic;
-	/* vnic->ops->tx_burst; NULL: the port failed or was removed (its
-	 * struct port says which). */
-	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
-};
-
 struct pw_engine {
 	struct pw_engine_cfg cfg;
 	struct port *ports; /* ports[i]: tunnel->sessions[i]'s vNIC */
-	struct port_out *out; /* out[i]: ports[i]'s, as down_flush() reads it */
 	unsigned n_ports, capacity;
 	uint32_t frame_max, hdr_max; /* what the buffers were sized for */
 	struct port *up_port;   /* whose frames the up direction holds */
@@ -97,9 +86,6 @@ static int on_xport(void *data, uint32_t events);
  * after at most this many bursts (epoll is level-triggered, so the work
  * left is found again at once). */
 enum { PW_ROUNDS_MAX = 64 };
-
-/* How many frames ahead down_flush() starts loading a frame's port. */
-enum { PW_AHEAD_PORT = 8 };
 
 static bool staged(const struct dir *d)
 {
@@ -200,15 +186,11 @@ static bool down_flush(struct pw_engine *e)
 	while (staged(d)) {
 		struct pw_session *s = e->rx_sess[d->off];
 		size_t i = index_of(e, s);
-		const struct port_out *o = &e->out[i];
+		/* In the lines the gate loaded: with many sessions, a port of
+		 * its own would be a miss each. */
+		const struct pw_session_out *o = &s->out;
 		unsigned end = d->off + 1;
 		int k = 0;
-
-		/* With many sessions, the port of a frame further on, loading
-		 * while this one is handed down (down_pump() started the first
-		 * ones): each would be a miss of its own. */
-		if (e->n_ports > 1 && d->off + PW_AHEAD_PORT < d->n)
-			__builtin_prefetch(&e->out[index_of(e, e->rx_sess[d->off + PW_AHEAD_PORT])]);
 
 		while (end < d->n && e->rx_sess[end] == s)
 			end++;
@@ -295,8 +277,6 @@ static int down_pump(struct pw_engine *e)
 	e->moved = true;
 	d->n = pw_decap_burst(e->cfg.tunnel, d->pkts, (unsigned)n, e->rx_sess);
 	d->off = 0;
-	for (unsigned i = 0; e->n_ports > 1 && i < d->n && i < PW_AHEAD_PORT; i++)
-		__builtin_prefetch(&e->out[index_of(e, e->rx_sess[i])]);
 	return down_flush(e) && ((unsigned)n == e->cfg.burst || xport_pending(e));
 }
 
@@ -333,7 +313,7 @@ static void port_fail(struct pw_engine *e, struct port *p, int err)
 		e->watcher.unwatch(e->watcher.loop, p->fd);
 	p->events = UINT32_MAX;
 	p->err = err;
-	e->out[p - e->ports].tx_burst = NULL;
+	p->s->out.tx_burst = NULL;
 	if (e->down_port == p)
 		down_flush(e);
 	if (e->cfg.on_error)
@@ -372,13 +352,13 @@ void pw_engine_remove(struct pw_engine *e, uint32_t port)
 	e->up_port = e->up_port == p ? NULL : e->up_port;
 	p->removed = true;
 	p->err = -ENODEV;
-	e->out[port].tx_burst = NULL;
+	p->s->out.tx_burst = NULL;
 	if (e->down_port == p) {
 		e->watch_err = 0;
 		down_flush(e);
 		watch_xport(e);
 	}
-	p->vnic = e->out[port].vnic = NULL;
+	p->vnic = p->s->out.vnic = NULL;
 	if (e->watch_err)
 		fail(e, e->watch_err);
 }
@@ -406,7 +386,7 @@ static struct port *port_init(struct pw_engine *e, uint32_t i)
 
 	*p = (struct port){ .e = e, .vnic = v, .s = &e->cfg.tunnel->sessions[i],
 			    .fd = v->ops->fd(v), .events = UINT32_MAX };
-	e->out[i] = (struct port_out){ .vnic = v, .tx_burst = v->ops->tx_burst };
+	p->s->out = (struct pw_session_out){ .vnic = v, .tx_burst = v->ops->tx_burst };
 	return p;
 }
 
@@ -599,8 +579,8 @@ static int alloc_dir(struct dir *d, struct pw_pkt *pkts, uint8_t *bufs, unsigned
 
 struct pw_session *pw_engine_sessions(unsigned n)
 {
-	size_t size = ((n ? n : 1) * sizeof(struct pw_session) + 63) & ~(size_t)63;
-	struct pw_session *s = aligned_alloc(64, size);
+	size_t size = (n ? n : 1) * sizeof(struct pw_session);
+	struct pw_session *s = aligned_alloc(128, size);
 
 	if (s)
 		memset(s, 0, size);
@@ -625,8 +605,7 @@ struct pw_engine *pw_engine_new(const struct pw_engine_cfg *cfg)
 	}
 	e->xport_fd = cfg->xport->ops->fd(cfg->xport);
 	e->ports = calloc(e->capacity ? e->capacity : 1, sizeof(*e->ports));
-	e->out = calloc(e->capacity ? e->capacity : 1, sizeof(*e->out));
-	if (!e->ports || !e->out)
+	if (!e->ports)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
 		struct port *p = &e->ports[i];
@@ -664,7 +643,6 @@ void pw_engine_free(struct pw_engine *e)
 		return;
 	pw_engine_detach(e);
 	close(e->kick_fd);
-	free(e->out);
 	free(e->ports);
 	free(e->up.pkts);
 	free(e->down.pkts);

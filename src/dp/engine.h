@@ -43,9 +43,9 @@ struct pw_engine_cfg {
 };
 
 /* Room for n sessions (a tunnel's sessions[]), zeroed, laid out as the
- * engine reads them fastest: 64-byte aligned, so that the fields the
- * receive gate reads take two cache lines, not three. free() it. NULL and
- * errno on failure. */
+ * engine reads them fastest: 128-byte aligned, so that what a received
+ * datagram reads of its session is one aligned pair of cache lines
+ * (core/session.h). free() it. NULL and errno on failure. */
 struct pw_session *pw_engine_sessions(unsigned n);
 
 /* NULL and errno on failure. */
