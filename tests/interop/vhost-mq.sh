@@ -25,8 +25,17 @@
 # vhost-user drop, connects 2, disconnects 1. Skips (exit 77) only when
 # qemu-peer.sh check finds something missing here, or ethtool is missing
 # on the host.
+#
+# vhost-mq.sh client: the same with QEMU listening on the socket
+# (server=on) and pwire A connecting to it (`vhost-user-client:`) as its
+# unprivileged user; after the kill it finds the new QEMU by itself.
 set -u
-dev=vhost-user
+mode=${1:-server}
+case $mode in
+server) dev=vhost-user ;;
+client) dev=vhost-user-client ;;
+*) echo "usage: vhost-mq.sh [server|client]"; exit 2 ;;
+esac
 : "${PWIRE:?}" "${PEERS:?}"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +44,9 @@ ethtool=$(command -v ethtool /usr/sbin/ethtool /sbin/ethtool 2>/dev/null | head 
 [ -n "$ethtool" ] || { echo "SKIP: no ethtool here (Debian package ethtool) to run in the guest"; exit 77; }
 ns=pwvq$$
 sock=$tmp/vm.sock
+# pwire A's user (nobody) connects in client mode: it must reach the
+# socket QEMU makes (umask 0 below) through the directory.
+chmod 711 "$tmp"
 run ip netns add "$ns" || fail "cannot create namespace $ns"
 run ip -n "$ns" link set lo up
 pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
@@ -42,9 +54,25 @@ pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
 run ip -n "$ns" addr add 10.98.0.1/24 dev pw0 || fail "cannot address pw0"
 mtu=$(sed -n 's/.* mtu \([0-9]*\),.*/\1/p' "$tmp/pwire.err" | head -n 1)
 [ -n "$mtu" ] || fail "pwire B printed no mtu in its 'up' line"
-vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
-	session_id 1 peer_session_id 2 queues 2
-grep -q 'queues=2 .*mq=on' "$tmp/a.err" || fail "pwire A's QEMU line does not say queues=2 and mq=on"
+a_up() {
+	vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
+		session_id 1 peer_session_id 2 queues 2
+	grep -q 'queues=2 .*mq=on' "$tmp/a.err" ||
+		fail "pwire A's QEMU line does not say queues=2 and mq=on"
+}
+# guest: the VM on the socket (QEMU connects to pwire A, or in client mode
+# listens on it, its socket file open to all: umask 0).
+guest() {
+	local opts=(--vhost-user "$sock" --queues 2 --mtu "$mtu" --guest-ip 10.98.0.2/24 --echo
+		--timeout 200)
+	if [ "$mode" = client ]; then
+		umask 000
+		interop_guest "${opts[@]}" --vhost-server
+		umask 022
+	else
+		interop_guest "${opts[@]}"
+	fi
+}
 
 # ethtool and what it links, for the guest (its /pw is $rundir).
 guest_ethtool() {
@@ -62,9 +90,24 @@ gexec() {
 # Boot a guest on the socket, wait until pwire A serves it, give it its
 # second pair.
 guest_up() {
-	local n=$1 out
-	interop_guest --vhost-user "$sock" --queues 2 --mtu "$mtu" --guest-ip 10.98.0.2/24 \
-		--echo --timeout 200
+	local n=$1 out gpid
+	if [ "$mode" = server ] && [ "$n" = 1 ]; then
+		a_up
+		guest
+	elif [ "$n" = 1 ]; then
+		# QEMU's vhost-user netdev waits for its back end before the
+		# guest runs: pwire A connects while the guest starts.
+		guest &
+		gpid=$!
+		for _ in $(seq 100); do
+			[ -S "$sock" ] && break
+			sleep 0.1
+		done
+		a_up
+		wait "$gpid" || fail "the guest did not start"
+	else
+		guest
+	fi
 	for _ in $(seq 50); do
 		[ "$(grep -c 'guest attached' "$tmp/a.err")" -ge "$n" ] && break
 		sleep 0.1
@@ -166,4 +209,4 @@ pw_down
 # A guest, killed, another: connects 2 by the last snapshots, disconnects 1.
 vu_counters 2 2 1
 [ "$rc" = 0 ] || fail "pwire A exited $rc (with the guest attached)"
-echo "PASS: a QEMU guest with two queue pairs on pwire's vhost-user vNIC, both carrying frames"
+echo "PASS: a QEMU guest with two queue pairs on pwire's vhost-user vNIC ($dev), both carrying frames"
