@@ -9,12 +9,15 @@
  * breaks the device with its counter, and no fd it was given stays open
  * behind it. With several pairs (MQ): GET_QUEUE_NUM says how many, rings up
  * to 2N - 1 are taken and 2N refused, and SET_FEATURES comes again for
- * each pair while the first pair's rings run.
+ * each pair while the first pair's rings run. The gate between the
+ * control side and a queue's bursts, step by step with a thread.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -324,6 +327,58 @@ static void test_mq_features_again_while_running(void **state)
 	assert_int_equal(d.stats.bad_msg, 1);
 }
 
+/* The gate itself, step by step (dev.h, struct pw_vu_gate): a burst that
+ * runs keeps the control side's hold waiting until it ends; while the
+ * control side holds, no burst enters; released, bursts enter again.
+ * Holds nest: only the last release opens the gate. */
+static _Atomic int gate_step;
+
+static void *gate_burst(void *arg)
+{
+	(void)arg;
+	if (!pw_vu_gate_enter(&d, 1))
+		return (void *)1;
+	atomic_store(&gate_step, 1); /* inside a burst */
+	usleep(100 * 1000);
+	atomic_store(&gate_step, 2); /* about to leave it */
+	pw_vu_gate_exit(&d, 1);
+	return NULL;
+}
+
+/* Whether a burst may enter pair `pair` now (it leaves at once). */
+static bool enters(unsigned pair)
+{
+	if (!pw_vu_gate_enter(&d, pair))
+		return false;
+	pw_vu_gate_exit(&d, pair);
+	return true;
+}
+
+static void test_gate(void **state)
+{
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	atomic_store(&gate_step, 0);
+	assert_int_equal(pthread_create(&t, NULL, gate_burst, NULL), 0);
+	while (atomic_load(&gate_step) == 0)
+		usleep(1000);
+	pw_vu_dev_hold(&d, 1); /* waits for the burst */
+	assert_int_equal(atomic_load(&gate_step), 2);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_null(ret);
+	assert_false(enters(1)); /* held: no burst */
+	assert_true(enters(0));  /* another pair is not */
+	pw_vu_dev_hold_all(&d);
+	pw_vu_dev_release(&d, 1);
+	assert_false(enters(1)); /* still held once */
+	assert_false(enters(0));
+	pw_vu_dev_release_all(&d);
+	assert_true(enters(1));
+	assert_true(enters(0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mq_ring_past_pairs, setup_mq, teardown),
 		cmocka_unit_test_setup_teardown(test_mq_features_again_while_running, setup_mq,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_gate, setup_mq, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
