@@ -1,17 +1,19 @@
 #!/bin/sh
 # Install the Debian 12 packages pwire needs, only those missing; apt-get
 # update runs once, and only if something is missing.
-#   tests/install-deps.sh build   building pwire and `make demo` (make build, make demo)
+#   tests/install-deps.sh build   building pwire and `make demo` (make build, make demo):
+#                                 clang and libbpf-dev too (the fast path's BPF programs)
 #   tests/install-deps.sh check   that, plus what `make check` and `make fuzz` run:
-#                                 clang, the QEMU, UML and kernel-image peers, iperf3...
+#                                 the sanitizer runtime, the QEMU, UML and kernel-image
+#                                 peers, iperf3...
 #   tests/install-deps.sh bench   what bench/guests.sh needs: QEMU, the guest's kernel,
 #                                 busybox and cpio, and iperf3 (on the host; the guest
 #                                 image copies it in)
 set -eu
 build="meson ninja-build gcc pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev
-libinih-dev libmicrohttpd-dev
+libinih-dev libmicrohttpd-dev clang libbpf-dev
 iproute2 iputils-ping socat coreutils python3"
-check="clang libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd libcap2-bin
+check="libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd libcap2-bin
 qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio"
 bench="iperf3 qemu-system-x86 busybox-static linux-image-amd64 cpio kmod iproute2 iputils-ping
 python3 coreutils"

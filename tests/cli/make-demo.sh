@@ -24,10 +24,10 @@ build=$(wants build)
 check=$(wants check)
 echo "build/demo: $build"
 echo "check adds: $(comm -13 <(tr ' ' '\n' <<<"$build" | sort) <(tr ' ' '\n' <<<"$check" | sort) | xargs)"
-for p in meson gcc liburing-dev iproute2 socat; do
+for p in meson gcc liburing-dev iproute2 socat clang libbpf-dev; do
 	grep -qw -- "$p" <<<"$build" || bad "install-deps.sh build does not install $p"
 done
-for p in qemu-system-x86 user-mode-linux linux-image-amd64 busybox-static clang iperf3; do
+for p in qemu-system-x86 user-mode-linux linux-image-amd64 busybox-static iperf3; do
 	grep -qw -- "$p" <<<"$build" && bad "install-deps.sh build installs $p (only make check needs it)"
 	grep -qw -- "$p" <<<"$check" || bad "install-deps.sh check does not install $p"
 done

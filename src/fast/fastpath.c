@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fastpath.c: the loader of the kernel fast path (docs/fastpath.md). It
+ * decides whether a link qualifies, loads the embedded BPF object with
+ * libbpf, fills the programs' maps with the session, maps their counters,
+ * attaches pw_encap to the TAP's clsact egress and pw_decap to the
+ * underlay's clsact ingress, and forks the helper that detaches them.
+ * Not the programs (fastpath.bpf.c) and not the data path: after open,
+ * nothing here runs but plain loads of the counters and the helper's pipe.
+ *
+ * Why a helper: detaching is a netlink request that needs CAP_NET_ADMIN,
+ * and pwire drops every capability and most system calls once open
+ * (cli/privs.c). The helper keeps CAP_NET_ADMIN alone, closes every other
+ * fd and waits for its pipe to close, which happens when pwire ends in any
+ * way (exit, a signal, SIGKILL, the seccomp filter's SIGSYS).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cap-ng.h>
+
+#include "fast/abi.h"
+#include "fast/fastpath.h"
+#include "xport/route.h"
+
+/* The object fastpath.bpf.c compiled to, embedded by the build. */
+extern const unsigned char pw_fast_obj[];
+extern const size_t pw_fast_obj_len;
+
+#define PW_FAST_ENTRY(name, kind) PW_COUNTER_ENTRY(pw_fast_counters, name, kind)
+const struct pw_counter_name pw_fast_counter_names[] = { PW_FAST_COUNTERS(PW_FAST_ENTRY) };
+const size_t pw_fast_counter_count = sizeof(pw_fast_counter_names) / sizeof(pw_fast_counter_names[0]);
+
+_Static_assert(sizeof(struct pw_fast_stats) == 64, "one line per CPU and session");
+_Static_assert(offsetof(struct pw_fast_stats, tx_errors) ==
+		       offsetof(struct pw_fast_counters, tx_errors),
+	       "the map's line and the counters in one order");
+
+enum { LOG_MAX = 64 * 1024 };
+
+/* One attachment, as the helper needs it to detach. */
+struct hook {
+	int ifindex;
+	enum bpf_tc_attach_point point;
+	__u32 handle, priority;
+	bool made_qdisc; /* clsact was not there: remove it, if left empty */
+};
+
+struct pw_fast {
+	char underlay[IF_NAMESIZE];
+	const volatile struct pw_fast_stats *lines; /* the mapped pw_stats */
+	size_t map_len;
+	unsigned ncpus;
+	int go_fd;   /* closed: the helper detaches */
+	int done_fd; /* EOF: it has */
+};
+
+const char *pw_fastpath_name(enum pw_fastpath f)
+{
+	return f == PW_FASTPATH_ON ? "on" : f == PW_FASTPATH_AUTO ? "auto" : "off";
+}
+
+const char *pw_fast_why_not(const struct pw_link_cfg *c)
+{
+	const struct pw_session_cfg *s = &c->session;
+
+	if (c->vhost_path[0])
+		return "a vhost-user vNIC (the programs attach to a TAP)";
+	if (s->encap != PW_ENCAP_UDP)
+		return "encap ip (the fast path carries encap udp)";
+	if (c->xport.family != AF_INET)
+		return "an IPv6 outer header (not yet: the kernel cannot give a tunnel's GSO "
+		       "segments the UDP checksum IPv6 requires)";
+	if (s->l2spec == PW_L2SPEC_COUNTER32)
+		return "l2spec_type counter32 (a counter per frame: the userspace engine's)";
+	if (s->seq != PW_SEQ_NONE)
+		return "sequence numbers (seq is not none: one ordered number space, the "
+		       "userspace engine's)";
+	if (s->offset || s->peer_offset)
+		return "offset or peer_offset is not 0";
+	if (c->has_impair)
+		return "--impair (it impairs the userspace engine's datagrams)";
+	return NULL;
+}
+
+/* libbpf's own messages, kept for the error (the last ones say why). */
+static char lib_log[1024];
+
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	size_t n = strlen(lib_log);
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (n > sizeof(lib_log) / 2) { /* keep the newest */
+		memmove(lib_log, lib_log + n / 2, n - n / 2 + 1);
+		n -= n / 2;
+	}
+	return vsnprintf(lib_log + n, sizeof(lib_log) - n, fmt, ap);
+}
+
+/* The last lines of a verifier's log (where it says why), on one line. */
+static const char *log_tail(char *log, unsigned lines)
+{
+	size_t n = strlen(log);
+	char *p;
+
+	while (n && (log[n - 1] == '\n' || log[n - 1] == ' '))
+		log[--n] = '\0';
+	p = log + n;
+	while (p > log && lines) {
+		p--;
+		if (*p == '\n' && !--lines)
+			break;
+	}
+	for (char *q = p; *q; q++)
+		if (*q == '\n')
+			*q = ';';
+	return *p == ';' ? p + 1 : p;
+}
+
+/* The source address the kernel picks towards remote (local any). */
+static int source_for(const struct sockaddr_in *remote, struct sockaddr_in *src)
+{
+	socklen_t len = sizeof(*src);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)remote, sizeof(*remote)) ||
+	    getsockname(fd, (struct sockaddr *)src, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Whether any filter is left on a device's clsact hooks (a netlink dump
+ * of each): an emptied qdisc pwire made is removed, one another program
+ * still uses is not. */
+static bool filters_left(int ifindex)
+{
+	static const __u32 parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+					 TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+	bool left = true; /* when it cannot tell, keep the qdisc */
+	char buf[8192];
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return true;
+	left = false;
+	for (unsigned i = 0; i < 2 && !left; i++) {
+		struct {
+			struct nlmsghdr nh;
+			struct tcmsg tc;
+		} req = {
+			.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETTFILTER,
+				.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = i + 1 },
+			.tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+				.tcm_parent = parents[i] },
+		};
+		bool done = false;
+
+		if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
+			left = true;
+			break;
+		}
+		for (int rounds = 0; !done && rounds < 64; rounds++) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+			if (n <= 0) {
+				left = true;
+				break;
+			}
+			for (; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+				if (nh->nlmsg_type == NLMSG_DONE) {
+					done = true;
+				} else if (nh->nlmsg_type == NLMSG_ERROR) {
+					done = true; /* no qdisc, no device: nothing left */
+				} else if (nh->nlmsg_type == RTM_NEWTFILTER) {
+					left = true;
+				}
+			}
+		}
+	}
+	close(fd);
+	return left;
+}
+
+static void detach(const struct hook *h)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex, .attach_point = h->point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = h->handle, .priority = h->priority);
+
+	if (!h->ifindex)
+		return;
+	bpf_tc_detach(&hook, &opts); /* a TAP that went with pwire took it along */
+	if (h->made_qdisc && !filters_left(h->ifindex)) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
+/* The helper: CAP_NET_ADMIN alone, no fd but its pipes' ends and stderr.
+ * It reads the hooks once pwire has attached them (nothing: pwire failed
+ * and detached them itself), waits for EOF, detaches, exits; its end of
+ * done closes, which ends pwire's wait. */
+static void helper(int go, int done)
+{
+	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
+	struct hook hooks[2];
+	size_t got = 0;
+	int top = go > done ? go : done;
+	sigset_t none;
+	char c;
+
+	for (int fd = 0; fd < top; fd++)
+		if (fd != STDERR_FILENO && fd != go && fd != done)
+			close(fd);
+	close_range((unsigned)top + 1, ~0U, 0);
+	/* A Ctrl-C meant for pwire reaches its process group: the helper
+	 * stays until pwire has gone. */
+	for (unsigned i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		signal(quiet[i], SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_NAME, "pwire-fastpath");
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	capng_apply(CAPNG_SELECT_BOTH);
+	while (got < sizeof(hooks)) {
+		ssize_t n = read(go, (char *)hooks + got, sizeof(hooks) - got);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			_exit(0);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	for (;;) {
+		ssize_t n = read(go, &c, 1);
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	for (unsigned i = 0; i < 2; i++)
+		detach(&hooks[i]);
+	_exit(0);
+}
+
+/* Attach prog at one hook, making clsact when it is not there. */
+static int attach(struct hook *h, int prog_fd, const char *what, const char *dev,
+		  struct pw_err *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex, .attach_point = h->point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	int rc = bpf_tc_hook_create(&hook);
+
+	if (rc && rc != -EEXIST) {
+		pw_err_set(err, "clsact on %s: %s", dev, strerror(-rc));
+		return rc;
+	}
+	h->made_qdisc = rc == 0;
+	rc = bpf_tc_attach(&hook, &opts);
+	if (rc) {
+		pw_err_set(err, "attaching %s to %s: %s", what, dev, strerror(-rc));
+		if (h->made_qdisc) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
+		return rc;
+	}
+	h->handle = opts.handle;
+	h->priority = opts.priority;
+	return 0;
+}
+
+/* The session as the programs' maps hold it; the underlay into ul. */
+static int sess_of(const struct pw_link_cfg *c, int tap_ifindex, unsigned mtu,
+		   struct pw_fast_sess *s, char ul[IF_NAMESIZE], struct pw_err *err)
+{
+	const struct sockaddr_in *remote = (const struct sockaddr_in *)&c->xport.remote;
+	struct sockaddr_in local = *(const struct sockaddr_in *)&c->xport.local;
+	unsigned route_mtu;
+	char a[64];
+	int rc;
+
+	rc = pw_route_mtu(&c->xport.remote, &c->xport.local, &route_mtu, ul);
+	if (rc || !ul[0]) {
+		pw_err_set(err, "no route to %s (%s): the programs attach to the device "
+			   "it leaves by", pw_xport_addr_str(&c->xport.remote, a, sizeof(a)),
+			   strerror(rc ? -rc : ENODEV));
+		return rc ? rc : -ENODEV;
+	}
+	if (local.sin_addr.s_addr == INADDR_ANY) {
+		struct sockaddr_in src;
+
+		rc = source_for(remote, &src);
+		if (rc) {
+			pw_err_set(err, "local any: no source address towards %s (%s)",
+				   pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), strerror(-rc));
+			return rc;
+		}
+		local.sin_addr = src.sin_addr;
+	}
+	memset(s, 0, sizeof(*s));
+	s->local4 = local.sin_addr.s_addr;
+	s->peer4 = remote->sin_addr.s_addr;
+	s->sport = local.sin_port;
+	s->dport = remote->sin_port;
+	s->session_id = c->session.session_id;
+	s->peer_session_be = htonl(c->session.peer_session_id);
+	s->cookie_len = c->session.cookie.len;
+	s->peer_cookie_len = c->session.peer_cookie.len;
+	memcpy(s->cookie, c->session.cookie.bytes, s->cookie_len);
+	memcpy(s->peer_cookie, c->session.peer_cookie.bytes, s->peer_cookie_len);
+	s->sublayer_len = c->session.l2spec == PW_L2SPEC_DEFAULT ? 4 : 0;
+	s->tap_ifindex = (__u32)tap_ifindex;
+	s->ul_ifindex = if_nametoindex(ul);
+	s->tap_frame_max = mtu + ETH_HLEN + 4; /* one VLAN tag, as the TAP takes */
+	s->slot = 0;
+	s->stride = 1;
+	if (!strcmp(ul, "lo"))
+		s->flags |= PW_FAST_LOOPBACK;
+	if (!s->ul_ifindex) {
+		pw_err_set(err, "the route's device %s: %s", ul, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Load the object: the kernel's refusal, with the verifier's last lines. */
+static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
+{
+	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "pwire_fast");
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	int rc;
+
+	lib_log[0] = '\0';
+	libbpf_set_print(lib_print);
+	obj = bpf_object__open_mem(pw_fast_obj, pw_fast_obj_len, &oo);
+	if (!obj) {
+		rc = -errno;
+		pw_err_set(err, "the embedded object does not open: %s (%s)",
+			   strerror(-rc), log_tail(lib_log, 1));
+		errno = -rc;
+		return NULL;
+	}
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "pw_stats"), ncpus);
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_log_buf(p, log, LOG_MAX);
+	log[0] = '\0';
+	rc = bpf_object__load(obj);
+	if (rc) {
+		pw_err_set(err, "the kernel refused the programs: %s%s%s", strerror(-rc),
+			   log[0] ? "; verifier: " : lib_log[0] ? "; libbpf: " : "",
+			   log[0] ? log_tail(log, 3) : log_tail(lib_log, 2));
+		bpf_object__close(obj);
+		errno = -rc;
+		return NULL;
+	}
+	return obj;
+}
+
+struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsigned mtu,
+			     struct pw_err *err)
+{
+	struct hook hooks[2] = { { .point = BPF_TC_EGRESS }, { .point = BPF_TC_INGRESS } };
+	struct pw_fast_sess s;
+	struct pw_fast *f = calloc(1, sizeof(*f));
+	struct bpf_object *obj = NULL;
+	char *log = malloc(LOG_MAX);
+	int go[2] = { -1, -1 }, done[2] = { -1, -1 }, rc, ncpus;
+	__u32 key;
+	void *lines;
+	pid_t pid;
+	const char *why = pw_fast_why_not(c);
+
+	if (!f || !log) {
+		rc = -ENOMEM;
+		pw_err_set(err, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	if (why) {
+		rc = -EOPNOTSUPP;
+		pw_err_set(err, "%s", why);
+		goto fail;
+	}
+	hooks[0].ifindex = (int)if_nametoindex(tap);
+	if (!hooks[0].ifindex) {
+		rc = -errno;
+		pw_err_set(err, "%s: %s", tap, strerror(errno));
+		goto fail;
+	}
+	rc = sess_of(c, hooks[0].ifindex, mtu, &s, f->underlay, err);
+	if (rc)
+		goto fail;
+	hooks[1].ifindex = (int)s.ul_ifindex;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		rc = ncpus ? ncpus : -EINVAL;
+		pw_err_set(err, "the number of CPUs: %s", strerror(-rc));
+		goto fail;
+	}
+	f->ncpus = (unsigned)ncpus;
+	obj = load(f->ncpus, log, err);
+	if (!obj) {
+		rc = -errno;
+		goto fail;
+	}
+	key = (__u32)hooks[0].ifindex;
+	rc = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "pw_tx"), &key, sizeof(key),
+				  &s, sizeof(s), BPF_ANY);
+	key = s.session_id;
+	if (!rc)
+		rc = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "pw_rx"), &key,
+					  sizeof(key), &s, sizeof(s), BPF_ANY);
+	if (rc) {
+		pw_err_set(err, "the session into the programs' maps: %s", strerror(-rc));
+		goto fail;
+	}
+	f->map_len = ((size_t)f->ncpus * sizeof(struct pw_fast_stats) + 4095) & ~(size_t)4095;
+	lines = mmap(NULL, f->map_len, PROT_READ, MAP_SHARED,
+		     bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_stats")), 0);
+	if (lines == MAP_FAILED) {
+		rc = -errno;
+		pw_err_set(err, "mapping the counters: %s", strerror(errno));
+		goto fail;
+	}
+	f->lines = lines;
+	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC)) {
+		rc = -errno;
+		pw_err_set(err, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	/* The helper first: whatever happens from here, it cleans up. */
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		pw_err_set(err, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(done[0]);
+		helper(go[0], done[1]);
+	}
+	close(go[0]);
+	close(done[1]);
+	go[0] = done[1] = -1;
+	f->go_fd = go[1];
+	f->done_fd = done[0];
+	rc = attach(&hooks[0], bpf_program__fd(bpf_object__find_program_by_name(obj, "pw_encap")),
+		    "pw_encap", tap, err);
+	if (!rc)
+		rc = attach(&hooks[1],
+			    bpf_program__fd(bpf_object__find_program_by_name(obj, "pw_decap")),
+			    "pw_decap", f->underlay, err);
+	if (rc) {
+		/* The helper has no handles: detach what was attached here. */
+		detach(&hooks[0]);
+		pw_fast_close(f);
+		f = NULL;
+		goto out;
+	}
+	/* The helper was forked before the kernel gave the handles. */
+	if (write(f->go_fd, hooks, sizeof(hooks)) != sizeof(hooks)) {
+		rc = -errno;
+		pw_err_set(err, "the helper: %s", strerror(errno));
+		detach(&hooks[0]);
+		detach(&hooks[1]);
+		pw_fast_close(f);
+		f = NULL;
+		goto out;
+	}
+	/* The filters hold the programs, the programs and the mapping the
+	 * maps: no fd of the object is needed any more. */
+	bpf_object__close(obj);
+	free(log);
+	return f;
+
+fail:
+	if (f && f->lines)
+		munmap((void *)f->lines, f->map_len);
+	for (unsigned i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (done[i] >= 0)
+			close(done[i]);
+	}
+	free(f);
+	f = NULL;
+out:
+	bpf_object__close(obj);
+	free(log);
+	errno = -rc;
+	return f;
+}
+
+const char *pw_fast_underlay(const struct pw_fast *f)
+{
+	return f->underlay;
+}
+
+void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned cpu = 0; cpu < f->ncpus; cpu++) {
+		const volatile struct pw_fast_stats *l = &f->lines[cpu];
+
+		out->tx_packets += l->tx_packets;
+		out->tx_bytes += l->tx_bytes;
+		out->rx_packets += l->rx_packets;
+		out->rx_bytes += l->rx_bytes;
+		out->tx_passed += l->tx_passed;
+		out->rx_passed += l->rx_passed;
+		out->tx_errors += l->tx_errors;
+	}
+}
+
+void pw_fast_close(struct pw_fast *f)
+{
+	char c;
+
+	if (!f)
+		return;
+	close(f->go_fd);
+	while (read(f->done_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(f->done_fd);
+	if (f->lines)
+		munmap((void *)f->lines, f->map_len);
+	free(f);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fastpath.h: the kernel fast path of one pseudowire (docs/fastpath.md):
+ * whether a link qualifies, the TC programs loaded and attached (to its TAP
+ * and to the underlay the route to its peer leaves by), their counters, and
+ * their removal when pwire ends, however it ends. Opening needs the
+ * privileges (CAP_BPF, CAP_NET_ADMIN) and happens before the drop; the
+ * counters are read from memory mapped at open, so reading them needs no
+ * system call.
+ */
+#ifndef PWIRE_FAST_FASTPATH_H
+#define PWIRE_FAST_FASTPATH_H
+
+#include "core/err.h"
+#include "core/stats.h"
+#include "link/link.h"
+
+enum pw_fastpath {
+	PW_FASTPATH_OFF,  /* the userspace engine only (F1's default) */
+	PW_FASTPATH_ON,   /* the kernel's, or refuse to start */
+	PW_FASTPATH_AUTO, /* the kernel's where it can, else userspace (one line why) */
+};
+
+/* The programs' counters summed over the CPUs; names as pwire's. */
+#define PW_FAST_COUNTERS(X)                                                                        \
+	X(tx_packets, PW_COUNT)  /* frames the kernel encapsulated (GSO: its segments) */          \
+	X(tx_bytes, PW_COUNT)    /* their Ethernet bytes */                                        \
+	X(rx_packets, PW_COUNT)  /* frames the kernel decapsulated into the TAP */                 \
+	X(rx_bytes, PW_COUNT)                                                                      \
+	X(tx_passed, PW_COUNT)   /* the session's frames left to pwire's TAP fd */                 \
+	X(rx_passed, PW_COUNT)   /* the session's datagrams left to pwire's socket */              \
+	X(tx_errors, PW_DROP)    /* refused by the kernel once changed: dropped */
+
+struct pw_fast_counters {
+	PW_FAST_COUNTERS(PW_COUNTER_FIELD)
+};
+
+extern const struct pw_counter_name pw_fast_counter_names[];
+extern const size_t pw_fast_counter_count;
+
+/* The word's value as written ("off", "on", "auto"). */
+const char *pw_fastpath_name(enum pw_fastpath f);
+
+/* NULL when the kernel can carry this link by itself; else why not, in
+ * words ("encap ip", "seq both", ...; a static string). Asks the kernel
+ * nothing. */
+const char *pw_fast_why_not(const struct pw_link_cfg *cfg);
+
+struct pw_fast;
+
+/* Load and attach the programs for the link cfg whose TAP is tap (its MTU
+ * mtu, the one in use), and start the helper that detaches them when this
+ * process ends. NULL with the reason in err (what the kernel refused, with
+ * the verifier's last lines when it refused a program) and errno set. */
+struct pw_fast *pw_fast_open(const struct pw_link_cfg *cfg, const char *tap, unsigned mtu,
+			     struct pw_err *err);
+
+/* The underlay device the programs attached to ("eth0", "lo"). */
+const char *pw_fast_underlay(const struct pw_fast *f);
+
+/* The counters now (plain loads of the mapped map: no system call). */
+void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out);
+
+/* Close the helper's pipe and wait until it has detached the programs;
+ * NULL is fine. */
+void pw_fast_close(struct pw_fast *f);
+
+#endif
