@@ -17,6 +17,7 @@
 #include "cli/print.h"
 #include "core/err.h"
 #include "core/session.h"
+#include "fast/fastpath.h"
 #include "link/link.h"
 #include "vnic/tap.h"
 #include "xport/impair.h"
@@ -67,6 +68,7 @@ struct pw_config {
 	bool has_impair;
 	bool mac_random;               /* `mac random`: no stable MAC (pw_config_link_cfg) */
 	unsigned busy_poll_us;         /* busy_poll: 0 (off) .. PW_BUSY_POLL_MAX */
+	enum pw_fastpath fastpath;     /* fastpath: off (F1's default), on, auto */
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */

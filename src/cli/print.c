@@ -262,6 +262,8 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 		fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32,
 			s->cfg.session_id, s->cfg.peer_session_id);
 		idle_field(f, r, true);
+		if (r->path)
+			fprintf(f, ",\"path\":\"%s\"", r->path);
 		fputc(',', f);
 	} else {
 		char safe[PW_TEXT_NAME_MAX];
@@ -270,6 +272,8 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 			pw_text_name(r->ifname, safe, sizeof(safe)), s->cfg.session_id,
 			s->cfg.peer_session_id);
 		idle_field(f, r, false);
+		if (r->path)
+			fprintf(f, " path %s", r->path);
 		fputc('\n', f);
 	}
 	group(f, json, "session", pw_session_counter_names, pw_session_counter_count, ss,
@@ -291,6 +295,12 @@ void pw_print_counters(FILE *f, const struct pw_report *r, bool json)
 		if (json)
 			fputc(',', f);
 		group(f, json, "vhost", pw_vhost_counter_names, pw_vhost_counter_count, r->vhost,
+		      NULL, 0);
+	}
+	if (r->fast) { /* already in session's: what the kernel carried of it */
+		if (json)
+			fputc(',', f);
+		group(f, json, "fastpath", pw_fast_counter_names, pw_fast_counter_count, r->fast,
 		      NULL, 0);
 	}
 	for (unsigned q = 0; r->queues && q < r->n_queues; q++) {

@@ -14,6 +14,7 @@
 #include "xport/impair.h"
 
 struct pw_drop_marks;
+struct pw_fast_counters;
 
 struct pw_report {
 	const char *ifname;
@@ -22,6 +23,8 @@ struct pw_report {
 	const struct pw_vnic_stats *vnic;
 	const struct pw_impair_stats *impair; /* NULL without --impair */
 	const struct pw_vhost_stats *vhost;   /* NULL but for a vhost-user vNIC */
+	const char *path; /* "kernel" or "user" with a fastpath word; NULL: not said */
+	const struct pw_fast_counters *fast;  /* the fast path's; NULL when it is not on */
 	const struct pw_session_stats *queues; /* each queue's share; NULL with one queue */
 	const uint64_t *queue_sockbuf_drops;   /* and its socket's rx_sockbuf_drops */
 	unsigned n_queues;

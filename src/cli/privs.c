@@ -47,6 +47,7 @@ enum cond {
 	ENOSYS_,   /* clone3: fail with ENOSYS (its flags are behind a pointer a
 		    * filter cannot read), so glibc falls back to clone */
 	IO_URING,  /* only with `io_uring on` */
+	FASTPATH,  /* only with the fast path's helper (pw_privs.fastpath) */
 	VHOST,     /* only with a vhost-user vNIC (pw_privs.vhost) */
 	VHOST_FCNTL, /* the same, fcntl's commands net.c, dev.c and mem.c use (arg 1) */
 	VHOST_FSTAT, /* the same, newfstatat of an fd itself (AT_EMPTY_PATH, arg 3) */
@@ -151,6 +152,9 @@ static const struct allow {
 	 * SIGSTOP resumed. */
 	{ SCMP_SYS(close), ANY },
 	{ SCMP_SYS(exit_group), ANY },
+	/* The fast path's helper, once it detached the programs and closed
+	 * its pipe (fast/fastpath.c): reaped. */
+	{ SCMP_SYS(wait4), FASTPATH },
 	{ SCMP_SYS(restart_syscall), ANY },
 	/* abort() (a failed assert) raises SIGABRT to itself: end with a core
 	 * and the assertion's line, not a misleading "forbidden tgkill". */
@@ -286,6 +290,8 @@ static int rule_add(scmp_filter_ctx f, const struct allow *a, const struct pw_pr
 		return seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), a->nr, 0);
 	case IO_URING:
 		return io_uring ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
+	case FASTPATH:
+		return p->fastpath ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case VHOST:
 		return p->vhost ? seccomp_rule_add(f, SCMP_ACT_ALLOW, a->nr, 0) : 0;
 	case VHOST_FSTAT:

@@ -38,6 +38,7 @@ struct pw_privs {
 	bool io_uring;  /* the data path enters an io_uring (`io_uring on`) */
 	bool vhost;     /* a vhost-user vNIC: its front end's socket, memory and eventfds */
 	bool vhost_client; /* the same, connecting to its front end (again after each end) */
+	bool fastpath;  /* pwire up's fast path: its helper reaped at exit (fast/fastpath.h) */
 	bool pwired;    /* pwired: its control socket, its helper (daemon/priv.h) */
 	int helper_fd;  /* pwired: the helper's channel (sendmsg, recvmsg on it); -1: none */
 	bool metrics;   /* pwired -m: libmicrohttpd serves HTTP clients */

@@ -23,6 +23,7 @@
 #include "cli/print.h"
 #include "cli/privs.h"
 #include "dp/loop.h"
+#include "fast/fastpath.h"
 #include "link/link.h"
 
 static const char up_usage[] =
@@ -95,6 +96,12 @@ static const char up_usage[] =
 	"  busy_poll USEC          after traffic, poll for up to USEC microseconds (0..10000,\n"
 	"                          default 0: off) before sleeping: replies that come back\n"
 	"                          meanwhile need no wake-up (lower latency, more CPU)\n"
+	"  fastpath on|off|auto    carry the frames in the kernel (TC BPF programs on DEV\n"
+	"                          and on the underlay) instead of this process: encap udp,\n"
+	"                          IPv4, seq none, offsets 0, a TAP; what the programs do\n"
+	"                          not take still reaches pwire. on: refuse to start when\n"
+	"                          the session does not qualify or the kernel refuses; auto:\n"
+	"                          fall back to userspace, saying why (default off)\n"
 	"  user NAME               who pwire runs as once DEV, the sockets and the rest are\n"
 	"                          open (default: the pwire system user, else nobody): no\n"
 	"                          capabilities, NoNewPrivs, a system-call allow-list; a\n"
@@ -242,6 +249,8 @@ struct up {
 	struct pw_loop *loop;
 	int sfd, tfd;
 	struct pw_link_stats stats;
+	struct pw_fast *fast;      /* the kernel's fast path; NULL: userspace only */
+	struct pw_fast_counters fast_stats;
 	struct pw_session session; /* the report's session: configuration and sums */
 	struct pw_report report;
 	struct pw_drop_marks marks;
@@ -253,6 +262,13 @@ static void refresh(struct up *u)
 {
 	pw_link_stats(u->link, &u->stats);
 	u->session.stats = u->stats.session;
+	if (u->fast) { /* what the kernel carried is the session's too */
+		pw_fast_stats(u->fast, &u->fast_stats);
+		u->session.stats.tx_packets += u->fast_stats.tx_packets;
+		u->session.stats.tx_bytes += u->fast_stats.tx_bytes;
+		u->session.stats.rx_packets += u->fast_stats.rx_packets;
+		u->session.stats.rx_bytes += u->fast_stats.rx_bytes;
+	}
 	u->report.last_bad_session = u->stats.last_bad_session;
 	u->report.last_tx_errno = u->stats.last_tx_errno;
 	u->report.vhost_why = u->stats.vhost_why;
@@ -327,7 +343,7 @@ int pw_cmd_up(int argc, char **argv)
 	struct pw_err err;
 	struct pw_privs privs = { .user = "" };
 	bool parsed;
-	char a[64], why[96], layout[320], note[256], mq[24] = "";
+	char a[64], why[96], layout[320], note[256], mq[24] = "", path[120] = "";
 	bool warn;
 
 	for (int i = 1; i < argc; i++) {
@@ -367,8 +383,18 @@ int pw_cmd_up(int argc, char **argv)
 	/* The MTU in use is found now (the route, an existing TAP's own). */
 	pw_err_init(&err);
 	struct pw_link_cfg lc = pw_config_link_cfg(&c, &err);
+	const char *fast_why = c.fastpath != PW_FASTPATH_OFF ? pw_fast_why_not(&lc) : NULL;
 
 	pw_err_print(stderr, &err);
+	/* What the session is decides before anything is made; what the
+	 * kernel says, once the TAP is there. */
+	if (fast_why && c.fastpath == PW_FASTPATH_ON) {
+		pw_error("%s: fastpath on: the session does not qualify: %s", c.shown, fast_why);
+		return PW_EXIT_USAGE;
+	}
+	if (fast_why)
+		fprintf(stderr, "pwire: %s: fastpath auto: the userspace engine: %s\n", c.shown,
+			fast_why);
 	pw_err_init(&err);
 	struct up u = { .c = &c, .sfd = -1, .tfd = -1, .rc = PW_EXIT_FAIL };
 	struct pw_watcher w;
@@ -392,6 +418,25 @@ int pw_cmd_up(int argc, char **argv)
 		snprintf(c.tap.name, sizeof(c.tap.name), "%s", pw_link_ifname(u.link));
 		pw_text_name(c.tap.name, c.shown, sizeof(c.shown));
 	}
+	/* Before the drop: loading and attaching need CAP_BPF and CAP_NET_ADMIN. */
+	if (c.fastpath != PW_FASTPATH_OFF && !fast_why) {
+		struct pw_err ferr;
+
+		pw_err_init(&ferr);
+		u.fast = pw_fast_open(&lc, c.tap.name, pw_link_mtu(u.link), &ferr);
+		if (!u.fast && c.fastpath == PW_FASTPATH_ON) {
+			pw_error("%s: fastpath on: %s", c.shown, pw_err_msg(&ferr));
+			goto out;
+		}
+		if (!u.fast)
+			fprintf(stderr, "pwire: %s: fastpath auto: the userspace engine: %s\n",
+				c.shown, pw_err_msg(&ferr));
+	}
+	if (u.fast)
+		snprintf(path, sizeof(path), ", path kernel (TC programs on %s and %s)", c.shown,
+			 pw_fast_underlay(u.fast));
+	else if (c.fastpath != PW_FASTPATH_OFF)
+		snprintf(path, sizeof(path), ", path user");
 	u.report = (struct pw_report){
 		.ifname = c.vhost_path[0] ? argv[1] : c.tap.name,
 		.session = &u.session,
@@ -399,6 +444,8 @@ int pw_cmd_up(int argc, char **argv)
 		.vnic = &u.stats.vnic,
 		.impair = c.has_impair ? &u.stats.impair : NULL,
 		.vhost = c.vhost_path[0] ? &u.stats.vhost : NULL,
+		.path = c.fastpath == PW_FASTPATH_OFF ? NULL : u.fast ? "kernel" : "user",
+		.fast = u.fast ? &u.fast_stats : NULL,
 		.queues = c.tap.queues > 1 ? u.stats.queues : NULL,
 		.queue_sockbuf_drops = u.stats.sockbuf_drops,
 		.n_queues = c.tap.queues,
@@ -410,6 +457,7 @@ int pw_cmd_up(int argc, char **argv)
 	}
 	/* Everything is open: no thread runs yet, so all inherit the drop. */
 	as_root = geteuid() == 0;
+	privs.fastpath = u.fast != NULL;
 	if (!pw_privs_drop(&privs, c.shown))
 		goto out;
 	pw_loop_busy_poll(u.loop, c.busy_poll_us);
@@ -419,8 +467,8 @@ int pw_cmd_up(int argc, char **argv)
 		goto out;
 	}
 	pw_config_layout(&c, pw_link_mtu(u.link), layout, sizeof(layout));
-	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s\n", c.shown, layout, c.tap.queues,
-		as_root ? ", user " : "", as_root ? privs.user : "");
+	fprintf(stderr, "pwire: %s up: %s, queues %u%s%s%s\n", c.shown, layout, c.tap.queues,
+		as_root ? ", user " : "", as_root ? privs.user : "", path);
 	if (c.vhost_path[0] && c.tap.queues > 1)
 		snprintf(mq, sizeof(mq), ",queues=%u", c.tap.queues);
 	if (c.vhost_path[0])
@@ -442,6 +490,7 @@ int pw_cmd_up(int argc, char **argv)
 	pw_print_counters(stdout, &u.report, c.json);
 out:
 	pw_link_close(u.link);
+	pw_fast_close(u.fast); /* the helper detaches the programs; waited for */
 	pw_loop_free(u.loop);
 	if (u.tfd >= 0)
 		close(u.tfd);

@@ -2,8 +2,8 @@
 /*
  * words.c: the `ip l2tp add tunnel` + `add session` words of `pwire up`,
  * spelled as iproute2 spells them (ip/ipl2tp.c, ip-l2tp(8)), plus pwire's
- * own `mtu`, `mac`, `peer`, `queues`, `io_uring`, `busy_poll`, `user` and
- * `cookie_file`. A table maps each word to its setter. Whole `ip l2tp add
+ * own `mtu`, `mac`, `peer`, `queues`, `io_uring`, `busy_poll`, `fastpath`,
+ * `user` and `cookie_file`. A table maps each word to its setter. Whole `ip l2tp add
  * tunnel ...` / `ip l2tp add session ...` lines are taken as pasted: their
  * command words are skipped, a quoted line is split into words.
  */
@@ -201,6 +201,18 @@ static bool set_busy_poll(struct pw_config *c, const char *w, const char *v, str
 	return pw_parse_u32(w, v, 0, PW_BUSY_POLL_MAX, &c->busy_poll_us, e);
 }
 
+static bool set_fastpath(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
+{
+	for (unsigned i = PW_FASTPATH_OFF; i <= PW_FASTPATH_AUTO; i++) {
+		if (!strcmp(v, pw_fastpath_name(i))) {
+			c->fastpath = i;
+			return true;
+		}
+	}
+	pw_err_set(e, "bad value for %s: '%s' (expected on, off or auto)", w, v);
+	return false;
+}
+
 static bool set_io_uring(struct pw_config *c, const char *w, const char *v, struct pw_err *e)
 {
 	if (!strcmp(v, "on") || !strcmp(v, "off")) {
@@ -357,6 +369,7 @@ static const struct word words[] = {
 	{ "mac", "address", set_mac },
 	{ "queues", NULL, set_queues },
 	{ "busy_poll", NULL, set_busy_poll },
+	{ "fastpath", NULL, set_fastpath },
 	{ "io_uring", NULL, set_io_uring },
 	{ "peer", NULL, set_peer },
 	{ "user", NULL, set_user },

@@ -227,6 +227,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	}
 	strcpy(x->keys[x->n_keys].name, key);
 	x->keys[x->n_keys++].line = x->line;
+	/* pwire up's word alone for now (docs/fastpath.md: pwired in F2). */
+	if (!strcmp(key, "fastpath") && strcmp(val, "off")) {
+		fail(x, x->line, section, "fastpath = %s: pwired has no fast path yet (pwire up "
+		     "has: docs/fastpath.md)", val);
+		return 0;
+	}
 
 	pw_err_init(&sub);
 	if (!strcmp(key, "vnic")) {

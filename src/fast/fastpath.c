@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -69,6 +70,7 @@ struct pw_fast {
 	unsigned ncpus;
 	int go_fd;   /* closed: the helper detaches */
 	int done_fd; /* EOF: it has */
+	pid_t helper; /* reaped by pw_fast_close */
 };
 
 const char *pw_fastpath_name(enum pw_fastpath f)
@@ -465,6 +467,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	close(go[0]);
 	close(done[1]);
 	go[0] = done[1] = -1;
+	f->helper = pid;
 	f->go_fd = go[1];
 	f->done_fd = done[0];
 	rc = attach(&hooks[0], bpf_program__fd(bpf_object__find_program_by_name(obj, "pw_encap")),
@@ -545,6 +548,8 @@ void pw_fast_close(struct pw_fast *f)
 	while (read(f->done_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	close(f->done_fd);
+	while (waitpid(f->helper, NULL, 0) < 0 && errno == EINTR)
+		;
 	if (f->lines)
 		munmap((void *)f->lines, f->map_len);
 	free(f);

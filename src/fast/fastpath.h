@@ -61,7 +61,8 @@ const char *pw_fast_underlay(const struct pw_fast *f);
 /* The counters now (plain loads of the mapped map: no system call). */
 void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out);
 
-/* Close the helper's pipe and wait until it has detached the programs;
+/* Close the helper's pipe, wait until it has detached the programs and
+ * reap it (wait4: the privilege drop allows it with pw_privs.fastpath);
  * NULL is fine. */
 void pw_fast_close(struct pw_fast *f);
 
