@@ -1,0 +1,203 @@
+#!/bin/bash
+# The kernel fast path (docs/fastpath.md), pwire up fastpath on:
+#
+#   ns A                                                 ns B
+#   pw0 10.95.0.1                                        pw0 10.95.0.2
+#    | clsact egress: pw_encap       pw_decap: ul0 ingress |
+#   pwire A -- ul0 10.211.0.1 ====veth==== 10.211.0.2 ul0 -- pwire B
+#
+# 1. Both on (cookie 4, l2spec default): the programs attached where the
+#    doc says; ping 5/5; 10 MB over TCP with equal sha256; the fast path's
+#    counters carry the transfer (A tx, B rx: thousands of packets, 10 MB)
+#    while pwire's own share of the session (session minus fastpath) stays
+#    what ARP needs; after SIGINT both exit 0 and the filters and the
+#    clsact qdiscs pwire made are gone.
+# 2. A on, B off (cookie 8, l2spec none): the same bytes on the wire, both
+#    ways (l2tp_wire.py decodes a ping's datagrams on B's ul0), a 2 MB
+#    transfer each way with equal sha256.
+# 3. B gone, a peer on B's address and port sends A a datagram with the
+#    right cookie (the program takes it: fastpath rx_packets +1) and one with
+#    a wrong cookie (the program passes it on: pwire's gate counts
+#    rx_cookie_discards +1). Both without a UDP checksum, so the program's
+#    cookie check decides, not its checksum rule.
+set -eu -o pipefail
+: "${PWIRE:?}"
+a=pwfpA$$ b=pwfpB$$
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+out=$tmp
+ua=10.211.0.1 ub=10.211.0.2
+
+pw_pair "$a" "$b" "$ua" "$ub" 24
+
+# side NS OUT WORDS...: a pwire up pw0 with its words; fails on no start.
+started() {
+	local ns=$1 o=$2
+	pw_wait_up "$ns" pw0 && return 0
+	cat "$o.err"
+	if grep -q 'refused the programs: Operation not permitted' "$o.err"; then
+		echo "SKIP: the kernel refuses BPF programs here (EPERM)"
+		exit 77
+	fi
+	echo "FAIL: pwire did not start in $ns"
+	exit 1
+}
+report() { # NS-index: SIGUSR1, the last JSON line
+	kill -USR1 "${pids[$1]}"
+	sleep 0.3
+}
+# counters FILE: the last JSON report as "k=v" lines for the checks below.
+check() {
+	python3 - "$@" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+c = json.loads(open(path).read().splitlines()[-1])
+s, f, t = c["session"], c.get("fastpath"), c["tunnel"]
+ok = eval(expr)
+print(f"{path.rsplit('/', 1)[-1]}: {expr}: {'ok' if ok else 'FAILED'} "
+      f"(session {json.dumps(s)}, fastpath {json.dumps(f)})")
+sys.exit(0 if ok else 1)
+PY
+}
+xfer() { # FROM TO ADDR BYTES: a transfer over TCP, sha256 compared
+	local from=$1 to=$2 addr=$3 bytes=$4 sent got
+	head -c "$bytes" /dev/urandom >"$out/send"
+	rm -f "$out/recv"
+	ip netns exec "$to" timeout 40 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$out/recv,creat,trunc" &
+	local sink=$!
+	sleep 0.3
+	run ip netns exec "$from" timeout 30 socat -u "OPEN:$out/send" "TCP:$addr:5001,retry=20,interval=0.1"
+	wait "$sink"
+	sent=$(sha256sum <"$out/send" | cut -d' ' -f1)
+	got=$(sha256sum <"$out/recv" | cut -d' ' -f1)
+	echo "sha256 sent $sent recv $got ($bytes bytes, $from -> $to)"
+	[ "$sent" = "$got" ] || { echo "FAIL: the transfer arrived altered"; exit 1; }
+}
+ping5() {
+	local o
+	o=$(ip netns exec "$1" ping -c 5 -i 0.2 -W 2 "$2") || true
+	echo "$o" | tail -n 2
+	grep -q '^5 packets transmitted, 5 received' <<<"$o" || { echo "FAIL: ping $2 from $1"; exit 1; }
+}
+
+echo "== 1. fastpath on, both sides"
+common=(udp_sport 1701 udp_dport 1701 l2spec_type default --json)
+pw_start "$a" "$out/a1" up pw0 local "$ua" remote "$ub" session_id 10 peer_session_id 20 \
+	cookie 11223344 peer_cookie 55667788 fastpath on "${common[@]}"
+pw_start "$b" "$out/b1" up pw0 local "$ub" remote "$ua" session_id 20 peer_session_id 10 \
+	cookie 55667788 peer_cookie 11223344 fastpath on "${common[@]}"
+started "$a" "$out/a1"
+started "$b" "$out/b1"
+run ip -n "$a" addr add 10.95.0.1/24 dev pw0
+run ip -n "$b" addr add 10.95.0.2/24 dev pw0
+for ns in "$a" "$b"; do
+	side=${ns:4:1}
+	line=$(grep ' up: ' "$out/${side,}1.err")
+	echo "$line"
+	grep -q ', path kernel (TC programs on pw0 and ul0)$' <<<"$line" ||
+		{ echo "FAIL: $side's start-up line does not say path kernel"; exit 1; }
+	ip netns exec "$ns" tc filter show dev pw0 egress | grep -q 'pw_encap.*direct-action' ||
+		{ echo "FAIL: no pw_encap on $side's pw0 egress"; exit 1; }
+	ip netns exec "$ns" tc filter show dev ul0 ingress | grep -q 'pw_decap.*direct-action' ||
+		{ echo "FAIL: no pw_decap on $side's ul0 ingress"; exit 1; }
+done
+ping5 "$a" 10.95.0.2
+xfer "$a" "$b" 10.95.0.2 10000000
+report 0
+report 1
+# A sent the 10 MB, B received it, by the kernel; pwire's own share (the
+# session's counters less the fast path's) is no more than ARP and the
+# odd frame the programs leave (IPv6 is off: none).
+check "$out/a1" 'f["tx_packets"] >= 5000 and f["tx_bytes"] >= 10000000 and s["tx_packets"] - f["tx_packets"] <= 20 and f["tx_errors"] == 0'
+check "$out/b1" 'f["rx_packets"] >= 5000 and f["rx_bytes"] >= 10000000 and s["rx_packets"] - f["rx_packets"] <= 20'
+check "$out/b1" 'f["tx_packets"] >= 100 and s["tx_packets"] - f["tx_packets"] <= 20'
+check "$out/a1" 'f["rx_packets"] >= 100 and s["rx_packets"] - f["rx_packets"] <= 20 and s["rx_cookie_discards"] == 0'
+pw_stop
+for ns in "$a" "$b"; do
+	if ip netns exec "$ns" tc filter show dev ul0 ingress | grep -q pw_decap ||
+	   ip netns exec "$ns" tc qdisc show dev ul0 | grep -q clsact; then
+		ip netns exec "$ns" tc qdisc show dev ul0
+		echo "FAIL: the programs or pwire's clsact still on ul0 in $ns after exit"
+		exit 1
+	fi
+done
+echo "after exit: no filter and no clsact left on ul0"
+
+echo "== 2. A on, B off: the same bytes on the wire"
+# A veth hands skbs over as they are: A's frames would reach B's socket
+# with the inner checksum still to be filled in (CHECKSUM_PARTIAL) and TSO
+# frames uncut, which only a kernel receiver takes. A real NIC fills and
+# cuts them; so does A's ul0 with its checksum offload off (it has TSO off
+# with it). docs/fastpath.md says so.
+run ip netns exec "$a" ethtool -K ul0 tx off >/dev/null
+common=(udp_sport 1701 udp_dport 1701 l2spec_type none --json)
+pw_start "$a" "$out/a2" up pw0 local "$ua" remote "$ub" session_id 10 peer_session_id 20 \
+	cookie 0011223344556677 peer_cookie 8899aabbccddeeff fastpath on "${common[@]}"
+pw_start "$b" "$out/b2" up pw0 local "$ub" remote "$ua" session_id 20 peer_session_id 10 \
+	cookie 8899aabbccddeeff peer_cookie 0011223344556677 fastpath off "${common[@]}"
+started "$a" "$out/a2"
+started "$b" "$out/b2"
+run ip -n "$a" addr add 10.95.0.1/24 dev pw0
+run ip -n "$b" addr add 10.95.0.2/24 dev pw0
+grep -q 'path kernel' "$out/a2.err" || { echo "FAIL: A is not on the fast path"; exit 1; }
+! grep -q 'path ' "$out/b2.err" || { echo "FAIL: B (fastpath off) names a path"; exit 1; }
+wire=(encap=udp af=4 a="$ua" b="$ub" a_session=20 b_session=10 sport=1701 dport=1701
+	a_cookie=0011223344556677 b_cookie=8899aabbccddeeff sublayer=none
+	a_mac="$(ip netns exec "$a" cat /sys/class/net/pw0/address)"
+	b_mac="$(ip netns exec "$b" cat /sys/class/net/pw0/address)" a_ip=10.95.0.1 b_ip=10.95.0.2)
+echo "+ ip netns exec $b python3 l2tp_wire.py ul0 ${wire[*]} &" >&2
+ip netns exec "$b" python3 "$(dirname "$0")/l2tp_wire.py" ul0 "${wire[@]}" >"$out/wire" 2>&1 &
+sniffer=$!
+trap 'kill "$sniffer" 2>/dev/null || true; pw_cleanup' EXIT
+for _ in $(seq 50); do
+	grep -q '^capturing' "$out/wire" && break
+	kill -0 "$sniffer" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^capturing' "$out/wire" || { cat "$out/wire"; echo "FAIL: l2tp_wire.py did not start"; exit 1; }
+ping5 "$a" 10.95.0.2
+ping5 "$b" 10.95.0.1
+kill -TERM "$sniffer"
+wire_status=0
+wait "$sniffer" || wire_status=$?
+cat "$out/wire"
+[ "$wire_status" = 0 ] || { echo "FAIL: the bytes on the underlay (l2tp_wire.py exited $wire_status)"; exit 1; }
+xfer "$a" "$b" 10.95.0.2 2000000
+xfer "$b" "$a" 10.95.0.1 2000000
+report 0
+check "$out/a2" 'f["tx_packets"] >= 1000 and f["tx_errors"] == 0'
+kill -INT "${pids[1]}"
+wait "${pids[1]}" || { echo "FAIL: pwire B exited $?"; cat "$out/b2.err"; exit 1; }
+pids=("${pids[0]}")
+
+echo "== 3. a datagram with a wrong cookie goes on to pwire's gate"
+report 0
+before=$(tail -n 1 "$out/a2")
+echo "+ ip netns exec $b python3 (from $ub:1701, no UDP checksum: cookie right, then wrong)" >&2
+ip netns exec "$b" python3 - "$ua" "$ub" <<'PY'
+import socket, struct, sys
+a, b = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
+s.bind((b, 1701))
+frame = bytes.fromhex("ffffffffffff" "525400123456" "88b5") + b"pwire-fastpath" * 4
+for cookie in ("8899aabbccddeeff", "8899aabbccddeef0"):
+    s.sendto(struct.pack("!II", 0x00030000, 10) + bytes.fromhex(cookie) + frame, (a, 1701))
+PY
+sleep 0.3
+report 0
+python3 - "$before" "$(tail -n 1 "$out/a2")" <<'PY'
+import json, sys
+b, n = (json.loads(x) for x in sys.argv[1:3])
+d = lambda g, k: n[g][k] - b[g][k]
+moved = {k: d("fastpath", k) for k in ("rx_packets", "rx_passed")}
+moved["rx_cookie_discards"] = d("session", "rx_cookie_discards")
+print("A moved:", moved)
+ok = moved == {"rx_packets": 1, "rx_passed": 1, "rx_cookie_discards": 1}
+if not ok:
+    print("FAIL: expected the right cookie carried by the kernel (fastpath rx_packets +1) and the "
+          "wrong one passed on (rx_passed +1) and counted by pwire (rx_cookie_discards +1)")
+sys.exit(0 if ok else 1)
+PY
+pw_stop
+echo "PASS"
