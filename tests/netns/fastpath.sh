@@ -15,11 +15,16 @@
 # 2. A on, B off (cookie 8, l2spec none): the same bytes on the wire, both
 #    ways (l2tp_wire.py decodes a ping's datagrams on B's ul0), a 2 MB
 #    transfer each way with equal sha256.
+#    Neither side counted a drop.
 # 3. B gone, a peer on B's address and port sends A a datagram with the
-#    right cookie (the program takes it: fastpath rx_packets +1) and one with
-#    a wrong cookie (the program passes it on: pwire's gate counts
-#    rx_cookie_discards +1). Both without a UDP checksum, so the program's
-#    cookie check decides, not its checksum rule.
+#    right cookie (the program takes it: fastpath rx_packets +1), then one
+#    for each reason pwire's gate has (a wrong cookie, version 2, the T bit,
+#    an unknown session, B's address from another port, too short): the
+#    program passes each on, and pwire's gate counts each by its reason, as
+#    without the fast path. No UDP checksum, so the program's own checks
+#    decide, not its checksum rule.
+# 4. fastpath auto on a session that does not qualify (seq both): one line
+#    why, path user, and a ping still crosses.
 set -eu -o pipefail
 : "${PWIRE:?}"
 a=pwfpA$$ b=pwfpB$$
@@ -165,24 +170,38 @@ cat "$out/wire"
 xfer "$a" "$b" 10.95.0.2 2000000
 xfer "$b" "$a" 10.95.0.1 2000000
 report 0
-check "$out/a2" 'f["tx_packets"] >= 1000 and f["tx_errors"] == 0'
+report 1
+check "$out/a2" 'f["tx_packets"] >= 1000 and f["tx_errors"] == 0 and s["rx_errors"] == 0 and not any(t.values())'
+check "$out/b2" 'f is None and s["rx_errors"] == 0 and not any(t.values())'
 kill -INT "${pids[1]}"
 wait "${pids[1]}" || { echo "FAIL: pwire B exited $?"; cat "$out/b2.err"; exit 1; }
 pids=("${pids[0]}")
 
-echo "== 3. a datagram with a wrong cookie goes on to pwire's gate"
+echo "== 3. what the gate refuses goes on to pwire's gate"
 report 0
 before=$(tail -n 1 "$out/a2")
-echo "+ ip netns exec $b python3 (from $ub:1701, no UDP checksum: cookie right, then wrong)" >&2
+echo "+ ip netns exec $b python3 (from $ub:1701 and :1702, no UDP checksum)" >&2
 ip netns exec "$b" python3 - "$ua" "$ub" <<'PY'
 import socket, struct, sys
 a, b = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
-s.bind((b, 1701))
+def sock(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, 11, 1)  # SO_NO_CHECK: checksum 0
+    s.bind((b, port))
+    return s
+peer, other = sock(1701), sock(1702)
 frame = bytes.fromhex("ffffffffffff" "525400123456" "88b5") + b"pwire-fastpath" * 4
-for cookie in ("8899aabbccddeeff", "8899aabbccddeef0"):
-    s.sendto(struct.pack("!II", 0x00030000, 10) + bytes.fromhex(cookie) + frame, (a, 1701))
+good = bytes.fromhex("8899aabbccddeeff")
+def l2tp(word=0x00030000, session=10, cookie=good, body=frame):
+    return struct.pack("!II", word, session) + cookie + body
+for s, d in ((peer, l2tp()),                                      # taken by the kernel
+             (peer, l2tp(cookie=bytes.fromhex("8899aabbccddeef0"))),  # rx_cookie_discards
+             (peer, l2tp(word=0x00020000)),                       # rx_bad_version
+             (peer, l2tp(word=0x80030000)),                       # rx_control
+             (peer, l2tp(session=99)),                            # rx_bad_session
+             (other, l2tp()),                                     # rx_bad_source
+             (peer, l2tp(body=frame[:10]))):                      # rx_short
+    s.sendto(d, (a, 1701))
 PY
 sleep 0.3
 report 0
@@ -191,13 +210,38 @@ import json, sys
 b, n = (json.loads(x) for x in sys.argv[1:3])
 d = lambda g, k: n[g][k] - b[g][k]
 moved = {k: d("fastpath", k) for k in ("rx_packets", "rx_passed")}
-moved["rx_cookie_discards"] = d("session", "rx_cookie_discards")
+moved.update({k: d("session", k) for k in ("rx_packets", "rx_cookie_discards")})
+for k in n["tunnel"]:
+    if d("tunnel", k):
+        moved[k] = d("tunnel", k)
+want = {"rx_packets": 1, "rx_passed": 2, "rx_cookie_discards": 1, "rx_bad_version": 1,
+        "rx_control": 1, "rx_bad_session": 1, "rx_bad_source": 1, "rx_short": 1}
 print("A moved:", moved)
-ok = moved == {"rx_packets": 1, "rx_passed": 1, "rx_cookie_discards": 1}
-if not ok:
-    print("FAIL: expected the right cookie carried by the kernel (fastpath rx_packets +1) and the "
-          "wrong one passed on (rx_passed +1) and counted by pwire (rx_cookie_discards +1)")
-sys.exit(0 if ok else 1)
+if moved != want:
+    print("FAIL: expected", want, "(the right cookie carried by the kernel, counted in the "
+          "session's rx_packets through the fastpath group; the short and the wrong cookie "
+          "passed on by the program as the session's (rx_passed); every other reason "
+          "counted by pwire's gate)")
+sys.exit(0 if moved == want else 1)
 PY
+pw_stop
+
+echo "== 4. fastpath auto on a session that does not qualify"
+common=(udp_sport 1701 udp_dport 1701 l2spec_type default seq both --json)
+pw_start "$a" "$out/a4" up pw0 local "$ua" remote "$ub" session_id 10 peer_session_id 20 \
+	fastpath auto "${common[@]}"
+pw_start "$b" "$out/b4" up pw0 local "$ub" remote "$ua" session_id 20 peer_session_id 10 \
+	"${common[@]}"
+started "$a" "$out/a4"
+started "$b" "$out/b4"
+run ip -n "$a" addr add 10.95.0.1/24 dev pw0
+run ip -n "$b" addr add 10.95.0.2/24 dev pw0
+grep 'fastpath\|path user' "$out/a4.err"
+grep -qx "pwire: pw0: fastpath auto: the userspace engine: sequence numbers (seq is not none: one ordered number space, the userspace engine's)" "$out/a4.err" ||
+	{ echo "FAIL: no line saying why A stays in userspace"; exit 1; }
+grep -q ', path user$' "$out/a4.err" || { echo "FAIL: A's start-up line does not say path user"; exit 1; }
+! ip netns exec "$a" tc filter show dev ul0 ingress | grep -q pw_decap ||
+	{ echo "FAIL: a program attached for a session that does not qualify"; exit 1; }
+ping5 "$a" 10.95.0.2
 pw_stop
 echo "PASS"
