@@ -286,7 +286,7 @@ static void serve(int ch, const char *file, const char *run_dir)
 				out = q.queues < 2 || q.queues > PW_QUEUES_MAX ||
 						      q.frame_offset > STEER_OFFSET_MAX || in >= 0 ?
 					      -EINVAL :
-					      pw_steer_load((uint16_t)q.frame_offset, q.queues);
+					      pw_steer_load((uint16_t)q.frame_offset, q.queues, -1);
 				break;
 			case OP_CONF:
 				out = in >= 0 ? -EINVAL : do_conf(file, NULL);

@@ -81,6 +81,9 @@ struct pw_link {
 	bool running;
 	int fail_fd;
 	int steer_tap, steer_sock; /* with several queues: the programs (xport/steer.c) */
+	/* A vhost-user link's (pwire up, several queues): the socket program's
+	 * modulus, the pairs the guest runs, stored by its device (dev.c). */
+	_Atomic uint32_t *steer_pairs;
 	char shown[PW_TEXT_NAME_MAX];
 };
 
@@ -97,14 +100,47 @@ static void on_queue_error(void *ctx, uint32_t port, int err)
 		pw_loop_stop(q->loop);
 }
 
-/* The steering programs of the TAP and of the sockets. */
+/* A vhost-user link's socket program, its modulus read from a map whose
+ * value is mapped here (before the privilege drop; the device stores into
+ * it with no system call) and handed to the device. -errno on failure. */
+static int steer_load_vu(struct pw_link *l, uint16_t frame_offset, unsigned n)
+{
+	int map = pw_steer_map(), prog, e;
+
+	if (map < 0)
+		return map;
+	l->steer_pairs = pw_steer_map_value(map);
+	if (!l->steer_pairs) {
+		e = errno;
+		close(map);
+		return -e;
+	}
+	prog = pw_steer_load(frame_offset, n, map);
+	close(map); /* the program and the mapping keep it */
+	if (prog >= 0)
+		pw_vu_dev_steer(l->vu, l->steer_pairs);
+	return prog;
+}
+
+/* The steering programs of the TAP and of the sockets. pwired's (through
+ * its helper) steer a vhost-user link's datagrams modulo N still: the
+ * helper makes no map yet (docs/vhost-user.md, open points). */
 static bool steer_load(struct pw_link *l, struct pw_err *err)
 {
 	unsigned n = l->cfg.tap.queues;
 	struct pw_layout rx = pw_layout_rx(&l->cfg.session);
 	const struct pw_opener *o = l->cfg.opener;
-	int tap = o ? o->steer(o->ctx, 0, n) : pw_steer_load(0, n);
-	int sock = tap < 0 ? tap : o ? o->steer(o->ctx, rx.len, n) : pw_steer_load(rx.len, n);
+	int tap = o ? o->steer(o->ctx, 0, n) : pw_steer_load(0, n, -1);
+	int sock;
+
+	if (tap < 0)
+		sock = tap;
+	else if (o)
+		sock = o->steer(o->ctx, rx.len, n);
+	else if (l->vu)
+		sock = steer_load_vu(l, rx.len, n);
+	else
+		sock = pw_steer_load(rx.len, n, -1);
 
 	if (tap < 0 || sock < 0) {
 		if (tap >= 0)
@@ -965,6 +1001,7 @@ void pw_link_close(struct pw_link *l)
 		queue_close(&l->qs[i]);
 	free(l->qs);
 	free(l->vu);
+	pw_steer_map_unmap(l->steer_pairs); /* after the device that stores into it */
 	if (l->fail_fd >= 0)
 		close(l->fail_fd);
 	if (l->steer_tap >= 0)

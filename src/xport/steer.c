@@ -19,12 +19,27 @@
  * what the program sees: 0 on the TAP, the L2TPv3 header's length in a
  * UDP payload.
  *
+ * A vhost-user link's socket program takes its modulus from a map instead
+ * (pw_steer_map): the guest decides how many of the N pairs it uses (a
+ * 1-vCPU Linux guest uses one until `ethtool -L`), and a datagram steered
+ * to a pair it does not use is dropped. The map is a one-element array
+ * made BPF_F_MMAPABLE: pwire maps its value once at open, before the
+ * privilege drop, and the vhost-user control side stores the count of the
+ * pairs the guest runs there with a plain atomic store (no system call, no
+ * new seccomp rule; vnic/vhost/dev.c). The program reads it by direct value
+ * access (BPF_PSEUDO_MAP_VALUE: an address, no helper call). A value of 0
+ * or past N (never stored; a map not yet written) counts as 1: queue 0 is
+ * the pair every guest runs first, so no datagram is steered to a pair
+ * that may not run, where N would bring back the drop this map exists for.
+ * The TAP's program and a TAP link's are the constant ones, unchanged.
+ *
  * Written as instructions here (a handful, fixed) rather than compiled: no
  * BPF toolchain or loader library is needed at build or run time.
  */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -35,7 +50,7 @@ enum {
 	PROG_MAX = 96,
 	/* Registers: the loads leave their result in R0 and need the context
 	 * in R6; R7 and R8 survive them. */
-	R0 = 0, R1 = 1, R6 = 6, R7 = 7, R8 = 8, R9 = 9,
+	R0 = 0, R1 = 1, R2 = 2, R6 = 6, R7 = 7, R8 = 8, R9 = 9,
 };
 
 /* Jump targets, resolved once the program is laid out. */
@@ -82,7 +97,7 @@ static void mark(struct prog *p, enum label l)
 	p->at[l] = p->n;
 }
 
-static void build(struct prog *p, int32_t h, unsigned queues)
+static void build(struct prog *p, int32_t h, unsigned queues, int map)
 {
 	int32_t ip = h + PW_ETH_HLEN; /* the inner IP header, past the tags in R9 */
 
@@ -149,7 +164,19 @@ static void build(struct prog *p, int32_t h, unsigned queues)
 	 * connecting sockets even ports), then return it % queues. */
 	alu(p, BPF_MUL, R0, (int32_t)0x9e3779b1u);
 	alu(p, BPF_RSH, R0, 16);
-	alu(p, BPF_MOD, R0, (int32_t)queues);
+	if (map < 0) {
+		alu(p, BPF_MOD, R0, (int32_t)queues);
+	} else {
+		/* R1 = the map's value (two slots: a 64-bit immediate, the
+		 * offset 0 in the second); R2 = the pairs the guest runs,
+		 * 1..queues, else queue 0. */
+		insn(p, BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_VALUE, map, NONE);
+		insn(p, 0, 0, 0, 0, NONE);
+		insn(p, BPF_LDX | BPF_MEM | BPF_W, R2, R1, 0, NONE);
+		insn(p, BPF_JMP | BPF_JEQ | BPF_K, R2, 0, 0, RET0);
+		insn(p, BPF_JMP | BPF_JGT | BPF_K, R2, 0, (int32_t)queues, RET0);
+		alu_reg(p, BPF_MOD, R0, R2);
+	}
 	insn(p, BPF_JMP | BPF_EXIT, 0, 0, 0, NONE);
 	mark(p, RET0);
 	alu(p, BPF_MOV, R0, 0);
@@ -159,13 +186,13 @@ static void build(struct prog *p, int32_t h, unsigned queues)
 			p->f[i].off = (int16_t)(p->at[p->target[i]] - (i + 1));
 }
 
-int pw_steer_load(uint16_t frame_offset, unsigned queues)
+int pw_steer_load(uint16_t frame_offset, unsigned queues, int map)
 {
 	struct prog p = { .n = 0 };
 	union bpf_attr attr;
 	int fd;
 
-	build(&p, frame_offset, queues);
+	build(&p, frame_offset, queues, map);
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
 	attr.insns = (uint64_t)(uintptr_t)p.f;
@@ -173,4 +200,34 @@ int pw_steer_load(uint16_t frame_offset, unsigned queues)
 	attr.license = (uint64_t)(uintptr_t) "MIT";
 	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
+}
+
+int pw_steer_map(void)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = sizeof(uint32_t);
+	attr.max_entries = 1; /* direct value access needs one element */
+	attr.map_flags = BPF_F_MMAPABLE;
+	fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+_Atomic uint32_t *pw_steer_map_value(int map)
+{
+	/* The array's values start at offset 0 of its mapping. */
+	void *v = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       map, 0);
+
+	return v == MAP_FAILED ? NULL : v;
+}
+
+void pw_steer_map_unmap(_Atomic uint32_t *value)
+{
+	if (value)
+		munmap((void *)value, (size_t)sysconf(_SC_PAGESIZE));
 }

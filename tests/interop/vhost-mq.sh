@@ -12,8 +12,12 @@
 # A Linux guest with one vCPU uses one pair at boot (min(pairs, CPUs)):
 # `ethtool -L eth0 combined 2` enables the second (the image has no
 # ethtool: the host's is run from the guest's 9p directory through its own
-# loader and libraries). Checks: the guest negotiated MQ (virtio-net bit 22)
-# and has 2 combined channels; 16 TCP echo flows from the host (each its own
+# loader and libraries). Before it, with the guest on one pair, pings
+# from four host addresses and 16 TCP echo flows all come back, pwire A's
+# queue 0 received them all and queue 1 none, tx_no_guest unmoved (the
+# socket program steers by the pairs the guest runs, not by queues 2).
+# Also: the guest negotiated MQ (virtio-net bit 22); after ethtool -L it
+# has 2 combined channels; 16 TCP echo flows from the host (each its own
 # source port, so the socket steering program spreads them over pwire A's
 # two sockets, i.e. over the guest's two pairs) come back intact, and pwire
 # A's per-queue counters (--json, SIGUSR1 snapshots around the traffic)
@@ -52,6 +56,9 @@ run ip -n "$ns" link set lo up
 pw_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17002 udp_dport 17001 \
 	session_id 2 peer_session_id 1
 run ip -n "$ns" addr add 10.98.0.1/24 dev pw0 || fail "cannot address pw0"
+for a in 3 4 5; do # more sources for one_pair's pings
+	run ip -n "$ns" addr add "10.98.0.$a/24" dev pw0 || fail "cannot address pw0"
+done
 mtu=$(sed -n 's/.* mtu \([0-9]*\),.*/\1/p' "$tmp/pwire.err" | head -n 1)
 [ -n "$mtu" ] || fail "pwire B printed no mtu in its 'up' line"
 a_up() {
@@ -116,6 +123,7 @@ guest_up() {
 	bits=$(gexec 'cat /sys/class/net/eth0/device/features')
 	echo "guest virtio features: $bits"
 	[ "${bits:22:1}" = 1 ] || fail "the guest did not negotiate VIRTIO_NET_F_MQ (bit 22): $bits"
+	one_pair
 	guest_ethtool
 	et="/pw/et/$(basename "$rundir"/et/ld-linux*) --library-path /pw/et /pw/et/ethtool"
 	gexec "$et -l eth0" || fail "ethtool -l in the guest"
@@ -165,6 +173,53 @@ sys.exit(1 if bad else 0)
 PY
 }
 lines() { wc -l <"$tmp/a.out"; }
+# one_pair: the guest runs pair 0 only (before ethtool -L): nothing sent
+# to it is lost to pair 1. Pings from four source addresses and 16 TCP
+# echo flows (whose hashes modulo 2 would put about half on pair 1) all
+# come back; pwire A's queue 0 received every datagram for the guest,
+# queue 1 none; tx_no_guest unmoved. Every check runs before it fails.
+one_pair() {
+	local from replies src i ok=0 lost=()
+	# A restarted guest has another MAC.
+	run ip -n "$ns" neigh flush dev pw0
+	snapshot
+	from=$(lines)
+	for src in 10.98.0.1 10.98.0.3 10.98.0.4 10.98.0.5; do
+		replies=$(ip netns exec "$ns" ping -c 3 -i 0.3 -W 2 -I "$src" 10.98.0.2 |
+			grep -c 'bytes from')
+		echo "host ($src) -> guest on one pair: $replies/3 replies"
+		[ "$replies" = 3 ] || lost+=("ping from $src: $replies/3")
+	done
+	head -c 65536 /dev/urandom >"$tmp/flow"
+	for i in $(seq 16); do
+		if ip netns exec "$ns" timeout 10 nc -N -w 3 10.98.0.2 7 <"$tmp/flow" >"$tmp/flow.back" &&
+			cmp -s "$tmp/flow" "$tmp/flow.back"; then
+			ok=$((ok + 1))
+		else
+			lost+=("TCP echo flow $i")
+		fi
+	done
+	echo "TCP echo on one pair: $ok of 16 flows of 64 KiB came back intact"
+	snapshot
+	python3 - "$tmp/a.out" "$from" "$(lines)" <<'PY' || lost+=("pwire A's queues")
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+a, b = (json.loads(lines[int(i) - 1]) for i in sys.argv[2:4])
+rx = [qb["rx_packets"] - qa["rx_packets"] for qa, qb in zip(a["queues"], b["queues"])]
+moved = b["vhost"]["tx_no_guest"] - a["vhost"]["tx_no_guest"]
+print(f"pwire A, guest on one pair: rx_packets +{rx} by queue, tx_no_guest +{moved}")
+bad = []
+if len(rx) != 2 or rx[0] < 20:
+    bad.append(f"queue 0 received {rx[:1]} datagrams: the flows did not reach pair 0")
+if len(rx) == 2 and rx[1]:
+    bad.append(f"queue 1 received {rx[1]} datagrams for a pair the guest does not run")
+if moved:
+    bad.append(f"tx_no_guest moved by {moved}: frames steered to a pair the guest does not run")
+print("\n".join("FAIL: " + x for x in bad) if bad else "pwire A: every datagram to pair 0")
+sys.exit(1 if bad else 0)
+PY
+	[ ${#lost[@]} = 0 ] || fail "with the guest on one pair: $(IFS=,; echo "${lost[*]}")"
+}
 
 guest_up 1
 snapshot

@@ -9,7 +9,8 @@
  * breaks the device with its counter, and no fd it was given stays open
  * behind it. With several pairs (MQ): GET_QUEUE_NUM says how many, rings up
  * to 2N - 1 are taken and 2N refused, and SET_FEATURES comes again for
- * each pair while the first pair's rings run. The gate between the
+ * each pair while the first pair's rings run; the count of pairs the
+ * guest runs, for the socket steering program. The gate between the
  * control side and a queue's bursts, step by step with a thread.
  */
 #include <errno.h>
@@ -327,6 +328,61 @@ static void test_mq_features_again_while_running(void **state)
 	assert_int_equal(d.stats.bad_msg, 1);
 }
 
+/* Start ring r: its size, addresses (their own 64 KiB) and kick. */
+static void ring_up(uint32_t r)
+{
+	int kick = eventfd(0, EFD_CLOEXEC);
+
+	assert_true(send_state(PW_VU_SET_VRING_NUM, r, NUM));
+	assert_true(send_addr(r, UVA + 0x10000 * (r + 1), NUM));
+	assert_true(send_fd(PW_VU_SET_VRING_KICK, r, &kick));
+	assert_true(d.ring[r].started);
+}
+
+/* The count the socket steering program reads (pw_vu_dev_steer): the
+ * leading run of pairs whose RX ring runs and is enabled, at least 1; 1
+ * again with no guest. Static: the teardown's reset stores into it. */
+static _Atomic uint32_t steer_k;
+
+static void test_mq_steer_count(void **state)
+{
+	(void)state;
+	steer_k = 99;
+	pw_vu_dev_steer(&d, &steer_k);
+	assert_int_equal(steer_k, 1); /* no guest yet */
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	assert_true(send_mem(UVA, NULL));
+	for (uint32_t r = 0; r < 6; r++)
+		ring_up(r);
+	assert_int_equal(steer_k, 1); /* started, none enabled (protocol features) */
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 0, 1));
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 1, 1));
+	assert_int_equal(steer_k, 1);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 4, 1)); /* pair 2, not 1: no prefix */
+	assert_int_equal(steer_k, 1);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 1)); /* ethtool -L: pair 1 */
+	assert_int_equal(steer_k, 3);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 0)); /* and back */
+	assert_int_equal(steer_k, 1);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 1));
+	assert_int_equal(steer_k, 3);
+	assert_true(send_state(PW_VU_GET_VRING_BASE, 4, 0)); /* pair 2's RX ring stops */
+	assert_int_equal(steer_k, 2);
+	assert_true(send_state(PW_VU_GET_VRING_BASE, 5, 0)); /* a TX ring: no change */
+	assert_int_equal(steer_k, 2);
+	pw_vu_dev_reset(&d); /* the guest gone */
+	assert_int_equal(steer_k, 1);
+	assert_true(send_u64(PW_VU_SET_FEATURES, offer_mq.features));
+	assert_true(send_mem(UVA, NULL));
+	ring_up(0);
+	ring_up(2);
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 0, 1));
+	assert_true(send_state(PW_VU_SET_VRING_ENABLE, 2, 1));
+	assert_int_equal(steer_k, 2);
+	assert_false(send_state(PW_VU_SET_VRING_NUM, 6, NUM)); /* broken: no guest served */
+	assert_int_equal(steer_k, 1);
+}
+
 /* The gate itself, step by step (dev.h, struct pw_vu_gate): a burst that
  * runs keeps the control side's hold waiting until it ends; while the
  * control side holds, no burst enters; released, bursts enter again.
@@ -396,6 +452,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mq_ring_past_pairs, setup_mq, teardown),
 		cmocka_unit_test_setup_teardown(test_mq_features_again_while_running, setup_mq,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mq_steer_count, setup_mq, teardown),
 		cmocka_unit_test_setup_teardown(test_gate, setup_mq, teardown),
 	};
 

@@ -460,6 +460,24 @@ static void release(struct pw_vu_dev *d, unsigned pair)
 		pw_vu_dev_release(d, pair);
 }
 
+/* The pairs the guest runs, for the steering program (dev.h). */
+static void steer(struct pw_vu_dev *d)
+{
+	uint32_t k = 0;
+
+	if (!d->steer)
+		return;
+	while (!d->broken && k < d->cfg.pairs && d->ring[2 * k].started && d->ring[2 * k].enabled)
+		k++;
+	atomic_store_explicit(d->steer, k ? k : 1, memory_order_relaxed);
+}
+
+void pw_vu_dev_steer(struct pw_vu_dev *d, _Atomic uint32_t *pairs)
+{
+	d->steer = pairs;
+	steer(d);
+}
+
 bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, uint8_t *reply,
 		      size_t *reply_len, struct pw_err *err)
 {
@@ -469,6 +487,7 @@ bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, 
 	hold(d, pair);
 	ok = handle(d, m, fds, reply, reply_len, err);
 	release(d, pair);
+	steer(d);
 	return ok;
 }
 
@@ -513,6 +532,7 @@ void pw_vu_dev_reset(struct pw_vu_dev *d)
 	pw_vu_mem_unmap(&d->mem);
 	forget(d);
 	pw_vu_dev_release_all(d);
+	steer(d);
 }
 
 void pw_vu_dev_hold(struct pw_vu_dev *d, unsigned pair)

@@ -111,6 +111,10 @@ struct pw_vu_dev {
 	/* The rings' own counters (vq.h) of connections gone: a reset clears
 	 * the rings, not what they counted. */
 	struct pw_vq_stats vq_gone;
+	/* Where the pairs the guest runs are stored for the socket steering
+	 * program (xport/steer.c's map, mapped); NULL: nowhere. Kept across
+	 * resets. */
+	_Atomic uint32_t *steer;
 };
 
 /* A device with nothing negotiated, no memory, no ring, offering c. */
@@ -132,6 +136,21 @@ bool pw_vu_dev_handle(struct pw_vu_dev *d, const struct pw_vu_msg *m, int *fds, 
  * was negotiated forgotten, the broken mark cleared (the counters and the
  * wake fd stay). */
 void pw_vu_dev_reset(struct pw_vu_dev *d);
+
+/*
+ * Keep *pairs equal to the number of pairs the guest runs, for the socket
+ * program that steers received datagrams to the pairs (several queues):
+ * the leading run of pairs whose RX ring (the one a datagram's frame goes
+ * to) is started and enabled, at least 1. A Linux guest runs pairs 0..k-1
+ * (k = min(N, its CPUs) until `ethtool -L`); one that runs pair 0 and 2
+ * but not 1 gets 1: steering by a count can only name a prefix. With no
+ * guest (a reset, a broken device) it is 1: pair 0 is the one a new guest
+ * starts first, so the fewest datagrams wait on a pair that is not running.
+ * Stored (relaxed: a hint; a datagram steered just before a pair stops is
+ * dropped and counted as before) after every message and reset, by the
+ * control side; the stored value is set at once.
+ */
+void pw_vu_dev_steer(struct pw_vu_dev *d, _Atomic uint32_t *pairs);
 
 /* The data path found a ring broken: mark the device and wake its server. */
 void pw_vu_dev_break(struct pw_vu_dev *d);
