@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <cap-ng.h>
 #include <net/if.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon/conf.h"
@@ -35,6 +37,7 @@ enum priv_op {
 		     * MTU in use asks the kernel for routes and devices) */
 	OP_VHOST,   /* a vhost-user listening socket (pw_vu_listen), in the run
 		     * directory only (in_run_dir) */
+	OP_STEER_MAP, /* a vhost-user link's map for OP_STEER (pw_steer_map) */
 };
 
 enum { STEER_OFFSET_MAX = 512, TEXT_MAX = 4096 };
@@ -42,7 +45,7 @@ enum { STEER_OFFSET_MAX = 512, TEXT_MAX = 4096 };
 struct priv_req {
 	uint32_t op;
 	uint32_t queue;                  /* OP_TAP */
-	uint32_t frame_offset, queues;   /* OP_STEER */
+	uint32_t frame_offset, queues;   /* OP_STEER; the map's fd sent along, if any */
 	struct pw_tap_cfg tap;           /* OP_TAP; steer_prog: the fd sent along */
 	struct pw_xport_cfg xport;       /* OP_SOCKET; steer_prog: the same */
 	struct pw_config config;         /* OP_LINK */
@@ -250,6 +253,29 @@ static int do_link(struct pw_config *c, struct priv_rep *rep)
 	return -ENODATA; /* no fd: the answer is the reply */
 }
 
+/* A steering program; with a map (in >= 0), only the kind pw_steer_map
+ * makes (the verifier would refuse other kinds anyway: this says so). */
+static int do_steer(const struct priv_req *q, int in)
+{
+	struct bpf_map_info m;
+	union bpf_attr attr;
+
+	if (q->queues < 2 || q->queues > PW_QUEUES_MAX || q->frame_offset > STEER_OFFSET_MAX)
+		return -EINVAL;
+	if (in >= 0) {
+		memset(&m, 0, sizeof(m));
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = (uint32_t)in;
+		attr.info.info_len = sizeof(m);
+		attr.info.info = (uint64_t)(uintptr_t)&m;
+		if (syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) ||
+		    m.type != BPF_MAP_TYPE_ARRAY || m.key_size != 4 || m.value_size != 4 ||
+		    m.max_entries != 1 || !(m.map_flags & BPF_F_MMAPABLE))
+			return -EINVAL;
+	}
+	return pw_steer_load((uint16_t)q->frame_offset, q->queues, in);
+}
+
 static int do_vhost(const char *run_dir, char *path)
 {
 	struct pw_err e;
@@ -283,10 +309,10 @@ static void serve(int ch, const char *file, const char *run_dir)
 				out = do_socket(&q, in);
 				break;
 			case OP_STEER:
-				out = q.queues < 2 || q.queues > PW_QUEUES_MAX ||
-						      q.frame_offset > STEER_OFFSET_MAX || in >= 0 ?
-					      -EINVAL :
-					      pw_steer_load((uint16_t)q.frame_offset, q.queues, -1);
+				out = do_steer(&q, in);
+				break;
+			case OP_STEER_MAP:
+				out = in >= 0 ? -EINVAL : pw_steer_map();
 				break;
 			case OP_CONF:
 				out = in >= 0 ? -EINVAL : do_conf(file, NULL);
@@ -361,7 +387,8 @@ static void helper(int ch, const char *file, const char *run_dir, pid_t parent)
 
 static int ask_tap(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
 static int ask_socket(void *ctx, const struct pw_xport_cfg *cfg);
-static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues);
+static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues, int map);
+static int ask_steer_map(void *ctx);
 static int ask_vhost(void *ctx, const char *path);
 
 struct pw_priv *pw_priv_start(const char *conf, const char *run_dir, struct pw_err *err)
@@ -401,7 +428,8 @@ struct pw_priv *pw_priv_start(const char *conf, const char *run_dir, struct pw_e
 	}
 	close(sv[1]);
 	p->ch = sv[0];
-	p->opener = (struct pw_opener){ ask_tap, ask_socket, ask_steer, ask_vhost, p };
+	p->opener = (struct pw_opener){ .tap = ask_tap, .socket = ask_socket, .steer = ask_steer,
+					.steer_map = ask_steer_map, .vhost = ask_vhost, .ctx = p };
 	return p;
 }
 
@@ -448,9 +476,17 @@ static int ask_socket(void *ctx, const struct pw_xport_cfg *cfg)
 	return ask(ctx, &q, steer ? cfg->steer_prog : -1, &rep);
 }
 
-static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues)
+static int ask_steer(void *ctx, uint16_t frame_offset, unsigned queues, int map)
 {
 	struct priv_req q = { .op = OP_STEER, .frame_offset = frame_offset, .queues = queues };
+	struct priv_rep rep;
+
+	return ask(ctx, &q, map, &rep);
+}
+
+static int ask_steer_map(void *ctx)
+{
+	struct priv_req q = { .op = OP_STEER_MAP };
 	struct priv_rep rep;
 
 	return ask(ctx, &q, -1, &rep);

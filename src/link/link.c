@@ -101,11 +101,14 @@ static void on_queue_error(void *ctx, uint32_t port, int err)
 }
 
 /* A vhost-user link's socket program, its modulus read from a map whose
- * value is mapped here (before the privilege drop; the device stores into
- * it with no system call) and handed to the device. -errno on failure. */
-static int steer_load_vu(struct pw_link *l, uint16_t frame_offset, unsigned n)
+ * value is mapped here (pwire up: before the privilege drop; pwired: its
+ * helper makes the map and the program, the data path maps what it is
+ * sent, mmap being allowed already) and handed to the device, which
+ * stores into it with no system call. -errno on failure. */
+static int steer_load_vu(struct pw_link *l, const struct pw_opener *o, uint16_t frame_offset,
+			 unsigned n)
 {
-	int map = pw_steer_map(), prog, e;
+	int map = o ? o->steer_map(o->ctx) : pw_steer_map(), prog, e;
 
 	if (map < 0)
 		return map;
@@ -115,30 +118,28 @@ static int steer_load_vu(struct pw_link *l, uint16_t frame_offset, unsigned n)
 		close(map);
 		return -e;
 	}
-	prog = pw_steer_load(frame_offset, n, map);
+	prog = o ? o->steer(o->ctx, frame_offset, n, map) : pw_steer_load(frame_offset, n, map);
 	close(map); /* the program and the mapping keep it */
 	if (prog >= 0)
 		pw_vu_dev_steer(l->vu, l->steer_pairs);
 	return prog;
 }
 
-/* The steering programs of the TAP and of the sockets. pwired's (through
- * its helper) steer a vhost-user link's datagrams modulo N still: the
- * helper makes no map yet (docs/vhost-user.md, open points). */
+/* The steering programs of the TAP and of the sockets. */
 static bool steer_load(struct pw_link *l, struct pw_err *err)
 {
 	unsigned n = l->cfg.tap.queues;
 	struct pw_layout rx = pw_layout_rx(&l->cfg.session);
 	const struct pw_opener *o = l->cfg.opener;
-	int tap = o ? o->steer(o->ctx, 0, n) : pw_steer_load(0, n, -1);
+	int tap = o ? o->steer(o->ctx, 0, n, -1) : pw_steer_load(0, n, -1);
 	int sock;
 
 	if (tap < 0)
 		sock = tap;
-	else if (o)
-		sock = o->steer(o->ctx, rx.len, n);
 	else if (l->vu)
-		sock = steer_load_vu(l, rx.len, n);
+		sock = steer_load_vu(l, o, rx.len, n);
+	else if (o)
+		sock = o->steer(o->ctx, rx.len, n, -1);
 	else
 		sock = pw_steer_load(rx.len, n, -1);
 

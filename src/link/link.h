@@ -26,14 +26,16 @@
 
 /* How a link gets what needs the privileges: a TAP queue's fd and the
  * device's name (pw_tap_open_fd), a socket (pw_socket_open_fd), a steering
- * program (pw_steer_load), a vhost-user listening socket (pw_vu_listen);
- * each an fd or -errno. Without one the link opens them itself (pwire up,
+ * program (pw_steer_load; map: a steer_map fd or -1) and a vhost-user
+ * link's map for it (pw_steer_map), a vhost-user listening socket
+ * (pw_vu_listen); each an fd or -errno. Without one the link opens them itself (pwire up,
  * before its drop); pwired's data path asks its privileged helper
  * (daemon/priv.h), so it can open links after its drop. */
 struct pw_opener {
 	int (*tap)(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16]);
 	int (*socket)(void *ctx, const struct pw_xport_cfg *cfg);
-	int (*steer)(void *ctx, uint16_t frame_offset, unsigned queues);
+	int (*steer)(void *ctx, uint16_t frame_offset, unsigned queues, int map);
+	int (*steer_map)(void *ctx);
 	int (*vhost)(void *ctx, const char *path);
 	void *ctx;
 };

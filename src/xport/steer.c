@@ -23,10 +23,12 @@
  * (pw_steer_map): the guest decides how many of the N pairs it uses (a
  * 1-vCPU Linux guest uses one until `ethtool -L`), and a datagram steered
  * to a pair it does not use is dropped. The map is a one-element array
- * made BPF_F_MMAPABLE: pwire maps its value once at open, before the
- * privilege drop, and the vhost-user control side stores the count of the
- * pairs the guest runs there with a plain atomic store (no system call, no
- * new seccomp rule; vnic/vhost/dev.c). The program reads it by direct value
+ * made BPF_F_MMAPABLE: pwire maps its value once at open (pwire up before
+ * the privilege drop; pwired's helper makes the map and the program, its
+ * data path maps the value with the mmap it is allowed already), and the
+ * vhost-user control side stores the count of the pairs the guest runs
+ * there with a plain atomic store (no system call, no new seccomp rule;
+ * vnic/vhost/dev.c). The program reads it by direct value
  * access (BPF_PSEUDO_MAP_VALUE: an address, no helper call). A value of 0
  * or past N (never stored; a map not yet written) counts as 1: queue 0 is
  * the pair every guest runs first, so no datagram is steered to a pair

@@ -33,12 +33,18 @@
 # vhost-mq.sh client: the same with QEMU listening on the socket
 # (server=on) and pwire A connecting to it (`vhost-user-client:`) as its
 # unprivileged user; after the kill it finds the new QEMU by itself.
+#
+# vhost-mq.sh pwired: pwire A is pwired with one such section (queues = 2),
+# its helper making the socket program and its map; only the one-pair
+# checks (tx_no_guest from `pwire show --json`: pwired has no per-queue
+# counters to show).
 set -u
 mode=${1:-server}
 case $mode in
 server) dev=vhost-user ;;
 client) dev=vhost-user-client ;;
-*) echo "usage: vhost-mq.sh [server|client]"; exit 2 ;;
+pwired) dev=vhost-user ;;
+*) echo "usage: vhost-mq.sh [server|client|pwired]"; exit 2 ;;
 esac
 : "${PWIRE:?}" "${PEERS:?}"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -48,6 +54,11 @@ ethtool=$(command -v ethtool /usr/sbin/ethtool /sbin/ethtool 2>/dev/null | head 
 [ -n "$ethtool" ] || { echo "SKIP: no ethtool here (Debian package ethtool) to run in the guest"; exit 77; }
 ns=pwvq$$
 sock=$tmp/vm.sock
+if [ "$mode" = pwired ]; then
+	: "${PWIRED:?}"
+	mkdir -m 700 "$tmp/run" # pwired's run directory: its helper binds there only
+	sock=$tmp/run/vm.sock
+fi
 # pwire A's user (nobody) connects in client mode: it must reach the
 # socket QEMU makes (umask 0 below) through the directory.
 chmod 711 "$tmp"
@@ -62,6 +73,29 @@ done
 mtu=$(sed -n 's/.* mtu \([0-9]*\),.*/\1/p' "$tmp/pwire.err" | head -n 1)
 [ -n "$mtu" ] || fail "pwire B printed no mtu in its 'up' line"
 a_up() {
+	if [ "$mode" = pwired ]; then
+		cat >"$tmp/pwire.conf" <<CONF
+[vm]
+vnic = vhost-user:$sock
+local = 127.0.0.1
+remote = 127.0.0.1
+udp_sport = 17001
+udp_dport = 17002
+session_id = 1
+peer_session_id = 2
+queues = 2
+CONF
+		echo "+ ip netns exec $ns $PWIRED -f -c $tmp/pwire.conf -s $tmp/run/control.sock &" >&2
+		ip netns exec "$ns" "$PWIRED" -f -c "$tmp/pwire.conf" -s "$tmp/run/control.sock" \
+			>"$tmp/a.out" 2>"$tmp/a.err" &
+		apid=$!
+		for _ in $(seq 50); do
+			[ -S "$sock" ] && return 0
+			kill -0 "$apid" 2>/dev/null || fail "pwired ended: $(cat "$tmp/a.err")"
+			sleep 0.1
+		done
+		fail "pwired made no socket $sock within 5 s"
+	fi
 	vu_up local 127.0.0.1 remote 127.0.0.1 udp_sport 17001 udp_dport 17002 \
 		session_id 1 peer_session_id 2 queues 2
 	grep -q 'queues=2 .*mq=on' "$tmp/a.err" ||
@@ -98,7 +132,7 @@ gexec() {
 # second pair.
 guest_up() {
 	local n=$1 out gpid
-	if [ "$mode" = server ] && [ "$n" = 1 ]; then
+	if [ "$mode" != client ] && [ "$n" = 1 ]; then
 		a_up
 		guest
 	elif [ "$n" = 1 ]; then
@@ -124,6 +158,7 @@ guest_up() {
 	echo "guest virtio features: $bits"
 	[ "${bits:22:1}" = 1 ] || fail "the guest did not negotiate VIRTIO_NET_F_MQ (bit 22): $bits"
 	one_pair
+	[ "$mode" = pwired ] && return
 	guest_ethtool
 	et="/pw/et/$(basename "$rundir"/et/ld-linux*) --library-path /pw/et /pw/et/ethtool"
 	gexec "$et -l eth0" || fail "ethtool -l in the guest"
@@ -173,6 +208,9 @@ sys.exit(1 if bad else 0)
 PY
 }
 lines() { wc -l <"$tmp/a.out"; }
+pwired_show() {
+	ip netns exec "$ns" "$PWIRE" -s "$tmp/run/control.sock" show --json || fail "pwire show"
+}
 # one_pair: the guest runs pair 0 only (before ethtool -L): nothing sent
 # to it is lost to pair 1. Pings from four source addresses and 16 TCP
 # echo flows (whose hashes modulo 2 would put about half on pair 1) all
@@ -182,8 +220,12 @@ one_pair() {
 	local from replies src i ok=0 lost=()
 	# A restarted guest has another MAC.
 	run ip -n "$ns" neigh flush dev pw0
-	snapshot
-	from=$(lines)
+	if [ "$mode" = pwired ]; then
+		pwired_show >"$tmp/show.0"
+	else
+		snapshot
+		from=$(lines)
+	fi
 	for src in 10.98.0.1 10.98.0.3 10.98.0.4 10.98.0.5; do
 		replies=$(ip netns exec "$ns" ping -c 3 -i 0.3 -W 2 -I "$src" 10.98.0.2 |
 			grep -c 'bytes from')
@@ -200,6 +242,17 @@ one_pair() {
 		fi
 	done
 	echo "TCP echo on one pair: $ok of 16 flows of 64 KiB came back intact"
+	if [ "$mode" = pwired ]; then
+		pwired_show >"$tmp/show.1"
+		python3 - "$tmp/show.0" "$tmp/show.1" <<'PY' || lost+=("pwired's tx_no_guest")
+import json, sys
+a, b = (json.load(open(f))["sessions"][0]["counters"]["vhost"]["tx_no_guest"] for f in sys.argv[1:3])
+print(f"pwired, guest on one pair: tx_no_guest +{b - a}")
+sys.exit(1 if b != a else 0)
+PY
+		[ ${#lost[@]} = 0 ] || fail "with the guest on one pair: $(IFS=,; echo "${lost[*]}")"
+		return
+	fi
 	snapshot
 	python3 - "$tmp/a.out" "$from" "$(lines)" <<'PY' || lost+=("pwire A's queues")
 import json, sys
@@ -222,6 +275,10 @@ PY
 }
 
 guest_up 1
+if [ "$mode" = pwired ]; then
+	echo "PASS: pwired's vhost-user vNIC with two queue pairs, the guest on one: nothing lost"
+	exit 0
+fi
 snapshot
 from=$(lines)
 replies=$(ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.98.0.2 | grep -c 'bytes from')
