@@ -103,7 +103,10 @@ pw_kernel_lost() {
 # counted: frames may be missing one way only if the kernel counted drops
 # (at least one per skb: a UDP GRO train is one), and no queue of B may have
 # received more than the same queue of A sent (a frame steered to another
-# queue would show there).
+# queue would show there). Counted from pw_queues_base's snapshot when one
+# was taken: frames the peer sent while a pwire was still joining its
+# sockets into one group (before the steering program was attached: the
+# kernel's own choice) are not the steering's.
 pw_queues_match() {
 	local a=$1 b=$2 n=$3 nsa=$4 nsb=$5 _
 	for _ in 1 2 3 4 5; do
@@ -111,10 +114,18 @@ pw_queues_match() {
 		kill -USR1 "${pids[0]}" "${pids[1]}"
 		sleep 0.2
 		python3 - "$a" "$b" "$n" "$(pw_kernel_lost "$nsa" "$nsb")" "$(pw_kernel_lost "$nsb" "$nsa")" <<'PY' && return 0
-import json, sys
-A = json.loads(open(sys.argv[1]).read().splitlines()[-1])["queues"]
-B = json.loads(open(sys.argv[2]).read().splitlines()[-1])["queues"]
-n, lost_ab, lost_ba = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+import json, os, sys
+def queues(path):
+    now = json.loads(open(path).read().splitlines()[-1])["queues"]
+    if not os.path.exists(path + ".base"):
+        return now, 0
+    base = json.loads(open(path + ".base").read())
+    return [{k: q[k] - b[k] for k in ("tx_packets", "rx_packets")}
+            for q, b in zip(now, base["queues"])], base["lost"]
+A, lost_a = queues(sys.argv[1])
+B, lost_b = queues(sys.argv[2])
+n = int(sys.argv[3])
+lost_ab, lost_ba = int(sys.argv[4]) - lost_a, int(sys.argv[5]) - lost_b
 for q in range(n):
     print(f"queue {q}: A tx {A[q]['tx_packets']} rx {A[q]['rx_packets']}, "
           f"B tx {B[q]['tx_packets']} rx {B[q]['rx_packets']}")
@@ -128,5 +139,30 @@ def matched(S, R, lost):
 sys.exit(0 if matched(A, B, lost_ab) and matched(B, A, lost_ba) else 1)
 PY
 	done
+	return 1
+}
+
+# pw_queues_base A_FILE B_FILE NS_A NS_B: the base pw_queues_match counts
+# from (A_FILE.base, B_FILE.base): both pwires' queue counters and the
+# kernel's drops, taken when two reports in a row agree (nothing in flight).
+pw_queues_base() {
+	local a=$1 b=$2 nsa=$3 nsb=$4 _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -USR1 "${pids[0]}" "${pids[1]}"
+		sleep 0.3
+		python3 - "$a" "$b" "$(pw_kernel_lost "$nsa" "$nsb")" "$(pw_kernel_lost "$nsb" "$nsa")" <<'PY' && return 0
+import json, os, sys
+a, b, lost_ab, lost_ba = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+now = {f: json.loads(open(f).read().splitlines()[-1])["queues"] for f in (a, b)}
+seen = {f: json.loads(open(f + ".seen").read()) if os.path.exists(f + ".seen") else None for f in (a, b)}
+for f in (a, b):
+    open(f + ".seen", "w").write(json.dumps(now[f]))
+if any(seen[f] != now[f] for f in (a, b)):
+    sys.exit(1)
+open(a + ".base", "w").write(json.dumps({"queues": now[a], "lost": lost_ab}))
+open(b + ".base", "w").write(json.dumps({"queues": now[b], "lost": lost_ba}))
+PY
+	done
+	echo "FAIL: no quiet moment for the queues' base in 10 reports"
 	return 1
 }

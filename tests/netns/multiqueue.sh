@@ -7,7 +7,9 @@
 #  - what queue q of A sent, queue q of B received, and back (each flow
 #    stayed on one queue end to end, and nothing was lost but what the
 #    kernel dropped and counted: a full receive buffer), in reports both
-#    print at once on the quiet link;
+#    print at once on the quiet link, counted from the pings on (what the
+#    ends sent each other while they started may have met a group of
+#    sockets not yet steered);
 #  - no drop of any reason.
 # Every ping must be answered and each iperf3 run must succeed (its exit
 # status, and bytes received on every stream).
@@ -41,6 +43,7 @@ run ip -n "$a" addr add fd00:99::1/64 dev pw0 nodad
 run ip -n "$b" addr add fd00:99::2/64 dev pw0 nodad
 ping3 10.99.0.2
 ping3 fd00:99::2
+pw_queues_base "$tmp/a" "$tmp/b" "$a" "$b"
 
 for dst in 10.99.0.2 fd00:99::2; do
 	ip netns exec "$b" timeout 20 iperf3 -s -1 >/dev/null &
