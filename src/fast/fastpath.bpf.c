@@ -104,6 +104,36 @@ static __always_inline int store(struct __sk_buff *skb, const struct hdr *h, __u
 	return -1;
 }
 
+/* The IP datagram one segment of a TCP GSO frame is (its IP and TCP
+ * headers and gso bytes), read from the frame's headers: IPv4, or IPv6
+ * without extension headers. 0 for anything else (UDP GSO, extension
+ * headers): not measured. */
+static __always_inline __u32 gso_seg_len(struct __sk_buff *skb, __u32 gso)
+{
+	__u32 l3;
+	__u8 doff;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)) < 0 ||
+		    ip.protocol != IPPROTO_TCP)
+			return 0;
+		l3 = ip.ihl * 4;
+	} else {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)) < 0 ||
+		    ip6.nexthdr != IPPROTO_TCP)
+			return 0;
+		l3 = sizeof(ip6);
+	}
+	if (l3 < sizeof(struct iphdr) || l3 > 60 ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN + l3 + 12, &doff, 1) < 0) /* TCP data offset */
+		return 0;
+	return l3 + (doff >> 4) * 4 + gso;
+}
+
 SEC("tc")
 int pw_encap(struct __sk_buff *skb)
 {
@@ -131,12 +161,21 @@ int pw_encap(struct __sk_buff *skb)
 	    (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_IPV6)))
 		goto pass;
 	len = OUTER + hl + skb->len; /* the outer IP datagram */
-	/* The underlay's MTU, for a single frame; a GSO frame's segments are
-	 * the TAP's MTU, which pwire sized from the route. Too big: the
-	 * engine sends it as it does today. */
-	mtu = len;
-	if (!gso && (len > 0xffff || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0)))
-		goto pass;
+	/* The underlay device's MTU: a single frame's datagram, or each of a
+	 * GSO frame's (a TAP whose MTU was set above the route's). Too big, or
+	 * segments it cannot measure: the engine sends them as it does today. */
+	if (!gso) {
+		mtu = len;
+		if (len > 0xffff || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
+			goto pass;
+	} else {
+		__u32 seg = gso_seg_len(skb, gso);
+
+		mtu = 1; /* any length that fits: the call only reports the MTU */
+		if (!seg || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0) ||
+		    OUTER + hl + ETH_HLEN + seg > mtu)
+			goto pass;
+	}
 
 	segs = gso ? skb->gso_segs : 1;
 	if (!segs)
