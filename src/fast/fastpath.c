@@ -371,8 +371,9 @@ static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
 	log[0] = '\0';
 	rc = bpf_object__load(obj);
 	if (rc) {
-		pw_err_set(err, "the kernel refused the programs: %s%s%s", strerror(-rc),
-			   log[0] ? "; verifier: " : lib_log[0] ? "; libbpf: " : "",
+		pw_err_set(err, "the kernel refused the programs: %s%s%s%s", strerror(-rc),
+			   rc == -EPERM ? " (loading them needs CAP_BPF and CAP_NET_ADMIN)" : "",
+			   log[0] ? "; verifier: " : lib_log[0] ? "; " : "",
 			   log[0] ? log_tail(log, 3) : log_tail(lib_log, 2));
 		bpf_object__close(obj);
 		errno = -rc;

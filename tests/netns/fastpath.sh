@@ -30,6 +30,9 @@
 #    the TCP transfer's GSO frames, is passed on to pwire (which fragments
 #    the outer datagram); a 1000-byte ping is carried by the kernel; 2 MB
 #    arrive intact.
+# 6. Without privileges (uid 65534 on a TAP it owns): `on` refuses to start,
+#    naming the kernel's refusal; `auto` says so in one line and runs on
+#    the userspace engine.
 set -eu -o pipefail
 : "${PWIRE:?}"
 a=pwfpA$$ b=pwfpB$$
@@ -294,4 +297,23 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 pw_stop
+
+echo "== 6. without privileges: on refuses, auto falls back"
+run ip -n "$a" tuntap add pw9 mode tap user 65534
+run ip -n "$a" link set pw9 up
+unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$PWIRE" up pw9
+	local "$ua" remote "$ub" udp_sport 1709 udp_dport 1709 session_id 9 peer_session_id 9)
+rc=0
+ip netns exec "$a" timeout 5 "${unpriv[@]}" fastpath on 2>"$out/u6.err" >/dev/null || rc=$?
+grep -v warning "$out/u6.err"
+[ "$rc" = 1 ] || { echo "FAIL: fastpath on without privileges exited $rc (want 1)"; exit 1; }
+grep -q '^pwire: pw9: fastpath on: the kernel refused the programs: Operation not permitted (loading them needs CAP_BPF and CAP_NET_ADMIN)' "$out/u6.err" ||
+	{ echo "FAIL: not the kernel's refusal, named"; exit 1; }
+rc=0
+ip netns exec "$a" timeout --preserve-status -s INT 1 "${unpriv[@]}" fastpath auto 2>"$out/u6.err" >/dev/null || rc=$?
+grep -v warning "$out/u6.err"
+[ "$rc" = 0 ] || { echo "FAIL: fastpath auto without privileges exited $rc (want 0 after SIGINT)"; exit 1; }
+grep -q '^pwire: pw9: fastpath auto: the userspace engine: the kernel refused the programs: Operation not permitted' "$out/u6.err" &&
+	grep -q 'up: .*, path user$' "$out/u6.err" ||
+	{ echo "FAIL: auto did not fall back to the userspace engine, saying why"; exit 1; }
 echo "PASS"
