@@ -68,8 +68,8 @@ enum {
 	LOCAL_PORT = 17010,  /* the transport's; every session's peer one above */
 	PAIR_PORT = 17020,   /* --pair: the N-session bench's (and its peer's) */
 	MTU = 1500,
-	BURST = 64,
-	HANDLERS_MAX = 4,    /* the fds an engine of null vNICs watches: 2 */          /* pwire up's default (cli/config.c) */
+	BURST = 64,          /* pwire up's default (cli/config.c) */
+	HANDLERS_MAX = 4,    /* the fds an engine of null vNICs watches: 2 */
 	FRAME = 64,          /* Ethernet frame bytes per datagram */
 	HDR = 12,            /* UDP word, session id, default sublayer */
 	CHUNK = 256,         /* datagrams per sendmmsg */
