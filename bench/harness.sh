@@ -30,6 +30,9 @@
 #            bench/naive in pwire's build directory)
 #   pwire    PWIRE up DEV encap udp local UL_A remote UL_B udp_sport 1701
 #            udp_dport 1701 session_id 1 peer_session_id 1 mtu IN_MTU PWIRE_ARGS
+#            (with `fastpath on` or `auto` in PWIRE_ARGS, both ends' start-up
+#            lines must say `path kernel`, or the run fails: a fast-path
+#            variant measured on the userspace engine would be a wrong figure)
 #   gro3     the GSO/GRO prototype ../shared/bench/naive/gso.c (built here
 #            with cc -DFAST_CSUM, run with "grox"), only where ../shared/bench
 #            is beside the project: it lives nowhere else; otherwise skipped,
@@ -263,6 +266,29 @@ overlay_up() {
 	inner_up "$ns_a" l2A $in_a && inner_up "$ns_b" l2B $in_b
 }
 
+# With fastpath on or auto, both pwires' start-up lines (their logs) say
+# `path kernel`; anything else fails the run, naming what the line said.
+fast_path_checked() {
+	[ "$overlay" = pwire ] || return 0
+	case " ${PWIRE_ARGS:-} " in
+	*" fastpath on "* | *" fastpath auto "*) ;;
+	*) return 0 ;;
+	esac
+	local side f line
+	for side in A B; do
+		f=$logs/$label-r$REP-$side.log
+		line=$(grep -m 1 ' up: ' "$f")
+		case $line in
+		*", path kernel ("*) log "$side: $line" ;;
+		*)
+			log "pwire $side is not on the kernel fast path: ${line:-no start-up line} ($f)"
+			say "$label: pwire $side is not on the kernel fast path: ${line:-no start-up line}"
+			return 1
+			;;
+		esac
+	done
+}
+
 # Bounded wait until B answers through the overlay (tinc needs a few
 # seconds to connect), then a warm-up: ARP, MAC learning, PMTU.
 reachable() {
@@ -370,7 +396,7 @@ for overlay in "$@"; do
 	log "=== rep $REP overlay $overlay as $label"
 	mtu=$UL_MTU
 	[ "$overlay" = none ] && mtu=$IN_MTU
-	if ! underlay_up "$mtu" || ! overlay_up "$overlay" || ! reachable; then
+	if ! underlay_up "$mtu" || ! overlay_up "$overlay" || ! reachable || ! fast_path_checked; then
 		say "$label: FAILED to come up (see $logs/harness.log and $logs/$label-r$REP-*.log)"
 		emit "$label $REP FAILED 0 - 0 0 0 0"
 		status=1

@@ -89,6 +89,13 @@ def floors(s):
     pings = [p for p in (med(s, "pwire", "ping"), med(s, "pwire-bp50", "ping")) if p]
     check("ping RTT: best pwire / vxlan", min(pings) if pings else None, med(s, "vxlan", "ping"),
           1.5, False)
+    # Issue 16's kernel fast path (the pwire-fast variant, fastpath on).
+    check("TCP: pwire-fast / vxlan", med(s, "pwire-fast", "tcp"), med(s, "vxlan", "tcp"), 1.0,
+          True)
+    check("UDP-64 pps: pwire-fast / vxlan", med(s, "pwire-fast", "udp64"),
+          med(s, "vxlan", "udp64"), 1.0, True)
+    check("ping RTT: pwire-fast / vxlan", med(s, "pwire-fast", "ping"), med(s, "vxlan", "ping"),
+          1.5, False)
     cpu = med(s, "pwire", "cpu_per_gb")
     out.append(("tunnel CPU s per GB (pwire)", cpu, 1.0, cpu <= 1.0 if cpu else None))
     return out
