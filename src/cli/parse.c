@@ -343,12 +343,13 @@ const char *pw_nearest(const char *s, const char *const *names)
 		return NULL;
 	for (; *names; names++) {
 		size_t ln = strlen(*names);
-		unsigned d;
+		unsigned most = ln <= 4 ? 1 : 2, d; /* most: the distance that still suggests */
 
-		if (ln >= 64)
+		/* The distance is at least the difference of the lengths. */
+		if (ln >= 64 || ln > ls + most || ls > ln + most)
 			continue;
 		d = osa(s, ls, *names, ln);
-		if (d < best_d && d <= (ln <= 4 ? 1u : 2u)) {
+		if (d < best_d && d <= most) {
 			best = *names;
 			best_d = d;
 		}

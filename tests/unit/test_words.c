@@ -646,6 +646,43 @@ static void test_sink_overlong_list(void **state)
 	assert_string_equal(pw_err_msg(&e), "--qemu: option list longer than 4095 characters");
 }
 
+/* The suggestion for a mistyped word: within one edit of a name of up to 4
+ * characters, two of a longer one, a swap of neighbours one edit; the
+ * nearest wins; nothing when none is that near. The lengths may differ by
+ * exactly the edits allowed. */
+static void test_nearest(void **state)
+{
+	static const char *const names[] = { "mtu", "session_id", "peer_session_id", "cookie",
+					     NULL };
+	static const struct {
+		const char *typed, *meant;
+	} cases[] = {
+		{ "mtuu", "mtu" },		   /* one more, a short name */
+		{ "mt", "mtu" },		   /* one fewer */
+		{ "mtuuu", NULL },		   /* two more: too far for a short name */
+		{ "session_", "session_id" },	   /* two fewer */
+		{ "session_idxx", "session_id" },  /* two more */
+		{ "session_idxxx", NULL },	   /* three more */
+		{ "sesison_id", "session_id" },	   /* a swap */
+		{ "peer_session_i", "peer_session_id" },
+		{ "cokie", "cookie" },
+		{ "remote", NULL },
+		{ "", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = pw_nearest(cases[i].typed, names);
+
+		if (cases[i].meant) {
+			assert_non_null(got);
+			assert_string_equal(got, cases[i].meant);
+		} else {
+			assert_null(got);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_sink_has_the_words),
 		cmocka_unit_test(test_sink_keeps_every_warning),
 		cmocka_unit_test(test_sink_overlong_list),
+		cmocka_unit_test(test_nearest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
