@@ -430,6 +430,51 @@ static void test_a_removed_session_costs_the_others_nothing(void **state)
 	stop();
 }
 
+/* One session whose full vNIC holds a burst, removed: the frames held for
+ * it are rx_bad_session (counted once, never handed to the closed vNIC), and
+ * its port is free again at once. */
+static void test_frames_held_for_a_removed_session(void **state)
+{
+	enum { FRAMES = 200 };
+	uint32_t sent = 0, delivered = 0;
+	uint8_t f[VH + FRAME + 1];
+
+	(void)state;
+	side_open_n(&A, 10, 20, 1, 1);
+	side_open_n(&B, 20, 10, 0, 1); /* a send buffer of a few frames */
+	start(NULL);
+	while (sent < FRAMES && guest_try_send(A.guest[0], 0, sent))
+		sent++;
+	/* B's guest does not read: its vNIC fills, then the engine holds
+	 * (its session's count stands still for 100 ms). */
+	for (uint64_t was = UINT64_MAX, ms = 0; ms < 2000; ms += 100) {
+		uint64_t now = __atomic_load_n(&B.sessions[0].stats.rx_packets, __ATOMIC_RELAXED);
+
+		if (now == was)
+			break;
+		was = now;
+		usleep(100 * 1000);
+	}
+	pw_loop_stop(loop);
+	pthread_join(thread, NULL);
+	while (recv(B.guest[0], f, sizeof(f), MSG_DONTWAIT) == VH + FRAME)
+		delivered++;
+	assert_true(delivered > 0);
+	assert_true(B.sessions[0].stats.rx_packets > delivered); /* some held */
+	assert_int_equal(B.tunnel.stats.rx_bad_session, 0);
+	assert_false(pw_engine_reusable(B.e, 0));
+	pw_engine_remove(B.e, 0);
+	assert_true(pw_tunnel_unindex(&B.tunnel, 20));
+	assert_true(pw_engine_reusable(B.e, 0));
+	pw_vnic_close(B.vnics[0]);
+	B.vnics[0] = NULL;
+	assert_int_equal(B.tunnel.stats.rx_bad_session,
+			 B.sessions[0].stats.rx_packets - delivered);
+	assert_int_equal(B.failed_err, 0);
+	assert_int_equal(pthread_create(&thread, NULL, run, NULL), 0);
+	stop();
+}
+
 /* A session added to a running engine (pw_tunnel_add, pw_engine_add: what
  * pwired's reload does when a section joins a running socket): unknown
  * before (rx_bad_session), carried both ways after, the others untouched;
@@ -544,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_a_removed_session_costs_the_others_nothing),
 		cmocka_unit_test(test_a_session_added_to_a_running_engine),
 		cmocka_unit_test(test_a_removed_port_is_taken_again),
+		cmocka_unit_test(test_frames_held_for_a_removed_session),
 		cmocka_unit_test(test_tunnel_add_refusals),
 	};
 
