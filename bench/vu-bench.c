@@ -27,10 +27,11 @@
  *                   receives R datagrams;
  *   down SIZE MODE: the peer sends R datagrams, the guest receives R frames;
  * SIZE 64 and 1500 (Ethernet frame bytes). MODE: how net.c takes a plain
- * frame from the guest (zc: lent, copy: copied; both ways one run, for the
- * comparison); it changes nothing down. With --reps N the cases run N times,
- * the modes alternating which goes first, so that the machine's noise meets
- * both alike. One line a case and rep:
+ * frame from the guest (zc: lent, copy: copied; pw_vu_net_lend()). Within
+ * a case the modes take the rounds in turn (copy, zc, copy, ...), so that
+ * the machine's noise meets both alike; down, nothing is lent, so it runs
+ * as copy only. --reps N runs every case N times. One line a case, rep and
+ * mode:
  *   up 64 zc: frames/s P pwire_ns T lost L
  * P: frames over wall time (the guest's and the peer's share included);
  * T: pwire's thread CPU ns per frame; then, with N > 1, the medians:
@@ -439,15 +440,17 @@ struct result {
 	double fps, ns;
 };
 
-static struct result run_case(struct bench *b, bool up, uint32_t size, enum mode m,
-			      double seconds, uint64_t *lost)
+/* One case for `seconds`, its rounds taking the modes m_first..m_last in
+ * turn (so that both meet the same moment of the machine); out[m] for
+ * each. */
+static void run_case(struct bench *b, bool up, uint32_t size, unsigned m_first, unsigned m_last,
+		     double seconds, uint64_t *lost, struct result out[2])
 {
-	uint64_t frames = 0, ns0 = b->pwire_ns;
-	double t0, t;
+	uint64_t frames[2] = { 0 }, ns[2] = { 0 };
+	double wall[2] = { 0 }, t0 = now();
+	unsigned m = m_first;
 
-	(void)m; /* one mode until net.c lends */
 	b->size = size;
-
 	if (up) {
 		for (unsigned i = 0; i < NUM; i++) {
 			uint8_t *buf = g + TX_BUFS + (size_t)i * BUF;
@@ -466,10 +469,11 @@ static struct result run_case(struct bench *b, bool up, uint32_t size, enum mode
 			b->iov[i].iov_len = L2TP + size;
 		}
 	}
-	t0 = now();
 	do {
-		uint64_t before = up ? b->peer_got : b->guest_got;
+		uint64_t before = up ? b->peer_got : b->guest_got, ns0 = b->pwire_ns;
+		double r0 = now();
 
+		pw_vu_net_lend(b->vnics[0], m == ZC);
 		if (up) {
 			guest_send(b, b->round, size);
 		} else {
@@ -482,7 +486,6 @@ static struct result run_case(struct bench *b, bool up, uint32_t size, enum mode
 			}
 		}
 		run_round(b, before + b->round);
-		frames += b->round;
 		if (b->timed_out) {
 			uint64_t got = (up ? b->peer_got : b->guest_got) - before;
 
@@ -493,12 +496,17 @@ static struct result run_case(struct bench *b, bool up, uint32_t size, enum mode
 			else
 				b->guest_got = before + b->round;
 		}
-		t = now() - t0;
-	} while (t < seconds);
+		frames[m] += b->round;
+		ns[m] += b->pwire_ns - ns0;
+		wall[m] += now() - r0;
+		m = m == m_last ? m_first : m + 1;
+	} while (now() - t0 < seconds);
 	if (!up) /* what the peer left in the iovecs: full size again */
 		for (unsigned i = 0; i < NUM; i++)
 			b->iov[i].iov_len = DGRAM_MAX;
-	return (struct result){ .fps = frames / t, .ns = (double)(b->pwire_ns - ns0) / frames };
+	for (m = m_first; m <= m_last; m++)
+		out[m] = (struct result){ .fps = frames[m] / wall[m],
+					  .ns = (double)ns[m] / (double)frames[m] };
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -527,7 +535,7 @@ int main(int argc, char **argv)
 	static double fps[2][2][2][REPS_MAX], ns[2][2][2][REPS_MAX];
 	struct bench *b = &bench;
 	double seconds = 3;
-	unsigned reps = 1, m_first = COPY, m_last = COPY;
+	unsigned reps = 1, m_first = COPY, m_last = ZC;
 	uint64_t lost = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -549,7 +557,9 @@ int main(int argc, char **argv)
 			i++;
 			if (!strcmp(argv[i], "copy"))
 				m_last = COPY;
-			else
+			else if (!strcmp(argv[i], "zc"))
+				m_first = ZC;
+			else if (strcmp(argv[i], "both"))
 				usage();
 		} else {
 			usage();
@@ -559,25 +569,27 @@ int main(int argc, char **argv)
 	printf("vu-bench: round %u frames, burst %d, ring %d, mtu %d\n", b->round, BURST, NUM, MTU);
 	for (unsigned r = 0; r < reps; r++)
 		for (unsigned u = 0; u < 2; u++)
-			for (unsigned s = 0; s < 2; s++)
-				for (unsigned k = m_first; k <= m_last; k++) {
-					/* Which mode goes first alternates by rep. */
-					unsigned m = r % 2 ? m_last + m_first - k : k;
-					uint64_t lost0 = lost;
-					struct result x = run_case(b, ups[u], sizes[s], m,
-								   seconds, &lost);
+			for (unsigned s = 0; s < 2; s++) {
+				uint64_t lost0 = lost;
+				struct result x[2];
 
-					fps[u][s][m][r] = x.fps;
-					ns[u][s][m][r] = x.ns;
+				/* Down, nothing is lent: one mode, copy. */
+				unsigned first = ups[u] ? m_first : COPY, last = ups[u] ? m_last : COPY;
+
+				run_case(b, ups[u], sizes[s], first, last, seconds, &lost, x);
+				for (unsigned m = first; m <= last; m++) {
+					fps[u][s][m][r] = x[m].fps;
+					ns[u][s][m][r] = x[m].ns;
 					printf("%s %u %s: frames/s %.0f pwire_ns %.1f lost %llu\n",
 					       ups[u] ? "up" : "down", sizes[s], mode_name[m],
-					       x.fps, x.ns, (unsigned long long)(lost - lost0));
-					fflush(stdout);
+					       x[m].fps, x[m].ns, (unsigned long long)(lost - lost0));
 				}
+				fflush(stdout);
+			}
 	if (reps > 1)
 		for (unsigned u = 0; u < 2; u++)
 			for (unsigned s = 0; s < 2; s++)
-				for (unsigned m = m_first; m <= m_last; m++)
+				for (unsigned m = u ? COPY : m_first; m <= (u ? COPY : m_last); m++)
 					printf("median %s %u %s: frames/s %.0f pwire_ns %.1f reps %u\n",
 					       ups[u] ? "up" : "down", sizes[s], mode_name[m],
 					       median(fps[u][s][m], reps),

@@ -563,12 +563,18 @@ static void op_rx_burst(unsigned max)
 	for (int i = 0; i < got; i++) {
 		const struct pw_pkt *p = rx_pkts[i];
 
-		FUZZ_CHECK(p->data >= p->buf && p->len >= PW_ETH_HLEN && p->len <= v->frame_max);
-		FUZZ_CHECK(p->data + p->len <= p->buf + p->cap);
+		FUZZ_CHECK(p->len >= PW_ETH_HLEN && p->len <= v->frame_max);
+		/* In its buffer, or lent (a plain frame in one piece): inside
+		 * guest memory. */
+		FUZZ_CHECK((p->data >= p->buf && p->data + p->len <= p->buf + p->cap) ||
+			   (p->data >= mem && p->data + p->len <= mem + MEM));
 	}
 	/* The cut left from the last burst comes first; then each chain
 	 * popped, in order, the next one only once the cut is done. */
 	emit(rx_pkts, &k, (unsigned)got);
+	/* Sent, as the engine says: the lent chains are used from here on
+	 * (the guest does not touch its buffers before the next op). */
+	v->ops->release(v, rx_pkts, (unsigned)got);
 	popped = (uint16_t)(__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) - r->verified);
 	FUZZ_CHECK(popped <= r->posted - r->verified && popped <= max);
 	for (unsigned i = 0; i < popped; i++) {

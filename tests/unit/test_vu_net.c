@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_vu_net.c: a vhost-user queue pair as a vNIC (vnic/vhost/net.c),
- * with the test as both the front end (messages through msg.c and dev.c,
+ * test_vu_net.c: a vhost-user queue pair as a vNIC (vnic/vhost/net.c), with
+ * the test as both the front end (messages through msg.c and dev.c,
  * vu_front.h) and the guest (descriptors, avail and used rings written in
  * the shared memfd as a virtio-net driver would). Frames the guest sends
  * come out of rx_burst byte for byte, whole or in pieces, each chain given
- * back and the guest called once; bad headers and short frames are counted;
- * frames for the guest land in its buffers behind a 12-byte header, wait
- * when it has none, are dropped and counted when it is not there; the
- * vNIC's set is readable while the guest kicked; a chain outside guest
- * memory breaks the device. With offloads negotiated: the guest's TCP and
- * UDP super-frames come out cut (over several bursts), one that would
- * multiply is refused, a partial checksum is completed; TCP segments for
- * the guest are joined into one super-frame when it takes them, spread
- * over mergeable buffers (num_buffers), and a frame that needs more
- * buffers than the guest gave waits, with the guest asked to kick past
- * the ones it already gave. With several queue pairs: pair 1 is rings 2
- * and 3, a pair the guest did not start drops what is steered to it, and
- * the front end stops, restarts, remaps and resets pair 1's rings from one
+ * back and the guest called once; a plain frame in one piece lent (pwire's
+ * mapping of the guest's buffer, its chain used only at release, the pair's
+ * gate held until then; parked, it becomes a copy and its chain goes back),
+ * one asking for a checksum or in several pieces copied; bad headers and
+ * short frames are counted; frames for the guest land in its buffers behind
+ * a 12-byte header, wait when it has none, are dropped and counted when it
+ * is not there; the vNIC's set is readable while the guest kicked; a chain
+ * outside guest memory breaks the device. With offloads negotiated: the
+ * guest's TCP and UDP super-frames come out cut (over several bursts), one
+ * that would multiply is refused, a partial checksum is completed; TCP
+ * segments for the guest are joined into one super-frame when it takes
+ * them, spread over mergeable buffers (num_buffers), and a frame that needs
+ * more buffers than the guest gave waits, with the guest asked to kick past
+ * the ones it already gave. With several queue pairs: pair 1 is rings 2 and
+ * 3, a pair the guest did not start drops what is steered to it, and the
+ * front end stops, restarts, remaps and resets pair 1's rings from one
  * thread while another runs bursts on them (run it under ASan and TSan).
  */
 #include <pthread.h>
@@ -117,6 +120,14 @@ static uint64_t frame_at(unsigned slot, uint32_t len, uint8_t seed, uint8_t t)
 	for (uint32_t i = 0; i < len; i++)
 		b[HDR + i] = (uint8_t)(seed + i);
 	return BUFS + slot * BUF;
+}
+
+/* Where pwire's own mapping of the guest's memory holds gpa. */
+static uint8_t *ours(uint64_t gpa)
+{
+	uint32_t piece;
+
+	return pw_vu_gpa(&d.mem, gpa, 1, &piece);
 }
 
 static uint64_t take_eventfd(int fd)
@@ -219,10 +230,92 @@ static void test_guest_frames_out(void **state)
 	assert_int_equal(pkts[3]->len, 100);
 	for (uint32_t b = 0; b < 100; b++)
 		assert_int_equal(pkts[3]->data[b], (uint8_t)(7 + b));
-	/* Every chain given back, published once, the guest called once. */
+	/* The one-piece frames are lent (they are the guest's bytes), the
+	 * one in two pieces copied; nothing published before the release. */
+	for (unsigned i = 0; i < 3; i++)
+		assert_ptr_equal(pkts[i]->data, ours(BUFS + i * BUF + HDR));
+	assert_ptr_equal(pkts[3]->data, pkts[3]->buf);
+	assert_int_equal(used_of(1)->idx, 0);
+	assert_int_equal(take_eventfd(call[1]), 0);
+	v->ops->release(v, pkts, 4);
+	/* Every chain given back in the order popped (the copied one after
+	 * the lent ones too), published once, the guest called once. */
 	assert_int_equal(used_of(1)->idx, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(used_of(1)->ring[i].id, i);
 	assert_int_equal(take_eventfd(call[1]), 1);
 	assert_int_equal(v->stats.rx_short + v->stats.rx_bad_offload + v->stats.rx_too_big, 0);
+}
+
+/* A frame behind a header of its own descriptor is lent too (its bytes in
+ * one piece); while lent, the pair's gate is held (the control side cannot
+ * stop the ring or unmap the memory under the send), an arm for input
+ * keeps it, and the release gives the chains back, published once, the
+ * guest called once, the gate left. */
+static void test_lent_until_release(void **state)
+{
+	uint64_t a[2];
+	uint32_t l[2] = { HDR, 64 };
+
+	(void)state;
+	a[0] = frame_at(0, 64, 3, VIRTIO_NET_HDR_GSO_NONE);
+	a[1] = a[0] + HDR;
+	post(1, a, l, 2, false);
+	a[0] = frame_at(1, 1500, 5, VIRTIO_NET_HDR_GSO_NONE);
+	l[0] = HDR + 1500;
+	post(1, a, l, 1, false);
+	assert_int_equal(v->ops->rx_burst(v, pkts, 64), 2);
+	assert_ptr_equal(pkts[0]->data, ours(BUFS + HDR));
+	assert_ptr_equal(pkts[1]->data, ours(BUFS + BUF + HDR));
+	assert_int_equal(pkts[0]->len, 64);
+	assert_int_equal(pkts[1]->len, 1500);
+	assert_true(atomic_load(&d.gate[0].busy));
+	assert_int_equal(v->ops->arm(v, EPOLLIN), 0);
+	assert_true(atomic_load(&d.gate[0].busy));
+	assert_int_equal(used_of(1)->idx, 0);
+	assert_int_equal(take_eventfd(call[1]), 0);
+	v->ops->release(v, pkts, 2);
+	assert_int_equal(used_of(1)->idx, 2);
+	assert_int_equal(used_of(1)->ring[0].len + used_of(1)->ring[1].len, 0);
+	assert_int_equal(take_eventfd(call[1]), 1);
+	assert_false(atomic_load(&d.gate[0].busy));
+	/* Released once: a second release gives back nothing. */
+	v->ops->release(v, pkts, 2);
+	assert_int_equal(used_of(1)->idx, 2);
+	assert_int_equal(take_eventfd(call[1]), 0);
+}
+
+/* The transport was full: the engine keeps the burst and parks the vNIC
+ * (armed without input). What is lent becomes the packets' own (copied,
+ * so a guest reusing its buffers changes nothing of it), the chains go
+ * back and the gate is left while the loop waits; the release that comes
+ * once the burst is sent gives nothing back twice. */
+static void test_parked_lent_frames_copied(void **state)
+{
+	uint64_t a;
+	uint32_t l = HDR + 80;
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		a = frame_at(i, 80, (uint8_t)(40 * i), VIRTIO_NET_HDR_GSO_NONE);
+		post(1, &a, &l, 1, false);
+	}
+	assert_int_equal(v->ops->rx_burst(v, pkts, 64), 2);
+	assert_ptr_equal(pkts[0]->data, ours(BUFS + HDR));
+	assert_int_equal(v->ops->arm(v, 0), 0);
+	assert_false(atomic_load(&d.gate[0].busy));
+	assert_int_equal(used_of(1)->idx, 2);
+	assert_int_equal(take_eventfd(call[1]), 1);
+	for (unsigned i = 0; i < 2; i++) {
+		memset(g + BUFS + i * BUF + HDR, 0xee, 80); /* the guest reuses its buffers */
+		assert_ptr_equal(pkts[i]->data, pkts[i]->buf);
+		assert_int_equal(pkts[i]->len, 80);
+		for (uint32_t b = 0; b < 80; b++)
+			assert_int_equal(pkts[i]->data[b], (uint8_t)(40 * i + b));
+	}
+	v->ops->release(v, pkts, 2);
+	assert_int_equal(used_of(1)->idx, 2);
+	assert_int_equal(take_eventfd(call[1]), 0);
 }
 
 static void test_bad_guest_frames(void **state)
@@ -248,6 +341,7 @@ static void test_bad_guest_frames(void **state)
 	assert_int_equal(v->stats.rx_bad_offload, 1);
 	assert_int_equal(v->stats.rx_short, 1);
 	assert_int_equal(v->stats.rx_too_big, 1);
+	v->ops->release(v, pkts, 1);
 	assert_int_equal(used_of(1)->idx, 4);
 }
 
@@ -437,6 +531,7 @@ static void test_guest_super_frames_cut(void **state)
 	/* USO: 2500 bytes of UDP cut at 1000: 1000, 1000, 500. */
 	for (unsigned k = 0; k < 3; k++)
 		assert_int_equal(pkts[4 + k]->len, 42 + (k < 2 ? 1000 : 500));
+	v->ops->release(v, pkts, 7);
 	assert_int_equal(used_of(1)->idx, 4);
 	assert_int_equal(pw_vu_net_stats(v)->rx_super, 2);
 }
@@ -469,6 +564,11 @@ static void test_guest_partial_checksum_completed(void **state)
 	assert_int_equal(v->ops->rx_burst(v, pkts, 64), 1);
 	assert_int_equal(pkts[0]->len, sl);
 	assert_memory_equal(pkts[0]->data + 50, want, 2);
+	/* Completed in our copy (the guest's buffer is read-only to us),
+	 * its chain given back at once. */
+	assert_ptr_equal(pkts[0]->data, pkts[0]->buf);
+	assert_memory_equal(b + HDR + 50, seg + 50, 2);
+	assert_int_equal(used_of(1)->idx, 1);
 }
 
 /* Three TCP segments of one flow (3000 bytes at 1000) in pkts[0..3). */
@@ -750,6 +850,7 @@ static void *mq_data(void *arg)
 		k = v->ops->rx_burst(v, p, NUM);
 		assert_true(k >= 0 && k <= NUM);
 		m->out += (unsigned)k;
+		v->ops->release(v, p, (unsigned)k); /* sent: the lent chains go back */
 		for (int j = 0; j < k; j++) { /* the engine gives them back as they were */
 			p[j]->data = p[j]->buf;
 			p[j]->len = MQ_LEN;
@@ -851,6 +952,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_guest_frames_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lent_until_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parked_lent_frames_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_guest_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_to_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_guest, setup, teardown),

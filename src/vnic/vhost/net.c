@@ -3,12 +3,26 @@
  * net.c: a virtio-net queue pair of a vhost-user device as a vNIC (net.h).
  *
  * Guest to pseudowire (rx_burst): chains popped from the guest's TX ring,
- * the virtio-net header read and checked by vnet.c as a TAP's is, the
- * frame copied into the engine's buffer, every chain given back (used,
- * length 0) and published once per burst, the guest called at most once.
- * When the ring is empty the kick is read, notifications turned on and the
- * ring looked at again (the guest may have added a chain meanwhile), so
- * the set is readable exactly while there is work.
+ * the virtio-net header read and checked by vnet.c as a TAP's is. A plain
+ * frame (no offload asked) whose bytes lie in one piece is lent: the
+ * packet points into guest memory, the transport sends it from there
+ * behind the L2TPv3 header (which is ours, in pkt->hdr), and its chain is
+ * given back when the engine releases the burst (release()). Anything else
+ * is copied into the engine's buffer, and its chain given back at once.
+ * Used elements (length 0) are published once per burst, at release when
+ * something was lent, and the guest called at most once. When the ring is
+ * empty the kick is read, notifications turned on and the ring looked at
+ * again (the guest may have added a chain meanwhile), so the set is
+ * readable exactly while there is work.
+ *
+ * While frames are lent, the pair stays entered in its gate (dev.h): the
+ * control side cannot stop the ring or unmap the memory under a send. The
+ * engine releases a burst once the transport sent all of it; when the
+ * transport is full it keeps the rest and parks the vNIC (arm(), nothing
+ * armed for input), and then what is still lent is copied into the
+ * engine's own buffers and given back, so that the gate never stays
+ * entered while the loop waits. A guest that changes a lent frame during
+ * its send changes only its own frame: nothing checked depends on it.
  *
  * A super-frame (the guest's TSO or USO, negotiated as HOST_TSO4/6 or
  * HOST_USO, with CSUM) is copied whole into a scratch buffer, checked with
@@ -50,6 +64,9 @@ enum {
 	/* Chains one frame may take with MRG_RXBUF: Linux posts buffers of
 	 * at least an MTU-sized frame, 44 of which hold 64 KiB. */
 	MRG_CHAINS = 64,
+	/* Frames lent at once (an rx_burst asking for more is given at most
+	 * this many): the engine's bursts are 64. */
+	LENT_MAX = 256,
 };
 
 struct vu_net {
@@ -68,6 +85,15 @@ struct vu_net {
 	uint8_t *super;         /* a guest's super-frame, contiguous, being cut */
 	struct pw_tso tso;
 	uint32_t next_seg;      /* its next segment; tso.segments when none is left */
+	/* Chains popped by the last rx_burst from its first lent frame on,
+	 * not yet released: the lent packets (NULL: a chain copied, waiting
+	 * to be used in order) and the heads. While any is, the pair's gate
+	 * is ours. */
+	struct pw_pkt *lent[LENT_MAX];
+	uint16_t lent_head[LENT_MAX];
+	unsigned n_lent;
+	bool in_gate;           /* entered by an rx_burst that lent, not left */
+	bool lend;              /* pw_vu_net_lend() */
 	struct pw_gro gro;      /* frames for the guest being joined */
 	unsigned gro_first;     /* the packet the join started with */
 	uint16_t part_head[MRG_CHAINS]; /* the chains one frame for the guest took */
@@ -158,10 +184,28 @@ static unsigned cut(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned
 	return k;
 }
 
-/* The frame of the chain just popped into pkts[k] (a plain one), or cut
- * into pkts[k..max) (a super-frame, the rest on the next calls). Returns
- * the new k; a frame dropped is counted. */
-static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned max)
+/* Where the frame of chain c (the bytes after the header) starts, if all
+ * len of them lie in one piece; NULL if not. */
+static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t len)
+{
+	uint32_t off = HDR;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		uint32_t seg = (uint32_t)c->seg[i].iov_len;
+
+		if (off < seg)
+			return seg - off == len ? (uint8_t *)c->seg[i].iov_base + off : NULL;
+		off -= seg;
+	}
+	return NULL;
+}
+
+/* The frame of the chain just popped into pkts[k] (a plain one: lent, or
+ * copied), or cut into pkts[k..max) (a super-frame, the rest on the next
+ * calls). Returns the new k; a frame dropped is counted. *lent: pkts[k]
+ * points into the chain, which must not be given back yet. */
+static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned max,
+		     bool *lent)
 {
 	const struct pw_vq_chain *c = &n->chain;
 	struct pw_pkt *p = pkts[k];
@@ -186,6 +230,16 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 		if (len > n->v.frame_max || len > p->cap) {
 			n->v.stats.rx_too_big++;
 			return k;
+		}
+		/* Nothing to write: lent, read by nothing but the transport. */
+		if (n->lend && !g.needs_csum && n->n_lent < LENT_MAX &&
+		    (frame = one_piece(c, len))) {
+			p->data = frame;
+			p->len = len;
+			n->lent[n->n_lent] = p;
+			n->lent_head[n->n_lent++] = c->head;
+			*lent = true;
+			return k + 1;
 		}
 		frame = p->buf;
 	} else {
@@ -215,10 +269,13 @@ static int rx_burst(struct vu_net *n, struct pw_pkt **pkts, unsigned max)
 {
 	struct pw_vu_ring *r = ring_of(n, TX_RING);
 	struct pw_vring *q = live(n, TX_RING);
-	unsigned k = cut(n, pkts, 0, max), seen = 0;
-	bool took_kick = false;
+	unsigned k, seen = 0;
+	bool took_kick = false, lent = false;
 	eventfd_t kicks;
 
+	if (max > LENT_MAX)
+		max = LENT_MAX;
+	k = cut(n, pkts, 0, max);
 	if (!q)
 		return (int)k;
 	pw_vq_notify_on(q, false);
@@ -244,16 +301,70 @@ static int rx_burst(struct vu_net *n, struct pw_pkt **pkts, unsigned max)
 		if (!r->enabled)
 			n->stats.rx_disabled++;
 		else
-			k = take(n, pkts, k, max);
-		pw_vq_push(q, n->chain.head, 0);
+			k = take(n, pkts, k, max, &lent);
+		/* Used in the order popped: after a lent one, a chain waits
+		 * for the release too. */
+		if (!lent && n->n_lent) {
+			n->lent[n->n_lent] = NULL;
+			n->lent_head[n->n_lent++] = n->chain.head;
+		} else if (!lent) {
+			pw_vq_push(q, n->chain.head, 0);
+		}
+		lent = false;
 	}
-	if (seen)
+	/* What was lent is published with the rest at release. */
+	if (seen && !n->n_lent)
 		flush(n, TX_RING);
 	/* Full with the kick taken and notifications off: the guest will not
 	 * kick for what is left, so the set must stay readable itself. */
 	if (took_kick && (k >= max || seen >= max))
 		eventfd_write(r->kick, 1);
 	return (int)k;
+}
+
+/* The chains held since the first lent frame go back to the guest (used,
+ * in the order popped, not yet published); with `copy`, the lent bytes
+ * first into the packets' own buffers, for whoever still holds them. */
+static void give_back(struct vu_net *n, bool copy)
+{
+	/* Even broken since (by a later chain of the burst): these were
+	 * good, and the memory stays until the gate is left. */
+	struct pw_vring *q = ring_of(n, TX_RING)->started ? &ring_of(n, TX_RING)->vq : NULL;
+
+	for (unsigned i = 0; i < n->n_lent; i++) {
+		struct pw_pkt *p = n->lent[i];
+
+		if (copy && p) {
+			memcpy(p->buf, p->data, p->len); /* len <= frame_max < cap: take() */
+			p->data = p->buf;
+		}
+		if (q)
+			pw_vq_push(q, n->lent_head[i], 0);
+	}
+	n->n_lent = 0;
+}
+
+/* Enter the pair's gate, unless an rx_burst that lent holds it already. */
+static bool enter(struct vu_net *n)
+{
+	return n->in_gate || pw_vu_gate_enter(n->d, n->pair);
+}
+
+/* Leave it, unless frames are lent: then it stays ours until release. */
+static void leave(struct vu_net *n)
+{
+	n->in_gate = n->n_lent > 0;
+	if (!n->in_gate)
+		pw_vu_gate_exit(n->d, n->pair);
+}
+
+/* Publish what was given back, call the guest if it wants, leave. */
+static void give_back_all(struct vu_net *n, bool copy)
+{
+	give_back(n, copy);
+	if (ring_of(n, TX_RING)->started)
+		flush(n, TX_RING);
+	leave(n);
 }
 
 /* Held by the control side (a ring changing, briefly): nothing now; the
@@ -263,11 +374,29 @@ static int net_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned max)
 	struct vu_net *n = (struct vu_net *)v;
 	int k;
 
-	if (!pw_vu_gate_enter(n->d, n->pair))
+	if (!enter(n))
 		return 0;
+	/* Lent and never released (the engine always releases): the caller
+	 * may still hold those packets, so they keep their bytes. */
+	if (n->n_lent) {
+		give_back(n, true);
+		if (ring_of(n, TX_RING)->started)
+			flush(n, TX_RING);
+	}
 	k = rx_burst(n, pkts, max);
-	pw_vu_gate_exit(n->d, n->pair);
+	leave(n);
 	return k;
+}
+
+/* The transport sent the burst: its lent chains go back, once per burst. */
+static void net_release(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned count)
+{
+	struct vu_net *n = (struct vu_net *)v;
+
+	(void)pkts;
+	(void)count;
+	if (n->in_gate)
+		give_back_all(n, false);
 }
 
 /*
@@ -428,12 +557,12 @@ static int net_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 	struct vu_net *n = (struct vu_net *)v;
 	int k;
 
-	if (!pw_vu_gate_enter(n->d, n->pair)) {
+	if (!enter(n)) {
 		n->stats.tx_no_guest += count;
 		return (int)count;
 	}
 	k = tx_burst(n, pkts, count);
-	pw_vu_gate_exit(n->d, n->pair);
+	leave(n);
 	return k;
 }
 
@@ -484,13 +613,19 @@ static int net_arm(struct pw_vnic *v, uint32_t events)
 	struct vu_net *n = (struct vu_net *)v;
 	int err;
 
-	while (!pw_vu_gate_enter(n->d, n->pair))
+	while (!enter(n))
 		sched_yield();
 	n->armed = events;
 	err = set_ring(n, TX_RING, EPOLLIN, false);
 	if (!err)
 		err = set_ring(n, RX_RING, EPOLLOUT, false);
-	pw_vu_gate_exit(n->d, n->pair);
+	/* Armed without input with frames lent: the engine parked us, the
+	 * transport full; what it keeps becomes its own, the chains go back
+	 * now and the gate is left while the loop waits. */
+	if (n->in_gate && !(events & EPOLLIN))
+		give_back_all(n, true);
+	else
+		leave(n);
 	return err;
 }
 
@@ -518,6 +653,11 @@ int pw_vu_net_sync(struct pw_vnic *v)
 	return err;
 }
 
+void pw_vu_net_lend(struct pw_vnic *v, bool on)
+{
+	((struct vu_net *)v)->lend = on;
+}
+
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v)
 {
 	return &((const struct vu_net *)v)->stats;
@@ -527,6 +667,8 @@ static void net_close(struct pw_vnic *v)
 {
 	struct vu_net *n = (struct vu_net *)v;
 
+	if (n->in_gate) /* closed with frames lent: nothing sends them now */
+		pw_vu_gate_exit(n->d, n->pair);
 	for (unsigned which = RX_RING; which <= TX_RING; which++)
 		if (n->in_set[which] >= 0)
 			close(n->in_set[which]);
@@ -540,6 +682,7 @@ static const struct pw_vnic_ops net_ops = {
 	.name = "vhost-user",
 	.rx_burst = net_rx_burst,
 	.tx_burst = net_tx_burst,
+	.release = net_release,
 	.fd = net_fd,
 	.arm = net_arm,
 	.close = net_close,
@@ -557,7 +700,7 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 	if (!n)
 		return NULL;
 	*n = (struct vu_net){ .v = { .ops = &net_ops, .frame_max = pw_frame_max(mtu) }, .d = d,
-			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
+			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC), .lend = true,
 			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 },
 			      .super = malloc(SUPER_MAX),
 			      .gro = { .buf = malloc(SUPER_MAX), .cap = SUPER_MAX } };

@@ -44,6 +44,10 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
  * -errno. */
 int pw_vu_net_sync(struct pw_vnic *v);
 
+/* Whether plain frames from the guest are lent (the default) or copied:
+ * the micro-benchmark's comparison (bench/vu-bench.c). */
+void pw_vu_net_lend(struct pw_vnic *v, bool on);
+
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v);
 
 #endif
