@@ -12,13 +12,14 @@
 
 enum pw_fast_flag {
 	PW_FAST_LOOPBACK = 1 << 0, /* the peer is on this host: out by lo, no FIB */
+	PW_FAST_IPV6 = 1 << 1,     /* the outer header is IPv6: local6, peer6 */
 };
 
 /* A session as the programs see it. Addresses and ports are in network
  * order (compared with the packet's as they are); session_id is in host
  * order (the key of pw_rx), peer_session_be in network order (written). */
 struct pw_fast_sess {
-	__u32 local4, peer4;     /* outer IPv4 addresses: ours, the peer's */
+	__u32 local4, peer4;     /* outer IPv4 addresses: ours, the peer's (else 0) */
 	__u16 sport, dport;      /* UDP ports: ours, the peer's */
 	__u32 session_id;        /* what we receive */
 	__u32 peer_session_be;   /* what we send */
@@ -33,6 +34,9 @@ struct pw_fast_sess {
 	__u32 slot;              /* this session's line in each CPU's block of pw_stats */
 	__u32 stride;            /* lines per CPU in pw_stats */
 	__u32 flags;             /* enum pw_fast_flag */
+	__u8 local6[16], peer6[16]; /* outer IPv6 addresses (PW_FAST_IPV6) */
+	__u32 addr_sum;          /* both outer addresses' 16-bit words summed (RFC 1071),
+				    the UDP pseudo header's share, either way */
 };
 
 /* One CPU's counters of one session: one 64-byte line of pw_stats, at

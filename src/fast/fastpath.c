@@ -86,9 +86,6 @@ const char *pw_fast_why_not(const struct pw_link_cfg *c)
 		return "a vhost-user vNIC (the programs attach to a TAP)";
 	if (s->encap != PW_ENCAP_UDP)
 		return "encap ip (the fast path carries encap udp)";
-	if (c->xport.family != AF_INET)
-		return "an IPv6 outer header (not yet: the kernel cannot give a tunnel's GSO "
-		       "segments the UDP checksum IPv6 requires)";
 	if (s->l2spec == PW_L2SPEC_COUNTER32)
 		return "l2spec_type counter32 (a counter per frame: the userspace engine's)";
 	if (s->seq != PW_SEQ_NONE)
@@ -138,14 +135,16 @@ static const char *log_tail(char *log, unsigned lines)
 }
 
 /* The source address the kernel picks towards remote (local any). */
-static int source_for(const struct sockaddr_in *remote, struct sockaddr_in *src)
+static int source_for(const struct sockaddr_storage *remote, struct sockaddr_storage *src)
 {
 	socklen_t len = sizeof(*src);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+	socklen_t rlen = remote->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+							 sizeof(struct sockaddr_in);
+	int fd = socket(remote->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)remote, sizeof(*remote)) ||
+	if (connect(fd, (const struct sockaddr *)remote, rlen) ||
 	    getsockname(fd, (struct sockaddr *)src, &len))
 		err = -errno;
 	close(fd);
@@ -297,8 +296,13 @@ static int attach(struct hook *h, int prog_fd, const char *what, const char *dev
 static int sess_of(const struct pw_link_cfg *c, int tap_ifindex, unsigned mtu,
 		   struct pw_fast_sess *s, char ul[IF_NAMESIZE], struct pw_err *err)
 {
-	const struct sockaddr_in *remote = (const struct sockaddr_in *)&c->xport.remote;
-	struct sockaddr_in local = *(const struct sockaddr_in *)&c->xport.local;
+	const struct sockaddr_storage *remote = &c->xport.remote;
+	struct sockaddr_storage local = c->xport.local;
+	bool v6 = remote->ss_family == AF_INET6;
+	const struct sockaddr_in6 *r6 = (const struct sockaddr_in6 *)remote;
+	const struct sockaddr_in *r4 = (const struct sockaddr_in *)remote;
+	struct sockaddr_in6 *l6 = (struct sockaddr_in6 *)&local;
+	struct sockaddr_in *l4 = (struct sockaddr_in *)&local;
 	unsigned route_mtu;
 	char a[64];
 	int rc;
@@ -310,8 +314,8 @@ static int sess_of(const struct pw_link_cfg *c, int tap_ifindex, unsigned mtu,
 			   strerror(rc ? -rc : ENODEV));
 		return rc ? rc : -ENODEV;
 	}
-	if (local.sin_addr.s_addr == INADDR_ANY) {
-		struct sockaddr_in src;
+	if (v6 ? IN6_IS_ADDR_UNSPECIFIED(&l6->sin6_addr) : l4->sin_addr.s_addr == INADDR_ANY) {
+		struct sockaddr_storage src;
 
 		rc = source_for(remote, &src);
 		if (rc) {
@@ -319,13 +323,32 @@ static int sess_of(const struct pw_link_cfg *c, int tap_ifindex, unsigned mtu,
 				   pw_xport_addr_str(&c->xport.remote, a, sizeof(a)), strerror(-rc));
 			return rc;
 		}
-		local.sin_addr = src.sin_addr;
+		if (v6)
+			l6->sin6_addr = ((const struct sockaddr_in6 *)&src)->sin6_addr;
+		else
+			l4->sin_addr = ((const struct sockaddr_in *)&src)->sin_addr;
 	}
 	memset(s, 0, sizeof(*s));
-	s->local4 = local.sin_addr.s_addr;
-	s->peer4 = remote->sin_addr.s_addr;
-	s->sport = local.sin_port;
-	s->dport = remote->sin_port;
+	if (v6) {
+		memcpy(s->local6, &l6->sin6_addr, 16);
+		memcpy(s->peer6, &r6->sin6_addr, 16);
+		s->sport = l6->sin6_port;
+		s->dport = r6->sin6_port;
+		s->flags |= PW_FAST_IPV6;
+	} else {
+		s->local4 = l4->sin_addr.s_addr;
+		s->peer4 = r4->sin_addr.s_addr;
+		s->sport = l4->sin_port;
+		s->dport = r4->sin_port;
+	}
+	{
+		const __u8 *b = v6 ? s->local6 : (const __u8 *)&s->local4;
+		const __u8 *e = v6 ? s->peer6 : (const __u8 *)&s->peer4;
+		unsigned n = v6 ? 16 : 4;
+
+		for (unsigned i = 0; i < n; i += 2)
+			s->addr_sum += (__u32)(b[i] << 8 | b[i + 1]) + (__u32)(e[i] << 8 | e[i + 1]);
+	}
 	s->session_id = c->session.session_id;
 	s->peer_session_be = htonl(c->session.peer_session_id);
 	s->cookie_len = c->session.cookie.len;

@@ -30,6 +30,16 @@
 #    the TCP transfer's GSO frames, is passed on to pwire (which fragments
 #    the outer datagram); a 1000-byte ping is carried by the kernel; 2 MB
 #    arrive intact.
+# 7. IPv6 outer headers (before 6, which ends the test). Both on (cookie 8,
+#    l2spec default): the start-up lines say path kernel; pings both ways
+#    carried by both programs; 10 MB over TCP with equal sha256 with A's
+#    TSO on (its super-frames passed on to pwire, B's ACKs summed by B's
+#    program and verified by A's, none passed) and again with one segment
+#    per GSO frame on A's TAP (the whole transfer by the kernel, both sides). Then A on, B
+#    off (no cookie, l2spec none): l2tp_wire.py decodes the pings' bytes
+#    both ways, a second capture checks every datagram A sends for a
+#    correct, non-zero UDP checksum, 2 MB each way arrive intact, no drop
+#    counted on either side.
 # 6. Without privileges (uid 65534 on a TAP it owns): `on` refuses to start,
 #    naming the kernel's refusal; `auto` says so in one line and runs on
 #    the userspace engine.
@@ -297,6 +307,183 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 pw_stop
+
+echo "== 7. IPv6 outer: both on, then A on and B off"
+# The underlay gets IPv6 addresses beside the IPv4 ones. Over IPv6 the
+# program computes each datagram's UDP checksum (its inner transport part
+# derived: docs/fastpath.md) and passes GSO frames on to pwire; B's
+# program verifies what veth hands over unverified (a local sender's
+# CHECKSUM_PARTIAL frames, TCP's every segment) the same way.
+run ip netns exec "$a" ethtool -K ul0 tx on tx-udp_tnl-segmentation on \
+	tx-udp_tnl-csum-segmentation on >/dev/null
+u6a=fd00:211::1 u6b=fd00:211::2
+run ip -n "$a" addr add $u6a/64 dev ul0 nodad
+run ip -n "$b" addr add $u6b/64 dev ul0 nodad
+common=(udp_sport 1701 udp_dport 1701 l2spec_type default fastpath on --json)
+pw_start "$a" "$out/a7" up pw0 local $u6a remote $u6b session_id 10 peer_session_id 20 \
+	cookie 0011223344556677 peer_cookie 8899aabbccddeeff "${common[@]}"
+pw_start "$b" "$out/b7" up pw0 local $u6b remote $u6a session_id 20 peer_session_id 10 \
+	cookie 8899aabbccddeeff peer_cookie 0011223344556677 "${common[@]}"
+started "$a" "$out/a7"
+started "$b" "$out/b7"
+run ip -n "$a" addr add 10.95.0.1/24 dev pw0
+run ip -n "$b" addr add 10.95.0.2/24 dev pw0
+for side in a b; do
+	grep ' up: ' "$out/${side}7.err"
+	grep -q ", path kernel (TC programs on pw0 and ul0)$" "$out/${side}7.err" ||
+		{ echo "FAIL: ${side^^}'s start-up line does not say path kernel over IPv6"; exit 1; }
+done
+ping5 "$a" 10.95.0.2
+report 0
+report 1
+# The pings both ways by the kernel: A's requests encapsulated by A's
+# program and taken by B's, B's replies the other way.
+check "$out/a7" 'f["tx_packets"] >= 5 and f["rx_packets"] >= 5 and f["tx_errors"] == 0'
+check "$out/b7" 'f["tx_packets"] >= 5 and f["rx_packets"] >= 5 and f["tx_errors"] == 0'
+before_a=$(tail -n 1 "$out/a7")
+before_b=$(tail -n 1 "$out/b7")
+# TCP with A's TAP offloads on: A's TSO frames go on to pwire; B's ACKs
+# (single segments, their TCP checksum left to the device) are summed by
+# B's program and verified by A's.
+xfer "$a" "$b" 10.95.0.2 10000000
+report 0
+report 1
+python3 - "$before_a" "$(tail -n 1 "$out/a7")" "$before_b" "$(tail -n 1 "$out/b7")" <<'PY'
+import json, sys
+a0, a1, b0, b1 = (json.loads(x)["fastpath"] for x in sys.argv[1:5])
+d = lambda n, o, k: n[k] - o[k]
+moved = {"A tx_passed": d(a1, a0, "tx_passed"), "A rx_packets": d(a1, a0, "rx_packets"),
+         "A rx_passed": d(a1, a0, "rx_passed"), "B tx_packets": d(b1, b0, "tx_packets"),
+         "B tx_passed": d(b1, b0, "tx_passed"), "errors": a1["tx_errors"] + b1["tx_errors"]}
+print("10 MB with TSO:", moved)
+ok = (moved["A tx_passed"] >= 20 and moved["B tx_packets"] >= 30 and
+      moved["A rx_packets"] >= moved["B tx_packets"] - 5 and moved["A rx_passed"] <= 5 and
+      moved["errors"] == 0)
+if not ok:
+    print("FAIL: expected A's TSO frames passed on to pwire, B's ACKs carried by both programs "
+          "(summed by B's, verified by A's), no error")
+sys.exit(0 if ok else 1)
+PY
+# With one segment per GSO frame on A's TAP (TCP builds super-frames even
+# with TSO off) every segment is a single frame: the kernel carries the
+# whole transfer both ways.
+run ip -n "$a" link set pw0 gso_max_segs 1
+before_a=$(tail -n 1 "$out/a7")
+before_b=$(tail -n 1 "$out/b7")
+xfer "$a" "$b" 10.95.0.2 10000000
+report 0
+report 1
+python3 - "$before_a" "$(tail -n 1 "$out/a7")" "$before_b" "$(tail -n 1 "$out/b7")" <<'PY'
+import json, sys
+a0, a1, b0, b1 = (json.loads(x)["fastpath"] for x in sys.argv[1:5])
+d = lambda n, o, k: n[k] - o[k]
+moved = {"A tx_packets": d(a1, a0, "tx_packets"), "A tx_bytes": d(a1, a0, "tx_bytes"),
+         "A tx_passed": d(a1, a0, "tx_passed"), "B rx_packets": d(b1, b0, "rx_packets"),
+         "B rx_bytes": d(b1, b0, "rx_bytes"), "B rx_passed": d(b1, b0, "rx_passed")}
+print("10 MB without TSO:", moved)
+ok = (moved["A tx_packets"] >= 6000 and moved["A tx_bytes"] >= 10000000 and
+      moved["A tx_passed"] <= 5 and moved["B rx_packets"] >= moved["A tx_packets"] - 5 and
+      moved["B rx_bytes"] >= 10000000 and moved["B rx_passed"] <= 5)
+if not ok:
+    print("FAIL: expected the 10 MB carried by A's program and taken by B's")
+sys.exit(0 if ok else 1)
+PY
+pw_stop
+
+# A on, B off: the bytes on the wire decoded by l2tp_wire.py, and every
+# datagram A sends checked for a correct, non-zero UDP checksum (B's kernel
+# would not: veth marks them verified). A's ul0 fills inner checksums in
+# software (tx off), as a userspace receiver needs (docs/fastpath.md).
+run ip netns exec "$a" ethtool -K ul0 tx off >/dev/null
+common=(udp_sport 1701 udp_dport 1701 l2spec_type none --json)
+pw_start "$a" "$out/a7m" up pw0 local $u6a remote $u6b session_id 10 peer_session_id 20 \
+	fastpath on "${common[@]}"
+pw_start "$b" "$out/b7m" up pw0 local $u6b remote $u6a session_id 20 peer_session_id 10 \
+	fastpath off "${common[@]}"
+started "$a" "$out/a7m"
+started "$b" "$out/b7m"
+run ip -n "$a" addr add 10.95.0.1/24 dev pw0
+run ip -n "$b" addr add 10.95.0.2/24 dev pw0
+grep -q 'path kernel' "$out/a7m.err" || { echo "FAIL: A is not on the fast path"; exit 1; }
+wire=(encap=udp af=6 a=$u6a b=$u6b a_session=20 b_session=10 sport=1701 dport=1701
+	a_cookie=- b_cookie=- sublayer=none
+	a_mac="$(ip netns exec "$a" cat /sys/class/net/pw0/address)"
+	b_mac="$(ip netns exec "$b" cat /sys/class/net/pw0/address)" a_ip=10.95.0.1 b_ip=10.95.0.2)
+echo "+ ip netns exec $b python3 l2tp_wire.py ul0 ${wire[*]} &" >&2
+ip netns exec "$b" python3 "$(dirname "$0")/l2tp_wire.py" ul0 "${wire[@]}" >"$out/wire6" 2>&1 &
+sniffer=$!
+echo "+ ip netns exec $b python3 (UDP checksums of A's datagrams on ul0) &" >&2
+ip netns exec "$b" python3 - $u6a $u6b >"$out/csum6" 2>&1 <<'PY' &
+import ipaddress, select, signal, socket, struct, sys, time
+src, dst = (ipaddress.ip_address(x).packed for x in sys.argv[1:3])
+stop = []
+signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+s.setsockopt(263, 15, 1)  # PACKET_VNET_HDR: flags say whether the bytes are final
+s.bind(("ul0", 0))
+print("capturing", flush=True)
+def sum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    return sum(struct.unpack(f"!{len(b) // 2}H", b))
+good, bad, partial = 0, [], 0
+end = time.monotonic() + 30
+while not stop and time.monotonic() < end:
+    try:
+        if not select.select([s], [], [], 0.1)[0]:
+            continue
+    except InterruptedError:
+        continue
+    d = s.recv(70000)
+    flags, gso = d[0], d[1]
+    p = d[10 + 14:]
+    if len(p) < 48 or p[6] != 17 or p[8:24] != src or p[24:40] != dst:
+        continue
+    if flags & 1 or gso:  # NEEDS_CSUM or a GSO skb: not the final bytes
+        partial += 1
+        continue
+    plen = struct.unpack_from("!H", p, 4)[0]
+    u = p[40:40 + plen]
+    c = struct.unpack_from("!H", u, 6)[0]
+    t = sum16(src + dst + struct.pack("!IxxxB", len(u), 17) + u)
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    if c == 0 or t != 0xffff:
+        bad.append(f"checksum {c:#06x}, sum {t:#06x}, {len(u)} bytes")
+    else:
+        good += 1
+print(f"A's datagrams: {good} with a correct UDP checksum, {len(bad)} wrong, {partial} not final")
+for x in bad[:10]:
+    print("FAIL:", x)
+sys.exit(0 if good >= 10 and not bad else 1)
+PY
+csum=$!
+trap 'kill "$sniffer" "$csum" 2>/dev/null || true; pw_cleanup' EXIT
+for _ in $(seq 50); do
+	grep -q '^capturing' "$out/wire6" && grep -q '^capturing' "$out/csum6" && break
+	sleep 0.1
+done
+grep -q '^capturing' "$out/wire6" && grep -q '^capturing' "$out/csum6" ||
+	{ cat "$out/wire6" "$out/csum6"; echo "FAIL: a capture did not start"; exit 1; }
+ping5 "$a" 10.95.0.2
+ping5 "$b" 10.95.0.1
+o=$(ip netns exec "$a" ping -c 5 -i 0.2 -W 2 -s 1200 10.95.0.2) || true
+grep -q '^5 packets transmitted, 5 received' <<<"$o" || { echo "$o"; echo "FAIL: 1200-byte pings"; exit 1; }
+kill -TERM "$sniffer" "$csum"
+wire_status=0 csum_status=0
+wait "$sniffer" || wire_status=$?
+wait "$csum" || csum_status=$?
+cat "$out/wire6" "$out/csum6"
+[ "$wire_status" = 0 ] || { echo "FAIL: the bytes on the underlay (l2tp_wire.py exited $wire_status)"; exit 1; }
+[ "$csum_status" = 0 ] || { echo "FAIL: A's UDP checksums over IPv6"; exit 1; }
+xfer "$a" "$b" 10.95.0.2 2000000
+xfer "$b" "$a" 10.95.0.1 2000000
+report 0
+report 1
+check "$out/a7m" 'f["tx_packets"] >= 15 and f["tx_errors"] == 0 and s["rx_errors"] == 0 and not any(t.values())'
+check "$out/b7m" 'f is None and s["rx_errors"] == 0 and not any(t.values())'
+pw_stop
+run ip netns exec "$a" ethtool -K ul0 tx on >/dev/null
 
 echo "== 6. without privileges: on refuses, auto falls back"
 run ip -n "$a" tuntap add pw9 mode tap user 65534
