@@ -55,8 +55,14 @@ pw_pair "$a" "$b" "$ua" "$ub" 24
 
 # side NS OUT WORDS...: a pwire up pw0 with its words; fails on no start.
 started() {
-	local ns=$1 o=$2
-	pw_wait_up "$ns" pw0 && return 0
+	local ns=$1 o=$2 _
+	if pw_wait_up "$ns" pw0; then
+		for _ in $(seq 50); do # the start-up line may follow by a moment
+			grep -q ' up: ' "$o.err" && break
+			sleep 0.1
+		done
+		return 0
+	fi
 	cat "$o.err"
 	if grep -q 'refused the programs: Operation not permitted' "$o.err"; then
 		echo "SKIP: the kernel refuses BPF programs here (EPERM)"
