@@ -4,7 +4,7 @@
  * item 12): how much of pwire's thread a frame costs between a guest's
  * virtio-net rings and the pseudowire, with no QEMU and no TCG.
  *
- *   usage: vu-bench [--seconds S] [--reps N] [--mode copy|zc|both]
+ *   usage: vu-bench [--seconds S] [--reps N]
  *
  * One process, one thread, on 127.0.0.1 in the current network namespace:
  *   fake guest (memfd, split rings) =vhost-user= net.c pair 0 = engine =
@@ -23,19 +23,17 @@
  *
  * Cases, each for S seconds (default 3), in rounds of R frames (256, or 64
  * where the sockets' receive buffers cannot be raised):
- *   up   SIZE MODE: the guest sends R frames of SIZE bytes, the peer socket
- *                   receives R datagrams;
- *   down SIZE MODE: the peer sends R datagrams, the guest receives R frames;
- * SIZE 64 and 1500 (Ethernet frame bytes). MODE: how net.c takes a plain
- * frame from the guest (zc: lent, copy: copied; pw_vu_net_lend()). Within
- * a case the modes take the rounds in turn (copy, zc, copy, ...), so that
- * the machine's noise meets both alike; down, nothing is lent, so it runs
- * as copy only. --reps N runs every case N times. One line a case, rep and
- * mode:
- *   up 64 zc: frames/s P pwire_ns T lost L
+ *   up SIZE:   the guest sends R frames of SIZE bytes (plain ones, in one
+ *              piece: net.c lends them), the peer socket receives R
+ *              datagrams;
+ *   down SIZE: the peer sends R datagrams, the guest receives R frames
+ *              (copied into its buffers);
+ * SIZE 64 and 1500 (Ethernet frame bytes). --reps N runs every case N
+ * times. One line a case and rep:
+ *   up 64: frames/s P pwire_ns T lost L
  * P: frames over wall time (the guest's and the peer's share included);
  * T: pwire's thread CPU ns per frame; then, with N > 1, the medians:
- *   median up 64 zc: frames/s P pwire_ns T reps N
+ *   median up 64: frames/s P pwire_ns T reps N
  * L counts frames that did not arrive within a second of a round (exit 1
  * when any did). Exit 2 on a usage or setup error.
  *
@@ -95,8 +93,6 @@ enum {
 };
 _Static_assert(RX_BUFS + NUM * BUF <= FRONT_MEM, "guest memory too small");
 
-enum mode { COPY, ZC };
-static const char *const mode_name[] = { "copy", "zc" };
 
 struct bench {
 	struct pw_session session;
@@ -440,15 +436,12 @@ struct result {
 	double fps, ns;
 };
 
-/* One case for `seconds`, its rounds taking the modes m_first..m_last in
- * turn (so that both meet the same moment of the machine); out[m] for
- * each. */
-static void run_case(struct bench *b, bool up, uint32_t size, unsigned m_first, unsigned m_last,
-		     double seconds, uint64_t *lost, struct result out[2])
+/* One case for `seconds`. */
+static struct result run_case(struct bench *b, bool up, uint32_t size, double seconds,
+			      uint64_t *lost)
 {
-	uint64_t frames[2] = { 0 }, ns[2] = { 0 };
-	double wall[2] = { 0 }, t0 = now();
-	unsigned m = m_first;
+	uint64_t frames = 0, ns0 = b->pwire_ns;
+	double t0 = now(), t;
 
 	b->size = size;
 	if (up) {
@@ -470,10 +463,8 @@ static void run_case(struct bench *b, bool up, uint32_t size, unsigned m_first, 
 		}
 	}
 	do {
-		uint64_t before = up ? b->peer_got : b->guest_got, ns0 = b->pwire_ns;
-		double r0 = now();
+		uint64_t before = up ? b->peer_got : b->guest_got;
 
-		pw_vu_net_lend(b->vnics[0], m == ZC);
 		if (up) {
 			guest_send(b, b->round, size);
 		} else {
@@ -496,17 +487,13 @@ static void run_case(struct bench *b, bool up, uint32_t size, unsigned m_first, 
 			else
 				b->guest_got = before + b->round;
 		}
-		frames[m] += b->round;
-		ns[m] += b->pwire_ns - ns0;
-		wall[m] += now() - r0;
-		m = m == m_last ? m_first : m + 1;
-	} while (now() - t0 < seconds);
+		frames += b->round;
+		t = now() - t0;
+	} while (t < seconds);
 	if (!up) /* what the peer left in the iovecs: full size again */
 		for (unsigned i = 0; i < NUM; i++)
 			b->iov[i].iov_len = DGRAM_MAX;
-	for (m = m_first; m <= m_last; m++)
-		out[m] = (struct result){ .fps = frames[m] / wall[m],
-					  .ns = (double)ns[m] / (double)frames[m] };
+	return (struct result){ .fps = frames / t, .ns = (double)(b->pwire_ns - ns0) / frames };
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -524,7 +511,7 @@ static double median(double *v, unsigned n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vu-bench [--seconds S] [--reps N] [--mode copy|zc|both]\n");
+	fprintf(stderr, "usage: vu-bench [--seconds S] [--reps N]\n");
 	exit(2);
 }
 
@@ -532,10 +519,10 @@ int main(int argc, char **argv)
 {
 	static const bool ups[] = { true, false };
 	static const uint32_t sizes[] = { 64, 1500 };
-	static double fps[2][2][2][REPS_MAX], ns[2][2][2][REPS_MAX];
+	static double fps[2][2][REPS_MAX], ns[2][2][REPS_MAX];
 	struct bench *b = &bench;
 	double seconds = 3;
-	unsigned reps = 1, m_first = COPY, m_last = ZC;
+	unsigned reps = 1;
 	uint64_t lost = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -553,14 +540,6 @@ int main(int argc, char **argv)
 			if (*end || r < 1 || r > REPS_MAX)
 				usage();
 			reps = (unsigned)r;
-		} else if (!strcmp(argv[i], "--mode")) {
-			i++;
-			if (!strcmp(argv[i], "copy"))
-				m_last = COPY;
-			else if (!strcmp(argv[i], "zc"))
-				m_first = ZC;
-			else if (strcmp(argv[i], "both"))
-				usage();
 		} else {
 			usage();
 		}
@@ -571,29 +550,21 @@ int main(int argc, char **argv)
 		for (unsigned u = 0; u < 2; u++)
 			for (unsigned s = 0; s < 2; s++) {
 				uint64_t lost0 = lost;
-				struct result x[2];
+				struct result x = run_case(b, ups[u], sizes[s], seconds, &lost);
 
-				/* Down, nothing is lent: one mode, copy. */
-				unsigned first = ups[u] ? m_first : COPY, last = ups[u] ? m_last : COPY;
-
-				run_case(b, ups[u], sizes[s], first, last, seconds, &lost, x);
-				for (unsigned m = first; m <= last; m++) {
-					fps[u][s][m][r] = x[m].fps;
-					ns[u][s][m][r] = x[m].ns;
-					printf("%s %u %s: frames/s %.0f pwire_ns %.1f lost %llu\n",
-					       ups[u] ? "up" : "down", sizes[s], mode_name[m],
-					       x[m].fps, x[m].ns, (unsigned long long)(lost - lost0));
-				}
+				fps[u][s][r] = x.fps;
+				ns[u][s][r] = x.ns;
+				printf("%s %u: frames/s %.0f pwire_ns %.1f lost %llu\n",
+				       ups[u] ? "up" : "down", sizes[s], x.fps, x.ns,
+				       (unsigned long long)(lost - lost0));
 				fflush(stdout);
 			}
 	if (reps > 1)
 		for (unsigned u = 0; u < 2; u++)
 			for (unsigned s = 0; s < 2; s++)
-				for (unsigned m = u ? COPY : m_first; m <= (u ? COPY : m_last); m++)
-					printf("median %s %u %s: frames/s %.0f pwire_ns %.1f reps %u\n",
-					       ups[u] ? "up" : "down", sizes[s], mode_name[m],
-					       median(fps[u][s][m], reps),
-					       median(ns[u][s][m], reps), reps);
+				printf("median %s %u: frames/s %.0f pwire_ns %.1f reps %u\n",
+				       ups[u] ? "up" : "down", sizes[s], median(fps[u][s], reps),
+				       median(ns[u][s], reps), reps);
 	if (lost)
 		fprintf(stderr, "vu-bench: %llu frames did not arrive\n", (unsigned long long)lost);
 	return lost ? 1 : 0;

@@ -93,7 +93,6 @@ struct vu_net {
 	uint16_t lent_head[LENT_MAX];
 	unsigned n_lent;
 	bool in_gate;           /* entered by an rx_burst that lent, not left */
-	bool lend;              /* pw_vu_net_lend() */
 	struct pw_gro gro;      /* frames for the guest being joined */
 	unsigned gro_first;     /* the packet the join started with */
 	uint16_t part_head[MRG_CHAINS]; /* the chains one frame for the guest took */
@@ -232,8 +231,7 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 			return k;
 		}
 		/* Nothing to write: lent, read by nothing but the transport. */
-		if (n->lend && !g.needs_csum && n->n_lent < LENT_MAX &&
-		    (frame = one_piece(c, len))) {
+		if (!g.needs_csum && n->n_lent < LENT_MAX && (frame = one_piece(c, len))) {
 			p->data = frame;
 			p->len = len;
 			n->lent[n->n_lent] = p;
@@ -653,11 +651,6 @@ int pw_vu_net_sync(struct pw_vnic *v)
 	return err;
 }
 
-void pw_vu_net_lend(struct pw_vnic *v, bool on)
-{
-	((struct vu_net *)v)->lend = on;
-}
-
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v)
 {
 	return &((const struct vu_net *)v)->stats;
@@ -700,7 +693,7 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 	if (!n)
 		return NULL;
 	*n = (struct vu_net){ .v = { .ops = &net_ops, .frame_max = pw_frame_max(mtu) }, .d = d,
-			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC), .lend = true,
+			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
 			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 },
 			      .super = malloc(SUPER_MAX),
 			      .gro = { .buf = malloc(SUPER_MAX), .cap = SUPER_MAX } };

@@ -2,11 +2,12 @@
 /*
  * net.h: one virtio-net queue pair of a vhost-user device as a pwire vNIC
  * (vnic.h): rx_burst takes what the guest sent (its TX ring, 2i + 1),
- * tx_burst fills what it gave to receive into (its RX ring, 2i). Frames
- * are copied, a 12-byte virtio-net header (VERSION_1) in front of each;
- * the guest's offloads (checksum, TSO, USO) are cut and checked as a
- * TAP's are, TCP segments joined for a guest that takes them (GUEST_TSO),
- * over mergeable buffers when it negotiated MRG_RXBUF.
+ * tx_burst fills what it gave to receive into (its RX ring, 2i). Plain
+ * frames from the guest are lent (sent from its memory, given back at
+ * release()), the rest copied; a 12-byte virtio-net header (VERSION_1) in
+ * front of each; the guest's offloads (checksum, TSO, USO) are cut and
+ * checked as a TAP's are, TCP segments joined for a guest that takes them
+ * (GUEST_TSO), over mergeable buffers when it negotiated MRG_RXBUF.
  *
  * The vNIC's fd is an epoll set of its own (vnic.h arm): the rings' kick
  * fds change with every connection, the set stays. Whoever applies the
@@ -43,10 +44,6 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
  * runs, look at it once (a kick the guest sent before we watched). 0 or
  * -errno. */
 int pw_vu_net_sync(struct pw_vnic *v);
-
-/* Whether plain frames from the guest are lent (the default) or copied:
- * the micro-benchmark's comparison (bench/vu-bench.c). */
-void pw_vu_net_lend(struct pw_vnic *v, bool on);
 
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v);
 
