@@ -39,7 +39,10 @@
 #    off (no cookie, l2spec none): l2tp_wire.py decodes the pings' bytes
 #    both ways, a second capture checks every datagram A sends for a
 #    correct, non-zero UDP checksum, 2 MB each way arrive intact, no drop
-#    counted on either side.
+#    counted on either side. Then B gone, a peer on B's address sends A an
+#    inner ICMP echo A's program takes (its checksum verified by the
+#    program), one datagram per gate reason (each counted by pwire's gate)
+#    and one without a UDP checksum (passed on; the kernel drops it).
 # 6. Without privileges (uid 65534 on a TAP it owns): `on` refuses to start,
 #    naming the kernel's refusal; `auto` says so in one line and runs on
 #    the userspace engine.
@@ -488,8 +491,72 @@ report 0
 report 1
 check "$out/a7m" 'f["tx_packets"] >= 15 and f["tx_errors"] == 0 and s["rx_errors"] == 0 and not any(t.values())'
 check "$out/b7m" 'f is None and s["rx_errors"] == 0 and not any(t.values())'
+# B gone: what A's IPv6 gate refuses goes on to pwire's gate, counted by its
+# reason as over IPv4 (part 3; no cookie here); a datagram without a UDP
+# checksum is passed on too (the kernel drops it before the socket, as
+# without the program): the short one and it are the program's rx_passed.
+# B's ul0 sums in software (tx off), so A's program verifies the checksums
+# itself; the frame it takes is an inner ICMP echo, whose sum it derives.
+kill -INT "${pids[1]}"
+wait "${pids[1]}" || { echo "FAIL: pwire B exited $?"; cat "$out/b7m.err"; exit 1; }
+pids=("${pids[0]}")
+run ip netns exec "$b" ethtool -K ul0 tx off >/dev/null
+report 0
+before=$(tail -n 1 "$out/a7m")
+echo "+ ip netns exec $b python3 (from [$u6b]:1701 and :1702)" >&2
+ip netns exec "$b" python3 - $u6a $u6b "$(ip netns exec "$a" cat /sys/class/net/pw0/address)" <<'PY'
+import socket, struct, sys
+a, b, mac = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3].replace(":", ""))
+def csum(d):
+    d += b"\0" * (len(d) % 2)
+    t = sum(struct.unpack(f"!{len(d) // 2}H", d))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+def sock(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind((b, port))
+    return s
+peer, other = sock(1701), sock(1702)
+icmp = struct.pack("!BBHHH", 8, 0, 0, 0x77, 1) + b"pwire-fastpath-v6" * 3
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                 bytes([10, 95, 0, 9]), bytes([10, 95, 0, 1]))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+frame = mac + bytes.fromhex("525400123456" "0800") + ip + icmp
+def l2tp(word=0x00030000, session=10, body=frame):
+    return struct.pack("!II", word, session) + body
+for s, d in ((peer, l2tp()),                         # taken by the kernel
+             (peer, l2tp(session=11)),               # rx_bad_session
+             (peer, l2tp(word=0x00020000)),          # rx_bad_version
+             (peer, l2tp(word=0x80030000)),          # rx_control
+             (other, l2tp()),                        # rx_bad_source
+             (peer, l2tp(body=frame[:10]))):         # rx_short (passed on)
+    s.sendto(d, (a, 1701))
+peer.setsockopt(socket.IPPROTO_UDP, 101, 1)  # UDP_NO_CHECK6_TX: checksum 0
+peer.sendto(l2tp(), (a, 1701))               # passed on; the kernel drops it
+PY
+sleep 0.3
+report 0
+python3 - "$before" "$(tail -n 1 "$out/a7m")" <<'PY'
+import json, sys
+b, n = (json.loads(x) for x in sys.argv[1:3])
+d = lambda g, k: n[g][k] - b[g][k]
+moved = {k: d("fastpath", k) for k in ("rx_packets", "rx_passed")}
+moved.update({k: d("session", k) for k in ("rx_packets", "rx_cookie_discards")})
+for k in n["tunnel"]:
+    if d("tunnel", k):
+        moved[k] = d("tunnel", k)
+want = {"rx_packets": 1, "rx_passed": 2, "rx_cookie_discards": 0, "rx_bad_version": 1,
+        "rx_control": 1, "rx_bad_session": 1, "rx_bad_source": 1, "rx_short": 1}
+print("A moved:", moved)
+if moved != want:
+    print("FAIL: expected", want)
+sys.exit(0 if moved == want else 1)
+PY
 pw_stop
 run ip netns exec "$a" ethtool -K ul0 tx on >/dev/null
+run ip netns exec "$b" ethtool -K ul0 tx on >/dev/null
 
 echo "== 6. without privileges: on refuses, auto falls back"
 run ip -n "$a" tuntap add pw9 mode tap user 65534
