@@ -7,28 +7,31 @@
  * come out of rx_burst byte for byte, whole or in pieces, each chain given
  * back and the guest called once; a plain frame in one piece lent (pwire's
  * mapping of the guest's buffer, its chain used only at release, the pair's
- * gate held until then; parked, it becomes a copy and its chain goes back),
- * one asking for a checksum or in several pieces copied; bad headers and
- * short frames are counted; frames for the guest land in its buffers behind
- * a 12-byte header, wait when it has none, are dropped and counted when it
- * is not there; the vNIC's set is readable while the guest kicked; a chain
- * outside guest memory breaks the device. With offloads negotiated: the
- * guest's TCP and UDP super-frames come out cut (over several bursts), one
- * that would multiply is refused, a partial checksum is completed; TCP
- * segments for the guest are joined into one super-frame when it takes
- * them, spread over mergeable buffers (num_buffers), and a frame that needs
- * more buffers than the guest gave waits, with the guest asked to kick past
- * the ones it already gave. With several queue pairs: pair 1 is rings 2 and
- * 3, a pair the guest did not start drops what is steered to it, and the
- * front end stops, restarts, remaps and resets pair 1's rings from one
- * thread while another runs bursts on them (run it under ASan and TSan).
+ * gate held until then; parked, it becomes a copy and its chain goes back;
+ * the same through the engine and a transport that fills), one asking for a
+ * checksum or in several pieces copied; bad headers and short frames are
+ * counted; frames for the guest land in its buffers behind a 12-byte
+ * header, wait when it has none, are dropped and counted when it is not
+ * there; the vNIC's set is readable while the guest kicked; a chain outside
+ * guest memory breaks the device. With offloads negotiated: the guest's TCP
+ * and UDP super-frames come out cut (over several bursts), one that would
+ * multiply is refused, a partial checksum is completed; TCP segments for
+ * the guest are joined into one super-frame when it takes them, spread over
+ * mergeable buffers (num_buffers), and a frame that needs more buffers than
+ * the guest gave waits, with the guest asked to kick past the ones it
+ * already gave. With several queue pairs: pair 1 is rings 2 and 3, a pair
+ * the guest did not start drops what is steered to it, and the front end
+ * stops, restarts, remaps and resets pair 1's rings from one thread while
+ * another runs bursts on them (run it under ASan and TSan).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -39,6 +42,7 @@
 #include <linux/virtio_ring.h>
 
 #include "core/gso.h"
+#include "dp/engine.h"
 #include "vnic/vhost/net.h"
 #include "vnic/vnet.h"
 #include "vu_front.h"
@@ -316,6 +320,143 @@ static void test_parked_lent_frames_copied(void **state)
 	v->ops->release(v, pkts, 2);
 	assert_int_equal(used_of(1)->idx, 2);
 	assert_int_equal(take_eventfd(call[1]), 0);
+}
+
+/* Through the engine: a transport that takes `room` frames a call (0: full)
+ * and notes what it was given; a watcher that notes the handlers. */
+static struct {
+	struct pw_xport x;
+	int fd;
+	unsigned room, sent;
+	const uint8_t *data[8];
+	uint8_t first[8];
+} fx;
+static struct {
+	int fd;
+	pw_ready_fn fn;
+	void *data;
+} fw[4];
+
+static int fx_rx(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
+{
+	(void)x, (void)pkts, (void)n;
+	return 0;
+}
+
+static int fx_tx(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
+{
+	unsigned k = n < fx.room ? n : fx.room;
+
+	(void)x;
+	for (unsigned i = 0; i < k && fx.sent < 8; i++, fx.sent++) {
+		fx.data[fx.sent] = pkts[i]->data;
+		fx.first[fx.sent] = pkts[i]->data[14];
+	}
+	fx.room -= k;
+	return (int)k;
+}
+
+static int fx_fd(const struct pw_xport *x)
+{
+	(void)x;
+	return fx.fd;
+}
+
+static const struct pw_xport_ops fx_ops = { .name = "test", .rx_burst = fx_rx,
+					    .tx_burst = fx_tx, .fd = fx_fd };
+
+static int fw_watch(void *loop, int fd, uint32_t events, pw_ready_fn fn, void *data)
+{
+	(void)loop, (void)events;
+	for (unsigned i = 0; i < 4; i++)
+		if (fw[i].fd == fd || !fw[i].fn) {
+			fw[i].fd = fd, fw[i].fn = fn, fw[i].data = data;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static void fw_unwatch(void *loop, int fd)
+{
+	(void)loop, (void)fd;
+}
+
+static void fw_call(int fd, uint32_t events)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (fw[i].fn && fw[i].fd == fd) {
+			fw[i].fn(fw[i].data, events);
+			return;
+		}
+	fail_msg("fd %d not watched", fd);
+}
+
+/* The engine as pwire runs it: a burst the transport takes whole is sent
+ * from guest memory and its chains used at release; one it cannot take
+ * (full) is kept, the vNIC parked and what was lent copied, its chains
+ * used and the gate left while the loop waits; once there is room the
+ * copies go, the guest's buffers reused meanwhile changing nothing. */
+static void test_engine_lends_and_parks(void **state)
+{
+	struct pw_session_cfg sc = { .encap = PW_ENCAP_UDP, .session_id = 1,
+				     .peer_session_id = 2, .l2spec = PW_L2SPEC_NONE };
+	struct pw_session *sess = pw_engine_sessions(1);
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = sess, .n_sessions = 1 };
+	struct pw_watcher w = { .watch = fw_watch, .unwatch = fw_unwatch };
+	struct pw_vnic *vnics[1] = { v };
+	struct pw_engine *e;
+	uint64_t a;
+	uint32_t l = HDR + 64;
+
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	memset(fw, 0, sizeof(fw));
+	fx.x = (struct pw_xport){ .ops = &fx_ops, .stats = &t.stats };
+	fx.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_non_null(sess);
+	pw_session_init(sess, &sc);
+	e = pw_engine_new(&(struct pw_engine_cfg){ .xport = &fx.x, .tunnel = &t, .vnics = vnics,
+						   .burst = 64 });
+	assert_non_null(e);
+	assert_int_equal(pw_engine_attach(e, &w), 0);
+
+	/* Room for all: sent lent, used once. */
+	fx.room = 64;
+	for (unsigned i = 0; i < 2; i++) {
+		a = frame_at(i, 64, (uint8_t)(20 * i), VIRTIO_NET_HDR_GSO_NONE);
+		post(1, &a, &l, 1, false);
+	}
+	fw_call(v->ops->fd(v), EPOLLIN);
+	assert_int_equal(fx.sent, 2);
+	assert_ptr_equal(fx.data[0], ours(BUFS + HDR));
+	assert_ptr_equal(fx.data[1], ours(BUFS + BUF + HDR));
+	assert_int_equal(used_of(1)->idx, 2);
+	assert_int_equal(take_eventfd(call[1]), 1);
+	assert_false(atomic_load(&d.gate[0].busy));
+
+	/* Full: kept, parked, copied, used, the gate left. */
+	fx.room = 0;
+	for (unsigned i = 2; i < 4; i++) {
+		a = frame_at(i, 64, (uint8_t)(20 * i), VIRTIO_NET_HDR_GSO_NONE);
+		post(1, &a, &l, 1, false);
+	}
+	fw_call(v->ops->fd(v), EPOLLIN);
+	assert_int_equal(fx.sent, 2);
+	assert_int_equal(used_of(1)->idx, 4);
+	assert_int_equal(take_eventfd(call[1]), 1);
+	assert_false(atomic_load(&d.gate[0].busy));
+	for (unsigned i = 2; i < 4; i++)
+		memset(g + BUFS + i * BUF + HDR, 0xee, 64);
+	fx.room = 64;
+	fw_call(fx.fd, EPOLLOUT);
+	assert_int_equal(fx.sent, 4);
+	for (unsigned i = 2; i < 4; i++)
+		assert_int_equal(fx.first[i], (uint8_t)(20 * i + 14));
+	assert_int_equal(used_of(1)->idx, 4);
+	assert_int_equal(take_eventfd(call[1]), 0);
+	pw_engine_free(e);
+	free(sess);
+	close(fx.fd);
 }
 
 static void test_bad_guest_frames(void **state)
@@ -954,6 +1095,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_frames_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lent_until_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parked_lent_frames_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_lends_and_parks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_guest_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frames_to_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_guest, setup, teardown),
