@@ -65,7 +65,9 @@ static void group(FILE *f, bool json, const char *name, const struct pw_counter_
 	fputs(json ? "}" : "\n", f);
 }
 
-static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
+/* group: "" or a group's name and a space, where a counter's name alone
+ * would say another group's (the fast path's tx_errors is not pwire's). */
+static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds, const char *group,
 		  const struct pw_counter_name *names, size_t n, const void *stats, uint64_t *marks)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -79,7 +81,7 @@ static void moved(FILE *f, bool *any, const char *ifname, unsigned seconds,
 			fprintf(f, "pwire: %s: dropped in the last %u s:",
 				pw_text_name(ifname, safe, sizeof(safe)), seconds);
 		}
-		fprintf(f, " %s +%" PRIu64, names[i].name, v - marks[i]);
+		fprintf(f, " %s%s +%" PRIu64, group, names[i].name, v - marks[i]);
 		marks[i] = v;
 		*any = true;
 	}
@@ -195,24 +197,30 @@ void pw_print_drops(FILE *f, const struct pw_report *r, struct pw_drop_marks *ma
 	_Static_assert(sizeof(marks->vhost) / sizeof(uint64_t) >=
 			       sizeof(struct pw_vhost_stats) / sizeof(uint64_t),
 		       "room for every vhost counter");
-	moved(f, &any, r->ifname, seconds, pw_session_counter_names, pw_session_counter_count,
-	      &r->session->stats, marks->session);
+	_Static_assert(sizeof(marks->fast) / sizeof(uint64_t) >=
+			       sizeof(struct pw_fast_counters) / sizeof(uint64_t),
+		       "room for every fast path counter");
+	moved(f, &any, r->ifname, seconds, "", pw_session_counter_names,
+	      pw_session_counter_count, &r->session->stats, marks->session);
 	uint64_t bad = marks->tunnel[offsetof(struct pw_tunnel_stats, rx_bad_session) /
 				     sizeof(uint64_t)],
 		 tx_err = marks->tunnel[offsetof(struct pw_tunnel_stats, tx_errors) / sizeof(uint64_t)];
 
-	moved(f, &any, r->ifname, seconds, pw_tunnel_counter_names, pw_tunnel_counter_count,
-	      r->tunnel, marks->tunnel);
+	moved(f, &any, r->ifname, seconds, "", pw_tunnel_counter_names,
+	      pw_tunnel_counter_count, r->tunnel, marks->tunnel);
 	if (r->tunnel->rx_bad_session != bad)
 		fprintf(f, " (the last came for session %" PRIu32 "; this one is %" PRIu32 ")",
 			r->last_bad_session, r->session->cfg.session_id);
 	if (r->tunnel->tx_errors != tx_err && r->last_tx_errno)
 		fprintf(f, " (the last refused: %s)", strerror(r->last_tx_errno));
-	moved(f, &any, r->ifname, seconds, pw_vnic_counter_names, pw_vnic_counter_count, r->vnic,
-	      marks->vnic);
+	moved(f, &any, r->ifname, seconds, "", pw_vnic_counter_names, pw_vnic_counter_count,
+	      r->vnic, marks->vnic);
 	if (r->vhost)
-		moved(f, &any, r->ifname, seconds, pw_vhost_counter_names, pw_vhost_counter_count,
-		      r->vhost, marks->vhost);
+		moved(f, &any, r->ifname, seconds, "", pw_vhost_counter_names,
+		      pw_vhost_counter_count, r->vhost, marks->vhost);
+	if (r->fast)
+		moved(f, &any, r->ifname, seconds, "fastpath ", pw_fast_counter_names,
+		      pw_fast_counter_count, r->fast, marks->fast);
 	if (any) {
 		fputc('\n', f);
 		fflush(f);

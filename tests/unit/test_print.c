@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cli/print.h"
+#include "fast/fastpath.h"
 
 /* Print the counters of a pseudowire on device `name`; the caller frees. */
 static char *report(const char *name, bool json)
@@ -219,6 +220,38 @@ static void test_rx_idle_seconds(void **state)
 	has(print_with(&s, &m, 1), "\"rx_idle_seconds\":1,");
 }
 
+/* The fast path's drops are said beside pwire's, named as its own (its
+ * tx_errors is not the tunnel's); what it carried is not a drop. */
+static void test_fast_path_drops_said(void **state)
+{
+	static struct pw_tunnel_stats t;
+	static struct pw_vnic_stats v;
+	struct pw_session_cfg c = { .session_id = 1, .peer_session_id = 2 };
+	struct pw_fast_counters fast = { 0 };
+	struct pw_drop_marks m = { 0 };
+	struct pw_report r = { .ifname = "pw0", .tunnel = &t, .vnic = &v, .fast = &fast,
+			       .marks = &m };
+	struct pw_session s;
+
+	(void)state;
+	pw_session_init(&s, &c);
+	r.session = &s;
+	for (int k = 0; k < 3; k++) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+
+		assert_non_null(f);
+		fast.tx_packets += 100;
+		fast.rx_packets += 50;
+		if (k == 1)
+			fast.tx_errors += 2;
+		pw_print_drops(f, &r, &m, 1);
+		fclose(f);
+		said(out, k == 1 ? "pwire: pw0: dropped in the last 1 s: fastpath tx_errors +2\n" : "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_shift_said_once_per_episode),
 		cmocka_unit_test(test_shift_words),
 		cmocka_unit_test(test_rx_idle_seconds),
+		cmocka_unit_test(test_fast_path_drops_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
