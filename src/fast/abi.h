@@ -11,7 +11,7 @@
 #include <linux/types.h>
 
 enum pw_fast_flag {
-	PW_FAST_LOOPBACK = 1 << 0, /* the peer is on this host: out by lo, no FIB */
+	PW_FAST_LOOPBACK = 1 << 0, /* the underlay is lo: no wire, no checksum to verify */
 	PW_FAST_IPV6 = 1 << 1,     /* the outer header is IPv6: local6, peer6 */
 };
 

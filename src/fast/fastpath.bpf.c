@@ -320,8 +320,6 @@ static __attribute__((noinline)) int encap6(struct __sk_buff *skb, const struct 
 	}
 	st->tx_packets++;
 	st->tx_bytes += flen;
-	if (s->flags & PW_FAST_LOOPBACK)
-		return bpf_redirect(s->ul_ifindex, 0);
 	return bpf_redirect_neigh(s->ul_ifindex, NULL, 0, 0);
 pass:
 	st->tx_passed++;
@@ -417,8 +415,6 @@ int pw_encap(struct __sk_buff *skb)
 	st->tx_bytes += flen;
 	/* lo needs no neighbour (its MACs are zeros, as ours); elsewhere the
 	 * kernel routes the outer header and fills in the MACs. */
-	if (s->flags & PW_FAST_LOOPBACK)
-		return bpf_redirect(s->ul_ifindex, 0);
 	return bpf_redirect_neigh(s->ul_ifindex, NULL, 0, 0);
 pass:
 	st->tx_passed++;
@@ -535,8 +531,12 @@ static __attribute__((noinline)) int decap_rest(struct __sk_buff *skb,
 		 * receive offload. Headers summed, the inner transport part
 		 * derived (inner_sum): the inner stack checks that part
 		 * itself. What cannot be derived, or does not match, goes on
-		 * to the socket, where the kernel sums every byte. */
-		if (o->check && bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) < 0) {
+		 * to the socket, where the kernel sums every byte. Not on lo:
+		 * what it carries never crossed a wire, and a local sender's
+		 * datagram holds only its pseudo header's sum there
+		 * (CHECKSUM_PARTIAL, which the kernel takes as good). */
+		if (o->check && !(s->flags & PW_FAST_LOOPBACK) &&
+		    bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY) < 0) {
 			sum = l2tp_sum(o->word, o->session, s->peer_cookie, o->sum);
 			if (s->sublayer_len) {
 				__u8 w[4];
