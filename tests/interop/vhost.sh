@@ -18,7 +18,8 @@
 # the last line at exit): the vNIC's rx_short, rx_bad_offload, rx_too_big
 # and tx_errors 0, every vhost-user violation counter 0, and the drops that
 # may move before the guest's rings run (tx_no_guest, rx_disabled) unmoved
-# while the traffic ran. Skips (exit 77) only when qemu-peer.sh check finds
+# while the traffic ran, and some of the guest's frames sent from its
+# memory uncopied (rx_lent > 0, zero copy). Skips (exit 77) only when qemu-peer.sh check finds
 # something missing here.
 #
 # vhost.sh client: the same with QEMU listening on the socket (server=on)
@@ -151,5 +152,12 @@ cat "$tmp/a.err"
 pw_down
 # A guest, killed, another: connects 1 then 2, disconnects 1.
 vu_counters 1 2 1
+# Zero copy happened: some of the guest's frames went out from its memory.
+lent=$(python3 -c 'import json, sys
+after = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(next((v["rx_lent"] for v in after.values() if isinstance(v, dict) and "rx_lent" in v), -1))' \
+	"$tmp/a.out") || fail "pwire A's counters: no JSON line"
+echo "pwire A rx_lent $lent"
+[ "$lent" -gt 0 ] || fail "pwire A sent none of the guest's frames uncopied (rx_lent $lent)"
 [ "$rc" = 0 ] || fail "pwire A exited $rc (with the guest attached)"
 echo "PASS: a QEMU guest on pwire's vhost-user vNIC ($dev), through the pseudowire"

@@ -278,7 +278,9 @@ static void test_lent_until_release(void **state)
 	assert_true(atomic_load(&d.gate[0].busy));
 	assert_int_equal(used_of(1)->idx, 0);
 	assert_int_equal(take_eventfd(call[1]), 0);
+	assert_int_equal(pw_vu_net_stats(v)->rx_lent, 0); /* not sent yet */
 	v->ops->release(v, pkts, 2);
+	assert_int_equal(pw_vu_net_stats(v)->rx_lent, 2);
 	assert_int_equal(used_of(1)->idx, 2);
 	assert_int_equal(used_of(1)->ring[0].len + used_of(1)->ring[1].len, 0);
 	assert_int_equal(take_eventfd(call[1]), 1);
@@ -320,6 +322,8 @@ static void test_parked_lent_frames_copied(void **state)
 	v->ops->release(v, pkts, 2);
 	assert_int_equal(used_of(1)->idx, 2);
 	assert_int_equal(take_eventfd(call[1]), 0);
+	/* Sent from copies: none went uncopied. */
+	assert_int_equal(pw_vu_net_stats(v)->rx_lent, 0);
 }
 
 /* Through the engine: a transport that takes `room` frames a call (0: full)
@@ -433,6 +437,7 @@ static void test_engine_lends_and_parks(void **state)
 	assert_int_equal(used_of(1)->idx, 2);
 	assert_int_equal(take_eventfd(call[1]), 1);
 	assert_false(atomic_load(&d.gate[0].busy));
+	assert_int_equal(pw_vu_net_stats(v)->rx_lent, 2);
 
 	/* Full: kept, parked, copied, used, the gate left. */
 	fx.room = 0;
@@ -454,6 +459,7 @@ static void test_engine_lends_and_parks(void **state)
 		assert_int_equal(fx.first[i], (uint8_t)(20 * i + 14));
 	assert_int_equal(used_of(1)->idx, 4);
 	assert_int_equal(take_eventfd(call[1]), 0);
+	assert_int_equal(pw_vu_net_stats(v)->rx_lent, 2); /* the copies are not */
 	pw_engine_free(e);
 	free(sess);
 	close(fx.fd);

@@ -335,6 +335,8 @@ static void give_back(struct vu_net *n, bool copy)
 		if (copy && p) {
 			memcpy(p->buf, p->data, p->len); /* len <= frame_max < cap: take() */
 			p->data = p->buf;
+		} else if (p) {
+			n->stats.rx_lent++; /* sent: the engine releases once all went */
 		}
 		if (q)
 			pw_vq_push(q, n->lent_head[i], 0);

@@ -26,6 +26,7 @@
 	X(tx_guest_buf_short, PW_DROP) /* larger than the guest's buffer */                        \
 	X(rx_disabled, PW_DROP)        /* the guest sent on a disabled ring: consumed, dropped */  \
 	X(rx_super, PW_COUNT)          /* the guest's super-frames cut (TSO, USO) */               \
+	X(rx_lent, PW_COUNT)           /* the guest's frames sent from its memory, uncopied */     \
 	X(tx_super, PW_COUNT)          /* super-frames joined for the guest (GUEST_TSO) */         \
 	X(calls, PW_COUNT)             /* guest notifications written */
 
