@@ -8,7 +8,8 @@
  * packet points into guest memory, the transport sends it from there
  * behind the L2TPv3 header (which is ours, in pkt->hdr), and its chain is
  * given back when the engine releases the burst (release()). Anything else
- * is copied into the engine's buffer, and its chain given back at once.
+ * (but a frame asking for its checksum: below) is copied into the engine's
+ * buffer, and its chain given back at once.
  * Used elements (length 0) are published once per burst, at release when
  * something was lent, and the guest called at most once. When the ring is
  * empty the kick is read, notifications turned on and the ring looked at
@@ -23,6 +24,11 @@
  * engine's own buffers and given back, so that the gate never stays
  * entered while the loop waits. A guest that changes a lent frame during
  * its send changes only its own frame: nothing checked depends on it.
+ *
+ * A frame asking for its checksum (NEEDS_CSUM, no GSO: nearly all of a
+ * Linux guest's TCP and UDP) is split (pkt.h data2): its bytes up to the
+ * checksum field copied and the checksum completed in the engine's
+ * buffer, over that copy and the rest, which is read once and lent.
  *
  * A super-frame (the guest's TSO or USO, negotiated as HOST_TSO4/6 or
  * HOST_USO, with CSUM) is copied whole into a scratch buffer, checked with
@@ -183,12 +189,10 @@ static unsigned cut(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned
 	return k;
 }
 
-/* Where the frame of chain c (the bytes after the header) starts, if all
- * len of them lie in one piece; NULL if not. */
-static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t len)
+/* Where the last len bytes of chain c start, from offset off on (off + len
+ * is the chain's length), if they lie in one piece; NULL if not. */
+static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t off, uint32_t len)
 {
-	uint32_t off = HDR;
-
 	for (unsigned i = 0; i < c->n; i++) {
 		uint32_t seg = (uint32_t)c->seg[i].iov_len;
 
@@ -197,6 +201,47 @@ static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t len)
 		off -= seg;
 	}
 	return NULL;
+}
+
+/* Lend p, which points into chain c: it is given back at release. */
+static void lend(struct vu_net *n, struct pw_pkt *p, const struct pw_vq_chain *c)
+{
+	n->lent[n->n_lent] = p;
+	n->lent_head[n->n_lent++] = c->head;
+}
+
+/*
+ * A frame of len bytes asking for its checksum (NEEDS_CSUM, no GSO) into p
+ * in two pieces: its bytes up to the end of the checksum field copied into
+ * p->buf and the checksum completed there, over that copy and the rest,
+ * which stays in guest memory (data2: read here once, never written, as
+ * virtio requires of a buffer the device reads) and is lent. false, with
+ * nothing taken, when it cannot be: offsets that do not fit (the copy
+ * checks them and counts), nothing after the field, the rest in several
+ * pieces, an odd csum_offset (the rest's sum would start mid-word), or
+ * LENT_MAX reached.
+ */
+static bool split(struct vu_net *n, struct pw_pkt *p, const struct pw_gso *g, uint32_t len)
+{
+	const struct pw_vq_chain *c = &n->chain;
+	uint32_t at = (uint32_t)g->csum_start + g->csum_offset, head = at + 2;
+	const uint8_t *rest;
+	uint64_t sum;
+
+	if (head >= len || (g->csum_offset & 1) || n->n_lent >= LENT_MAX ||
+	    !(rest = one_piece(c, HDR + head, len - head)))
+		return false;
+	chain_copy(c, HDR, p->buf, head, false);
+	/* The field holds the pseudo-header's sum; the sum runs over it too. */
+	sum = pw_csum_add(0, p->buf + g->csum_start, head - g->csum_start);
+	sum = pw_csum_add(sum, rest, len - head);
+	store_be16(p->buf + at, pw_csum_fold(sum));
+	p->data = p->buf;
+	p->len = len;
+	p->data2 = rest;
+	p->len2 = len - head;
+	lend(n, p, c);
+	return true;
 }
 
 /* The frame of the chain just popped into pkts[k] (a plain one: lent, or
@@ -231,11 +276,15 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 			return k;
 		}
 		/* Nothing to write: lent, read by nothing but the transport. */
-		if (!g.needs_csum && n->n_lent < LENT_MAX && (frame = one_piece(c, len))) {
+		if (!g.needs_csum && n->n_lent < LENT_MAX && (frame = one_piece(c, HDR, len))) {
 			p->data = frame;
 			p->len = len;
-			n->lent[n->n_lent] = p;
-			n->lent_head[n->n_lent++] = c->head;
+			lend(n, p, c);
+			*lent = true;
+			return k + 1;
+		}
+		/* The checksum to write: into our copy of the headers. */
+		if (g.needs_csum && split(n, p, &g, len)) {
 			*lent = true;
 			return k + 1;
 		}
@@ -333,10 +382,19 @@ static void give_back(struct vu_net *n, bool copy)
 		struct pw_pkt *p = n->lent[i];
 
 		if (copy && p) {
-			memcpy(p->buf, p->data, p->len); /* len <= frame_max < cap: take() */
+			/* len <= frame_max < cap: take(); a split frame's
+			 * first piece is in buf already. */
+			if (p->data2)
+				memcpy(p->buf + p->len - p->len2, p->data2, p->len2);
+			else
+				memcpy(p->buf, p->data, p->len);
 			p->data = p->buf;
 		} else if (p) {
 			n->stats.rx_lent++; /* sent: the engine releases once all went */
+		}
+		if (p) { /* the engine's packets go to other vNICs next */
+			p->data2 = NULL;
+			p->len2 = 0;
 		}
 		if (q)
 			pw_vq_push(q, n->lent_head[i], 0);

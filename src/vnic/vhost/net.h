@@ -2,9 +2,10 @@
 /*
  * net.h: one virtio-net queue pair of a vhost-user device as a pwire vNIC
  * (vnic.h): rx_burst takes what the guest sent (its TX ring, 2i + 1),
- * tx_burst fills what it gave to receive into (its RX ring, 2i). Plain
- * frames from the guest are lent (sent from its memory, given back at
- * release()), the rest copied; a 12-byte virtio-net header (VERSION_1) in
+ * tx_burst fills what it gave to receive into (its RX ring, 2i). Frames
+ * from the guest are lent (sent from its memory, given back at release();
+ * one asking for its checksum with its headers copied and completed: the
+ * second piece, pkt.h), super-frames and frames in pieces copied; a 12-byte virtio-net header (VERSION_1) in
  * front of each; the guest's offloads (checksum, TSO, USO) are cut and
  * checked as a TAP's are, TCP segments joined for a guest that takes them
  * (GUEST_TSO), over mergeable buffers when it negotiated MRG_RXBUF.
