@@ -26,6 +26,11 @@
  *   up SIZE:   the guest sends R frames of SIZE bytes (plain ones, in one
  *              piece: net.c lends them), the peer socket receives R
  *              datagrams;
+ *   up SIZE csum: the same with IPv4/UDP frames that ask for their
+ *              checksum (NEEDS_CSUM, the field holding the pseudo-header's
+ *              sum), as a Linux guest with checksum offload sends nearly
+ *              all: net.c copies and completes their headers and lends
+ *              the rest;
  *   down SIZE: the peer sends R datagrams, the guest receives R frames
  *              (copied into its buffers);
  * SIZE 64 and 1500 (Ethernet frame bytes). --reps N runs every case N
@@ -40,6 +45,7 @@
  * Not part of pwire: built by meson, never installed.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -323,7 +329,7 @@ static void guest_setup(struct bench *b)
 {
 	static const struct pw_vu_dev_cfg offer = {
 		.pairs = 1,
-		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF),
+		.features = F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_NET_F_CSUM),
 		.mtu = MTU,
 	};
 
@@ -416,6 +422,35 @@ static void frame(uint8_t *f, uint32_t size)
 		f[i] = (uint8_t)i;
 }
 
+/* An Ethernet frame of size bytes carrying IPv4/UDP (10.0.0.1:40000 to
+ * 10.0.0.2:80) as a guest with checksum offload sends it: the UDP checksum
+ * holding the pseudo-header's sum, for the device to complete. */
+static void frame_csum(uint8_t *f, uint32_t size)
+{
+	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
+	uint32_t ip = size - 14, udp = ip - 20, sum;
+
+	frame(f, size);
+	memcpy(f, eth, sizeof(eth));
+	memset(f + 14, 0, 28);
+	f[14] = 0x45;
+	f[16] = (uint8_t)(ip >> 8), f[17] = (uint8_t)ip;
+	f[22] = 64, f[23] = 17;
+	memcpy(f + 26, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+	sum = 0;
+	for (unsigned i = 14; i < 34; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[24] = (uint8_t)(~sum >> 8), f[25] = (uint8_t)~sum;
+	f[34] = 0x9c, f[35] = 0x40, f[37] = 80;
+	f[38] = (uint8_t)(udp >> 8), f[39] = (uint8_t)udp;
+	sum = 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 17 + udp;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[40] = (uint8_t)(sum >> 8), f[41] = (uint8_t)sum;
+}
+
 /* Run the loop until the round's frames arrived, or a second passed. */
 static void run_round(struct bench *b, uint64_t target)
 {
@@ -436,20 +471,33 @@ struct result {
 	double fps, ns;
 };
 
-/* One case for `seconds`. */
-static struct result run_case(struct bench *b, bool up, uint32_t size, double seconds,
-			      uint64_t *lost)
+enum { ZC, COPY, FUSED, MODES }; /* TEMPORARY: the csum cases' comparison */
+
+/* One case for `seconds`; with `compare`, its rounds alternate zero copy
+ * and copy (TEMPORARY, pw_vu_net_split), out[ZC] and out[COPY]. */
+static void run_case(struct bench *b, bool up, bool csum, uint32_t size, double seconds,
+		     uint64_t *lost, bool compare, struct result out[MODES])
 {
-	uint64_t frames = 0, ns0 = b->pwire_ns;
-	double t0 = now(), t;
+	uint64_t frames[MODES] = { 0 }, ns[MODES] = { 0 };
+	double wall[MODES] = { 0 }, t0 = now();
+	unsigned m = ZC;
 
 	b->size = size;
 	if (up) {
+		struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+					     .csum_start = htole16(34),
+					     .csum_offset = htole16(6) };
+
 		for (unsigned i = 0; i < NUM; i++) {
 			uint8_t *buf = g + TX_BUFS + (size_t)i * BUF;
 
 			memset(buf, 0, HDR);
-			frame(buf + HDR, size);
+			if (csum) {
+				memcpy(buf, &vh, sizeof(vh));
+				frame_csum(buf + HDR, size);
+			} else {
+				frame(buf + HDR, size);
+			}
 		}
 	} else {
 		for (unsigned i = 0; i < NUM; i++) {
@@ -463,8 +511,10 @@ static struct result run_case(struct bench *b, bool up, uint32_t size, double se
 		}
 	}
 	do {
-		uint64_t before = up ? b->peer_got : b->guest_got;
+		uint64_t before = up ? b->peer_got : b->guest_got, ns0 = b->pwire_ns;
+		double r0 = now();
 
+		pw_vu_net_split(b->vnics[0], (int)m);
 		if (up) {
 			guest_send(b, b->round, size);
 		} else {
@@ -487,13 +537,19 @@ static struct result run_case(struct bench *b, bool up, uint32_t size, double se
 			else
 				b->guest_got = before + b->round;
 		}
-		frames += b->round;
-		t = now() - t0;
-	} while (t < seconds);
+		frames[m] += b->round;
+		ns[m] += b->pwire_ns - ns0;
+		wall[m] += now() - r0;
+		if (compare)
+			m = (m + 1) % MODES;
+	} while (now() - t0 < seconds);
+	pw_vu_net_split(b->vnics[0], 0);
 	if (!up) /* what the peer left in the iovecs: full size again */
 		for (unsigned i = 0; i < NUM; i++)
 			b->iov[i].iov_len = DGRAM_MAX;
-	return (struct result){ .fps = frames / t, .ns = (double)(b->pwire_ns - ns0) / frames };
+	for (m = ZC; m < (compare ? MODES : 1u); m++)
+		out[m] = (struct result){ .fps = frames[m] / wall[m],
+					  .ns = (double)ns[m] / (double)frames[m] };
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -517,9 +573,18 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static const bool ups[] = { true, false };
-	static const uint32_t sizes[] = { 64, 1500 };
-	static double fps[2][2][REPS_MAX], ns[2][2][REPS_MAX];
+	static const struct {
+		bool up, csum;
+		uint32_t size;
+		const char *name;
+	} cases[] = {
+		{ true, false, 64, "up 64" },     { true, false, 1500, "up 1500" },
+		{ true, true, 64, "up 64 csum" }, { true, true, 1500, "up 1500 csum" },
+		{ false, false, 64, "down 64" },  { false, false, 1500, "down 1500" },
+	};
+	enum { CASES = sizeof(cases) / sizeof(cases[0]) };
+	static const char *mode_name[MODES] = { "", " copy", " fused" };
+	static double fps[CASES][MODES][REPS_MAX], ns[CASES][MODES][REPS_MAX];
 	struct bench *b = &bench;
 	double seconds = 3;
 	unsigned reps = 1;
@@ -547,24 +612,28 @@ int main(int argc, char **argv)
 	setup(b);
 	printf("vu-bench: round %u frames, burst %d, ring %d, mtu %d\n", b->round, BURST, NUM, MTU);
 	for (unsigned r = 0; r < reps; r++)
-		for (unsigned u = 0; u < 2; u++)
-			for (unsigned s = 0; s < 2; s++) {
-				uint64_t lost0 = lost;
-				struct result x = run_case(b, ups[u], sizes[s], seconds, &lost);
+		for (unsigned c = 0; c < CASES; c++) {
+			uint64_t lost0 = lost;
+			struct result x[MODES];
+			bool compare = cases[c].csum;
 
-				fps[u][s][r] = x.fps;
-				ns[u][s][r] = x.ns;
-				printf("%s %u: frames/s %.0f pwire_ns %.1f lost %llu\n",
-				       ups[u] ? "up" : "down", sizes[s], x.fps, x.ns,
+			run_case(b, cases[c].up, cases[c].csum, cases[c].size, seconds, &lost,
+				 compare, x);
+			for (unsigned m = ZC; m < (compare ? MODES : 1u); m++) {
+				fps[c][m][r] = x[m].fps;
+				ns[c][m][r] = x[m].ns;
+				printf("%s%s: frames/s %.0f pwire_ns %.1f lost %llu\n", cases[c].name,
+				       mode_name[m], x[m].fps, x[m].ns,
 				       (unsigned long long)(lost - lost0));
-				fflush(stdout);
 			}
+			fflush(stdout);
+		}
 	if (reps > 1)
-		for (unsigned u = 0; u < 2; u++)
-			for (unsigned s = 0; s < 2; s++)
-				printf("median %s %u: frames/s %.0f pwire_ns %.1f reps %u\n",
-				       ups[u] ? "up" : "down", sizes[s], median(fps[u][s], reps),
-				       median(ns[u][s], reps), reps);
+		for (unsigned c = 0; c < CASES; c++)
+			for (unsigned m = ZC; m < (cases[c].csum ? MODES : 1u); m++)
+				printf("median %s%s: frames/s %.0f pwire_ns %.1f reps %u\n",
+				       cases[c].name, mode_name[m], median(fps[c][m], reps),
+				       median(ns[c][m], reps), reps);
 	if (lost)
 		fprintf(stderr, "vu-bench: %llu frames did not arrive\n", (unsigned long long)lost);
 	return lost ? 1 : 0;

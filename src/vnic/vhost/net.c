@@ -99,6 +99,7 @@ struct vu_net {
 	uint16_t lent_head[LENT_MAX];
 	unsigned n_lent;
 	bool in_gate;           /* entered by an rx_burst that lent, not left */
+	int csum_mode;          /* TEMPORARY (vu-bench): NEEDS_CSUM 0 split, 1 copied, 2 fused */
 	struct pw_gro gro;      /* frames for the guest being joined */
 	unsigned gro_first;     /* the packet the join started with */
 	uint16_t part_head[MRG_CHAINS]; /* the chains one frame for the guest took */
@@ -221,7 +222,8 @@ static void lend(struct vu_net *n, struct pw_pkt *p, const struct pw_vq_chain *c
  * pieces, an odd csum_offset (the rest's sum would start mid-word), or
  * LENT_MAX reached.
  */
-static bool split(struct vu_net *n, struct pw_pkt *p, const struct pw_gso *g, uint32_t len)
+static bool split(struct vu_net *n, struct pw_pkt *p, const struct pw_gso *g, uint32_t len,
+		  bool lend_rest)
 {
 	const struct pw_vq_chain *c = &n->chain;
 	uint32_t at = (uint32_t)g->csum_start + g->csum_offset, head = at + 2;
@@ -234,6 +236,13 @@ static bool split(struct vu_net *n, struct pw_pkt *p, const struct pw_gso *g, ui
 	chain_copy(c, HDR, p->buf, head, false);
 	/* The field holds the pseudo-header's sum; the sum runs over it too. */
 	sum = pw_csum_add(0, p->buf + g->csum_start, head - g->csum_start);
+	if (!lend_rest) { /* TEMPORARY: copied and summed in one pass */
+		sum = pw_csum_copy(sum, p->buf + head, rest, len - head);
+		store_be16(p->buf + at, pw_csum_fold(sum));
+		p->data = p->buf;
+		p->len = len;
+		return true;
+	}
 	sum = pw_csum_add(sum, rest, len - head);
 	store_be16(p->buf + at, pw_csum_fold(sum));
 	p->data = p->buf;
@@ -284,8 +293,8 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 			return k + 1;
 		}
 		/* The checksum to write: into our copy of the headers. */
-		if (g.needs_csum && split(n, p, &g, len)) {
-			*lent = true;
+		if (g.needs_csum && n->csum_mode != 1 && split(n, p, &g, len, !n->csum_mode)) {
+			*lent = !n->csum_mode;
 			return k + 1;
 		}
 		frame = p->buf;
@@ -709,6 +718,11 @@ int pw_vu_net_sync(struct pw_vnic *v)
 	}
 	pw_vu_dev_release(n->d, n->pair);
 	return err;
+}
+
+void pw_vu_net_split(struct pw_vnic *v, int mode)
+{
+	((struct vu_net *)v)->csum_mode = mode;
 }
 
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v)

@@ -49,4 +49,9 @@ int pw_vu_net_sync(struct pw_vnic *v);
 
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v);
 
+/* TEMPORARY, for vu-bench's comparison only: NEEDS_CSUM frames split
+ * (0, the default), copied then summed (1), copied and summed in one
+ * pass (2). */
+void pw_vu_net_split(struct pw_vnic *v, int mode);
+
 #endif
