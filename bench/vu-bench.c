@@ -29,8 +29,8 @@
  *   up SIZE csum: the same with IPv4/UDP frames that ask for their
  *              checksum (NEEDS_CSUM, the field holding the pseudo-header's
  *              sum), as a Linux guest with checksum offload sends nearly
- *              all: net.c copies and completes their headers and lends
- *              the rest;
+ *              all: net.c copies them, summing in the same pass, and
+ *              completes the checksum in its copy;
  *   down SIZE: the peer sends R datagrams, the guest receives R frames
  *              (copied into its buffers);
  * SIZE 64 and 1500 (Ethernet frame bytes). --reps N runs every case N
@@ -471,16 +471,12 @@ struct result {
 	double fps, ns;
 };
 
-enum { ZC, COPY, FUSED, MODES }; /* TEMPORARY: the csum cases' comparison */
-
-/* One case for `seconds`; with `compare`, its rounds alternate zero copy
- * and copy (TEMPORARY, pw_vu_net_split), out[ZC] and out[COPY]. */
-static void run_case(struct bench *b, bool up, bool csum, uint32_t size, double seconds,
-		     uint64_t *lost, bool compare, struct result out[MODES])
+/* One case for `seconds`. */
+static struct result run_case(struct bench *b, bool up, bool csum, uint32_t size, double seconds,
+			      uint64_t *lost)
 {
-	uint64_t frames[MODES] = { 0 }, ns[MODES] = { 0 };
-	double wall[MODES] = { 0 }, t0 = now();
-	unsigned m = ZC;
+	uint64_t frames = 0, ns0 = b->pwire_ns;
+	double t0 = now(), t;
 
 	b->size = size;
 	if (up) {
@@ -511,10 +507,8 @@ static void run_case(struct bench *b, bool up, bool csum, uint32_t size, double 
 		}
 	}
 	do {
-		uint64_t before = up ? b->peer_got : b->guest_got, ns0 = b->pwire_ns;
-		double r0 = now();
+		uint64_t before = up ? b->peer_got : b->guest_got;
 
-		pw_vu_net_split(b->vnics[0], (int)m);
 		if (up) {
 			guest_send(b, b->round, size);
 		} else {
@@ -537,19 +531,13 @@ static void run_case(struct bench *b, bool up, bool csum, uint32_t size, double 
 			else
 				b->guest_got = before + b->round;
 		}
-		frames[m] += b->round;
-		ns[m] += b->pwire_ns - ns0;
-		wall[m] += now() - r0;
-		if (compare)
-			m = (m + 1) % MODES;
-	} while (now() - t0 < seconds);
-	pw_vu_net_split(b->vnics[0], 0);
+		frames += b->round;
+		t = now() - t0;
+	} while (t < seconds);
 	if (!up) /* what the peer left in the iovecs: full size again */
 		for (unsigned i = 0; i < NUM; i++)
 			b->iov[i].iov_len = DGRAM_MAX;
-	for (m = ZC; m < (compare ? MODES : 1u); m++)
-		out[m] = (struct result){ .fps = frames[m] / wall[m],
-					  .ns = (double)ns[m] / (double)frames[m] };
+	return (struct result){ .fps = frames / t, .ns = (double)(b->pwire_ns - ns0) / frames };
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -583,8 +571,7 @@ int main(int argc, char **argv)
 		{ false, false, 64, "down 64" },  { false, false, 1500, "down 1500" },
 	};
 	enum { CASES = sizeof(cases) / sizeof(cases[0]) };
-	static const char *mode_name[MODES] = { "", " copy", " fused" };
-	static double fps[CASES][MODES][REPS_MAX], ns[CASES][MODES][REPS_MAX];
+	static double fps[CASES][REPS_MAX], ns[CASES][REPS_MAX];
 	struct bench *b = &bench;
 	double seconds = 3;
 	unsigned reps = 1;
@@ -614,26 +601,19 @@ int main(int argc, char **argv)
 	for (unsigned r = 0; r < reps; r++)
 		for (unsigned c = 0; c < CASES; c++) {
 			uint64_t lost0 = lost;
-			struct result x[MODES];
-			bool compare = cases[c].csum;
+			struct result x = run_case(b, cases[c].up, cases[c].csum, cases[c].size,
+						   seconds, &lost);
 
-			run_case(b, cases[c].up, cases[c].csum, cases[c].size, seconds, &lost,
-				 compare, x);
-			for (unsigned m = ZC; m < (compare ? MODES : 1u); m++) {
-				fps[c][m][r] = x[m].fps;
-				ns[c][m][r] = x[m].ns;
-				printf("%s%s: frames/s %.0f pwire_ns %.1f lost %llu\n", cases[c].name,
-				       mode_name[m], x[m].fps, x[m].ns,
-				       (unsigned long long)(lost - lost0));
-			}
+			fps[c][r] = x.fps;
+			ns[c][r] = x.ns;
+			printf("%s: frames/s %.0f pwire_ns %.1f lost %llu\n", cases[c].name, x.fps,
+			       x.ns, (unsigned long long)(lost - lost0));
 			fflush(stdout);
 		}
 	if (reps > 1)
 		for (unsigned c = 0; c < CASES; c++)
-			for (unsigned m = ZC; m < (cases[c].csum ? MODES : 1u); m++)
-				printf("median %s%s: frames/s %.0f pwire_ns %.1f reps %u\n",
-				       cases[c].name, mode_name[m], median(fps[c][m], reps),
-				       median(ns[c][m], reps), reps);
+			printf("median %s: frames/s %.0f pwire_ns %.1f reps %u\n", cases[c].name,
+			       median(fps[c], reps), median(ns[c], reps), reps);
 	if (lost)
 		fprintf(stderr, "vu-bench: %llu frames did not arrive\n", (unsigned long long)lost);
 	return lost ? 1 : 0;

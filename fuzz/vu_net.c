@@ -561,19 +561,9 @@ static void op_rx_burst(unsigned max)
 	got = v->ops->rx_burst(v, rx_pkts, max);
 	FUZZ_CHECK(got >= 0 && (unsigned)got <= max);
 	for (int i = 0; i < got; i++) {
-		struct pw_pkt *p = rx_pkts[i];
+		const struct pw_pkt *p = rx_pkts[i];
 
 		FUZZ_CHECK(p->len >= PW_ETH_HLEN && p->len <= v->frame_max);
-		/* Split (NEEDS_CSUM): the first piece in its buffer, the rest
-		 * lent from guest memory; read whole into the buffer, as a
-		 * transport reads both, for the checks after the release. */
-		if (p->data2) {
-			FUZZ_CHECK(p->data == p->buf && p->len2 && p->len2 < p->len);
-			FUZZ_CHECK(p->data2 >= mem && p->data2 + p->len2 <= mem + MEM);
-			memcpy(p->buf + p->len - p->len2, p->data2, p->len2);
-			continue;
-		}
-		FUZZ_CHECK(p->len2 == 0);
 		/* In its buffer, or lent (a plain frame in one piece): inside
 		 * guest memory. */
 		FUZZ_CHECK((p->data >= p->buf && p->data + p->len <= p->buf + p->cap) ||
@@ -585,8 +575,6 @@ static void op_rx_burst(unsigned max)
 	/* Sent, as the engine says: the lent chains are used from here on
 	 * (the guest does not touch its buffers before the next op). */
 	v->ops->release(v, rx_pkts, (unsigned)got);
-	for (int i = 0; i < got; i++) /* released: nobody else sees a second piece */
-		FUZZ_CHECK(!rx_pkts[i]->data2 && !rx_pkts[i]->len2);
 	popped = (uint16_t)(__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) - r->verified);
 	FUZZ_CHECK(popped <= r->posted - r->verified && popped <= max);
 	for (unsigned i = 0; i < popped; i++) {

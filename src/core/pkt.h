@@ -15,7 +15,6 @@
 #define PWIRE_CORE_PKT_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -60,15 +59,6 @@ static inline bool pw_addr_eq(const struct pw_addr *a, const struct pw_addr *b)
  * packet ring slot; `priv` is the backend's). `data`/`len` is the content.
  * Encap never moves or copies the frame: it writes the header into `hdr`, and
  * transports send [hdr][data] as two iovecs, so lent buffers need no headroom.
- *
- * A frame to send may come in two pieces: its first len - len2 bytes at
- * `data`, the last len2 at `data2` (a vNIC backend's: the guest's payload
- * behind headers completed in pwire's buffer). `len` is always the whole
- * frame's. Transports send [hdr][data][data2] or copy both; only a vNIC's
- * rx_burst sets data2, and it makes it NULL again (len2 0) at release() or
- * before it lets the frame's bytes go (a parked burst: both pieces copied
- * into buf), so everyone else always sees NULL/0. Received frames never
- * have a second piece.
  */
 struct pw_pkt {
 	uint8_t *buf;
@@ -83,13 +73,7 @@ struct pw_pkt {
 	 * the gate reads (data, len, truncated, peer) is in the first 64 bytes. */
 	struct pw_addr peer;
 	void *priv;
-	/* tx: the frame's second piece (NULL/0: none), after the first 64
-	 * bytes, which the gate reads and this is not. */
-	const uint8_t *data2;
-	uint32_t len2;
 	uint8_t hdr[PW_HDR_MAX];
 };
-_Static_assert(offsetof(struct pw_pkt, peer) + sizeof(struct pw_addr) <= 64,
-	       "what the gate reads of a packet is past its first 64 bytes");
 
 #endif

@@ -3,7 +3,7 @@
  * loop.c: two transports joined back to back in memory, for tests, fuzzing
  * and the benchmark. What one side sends, the other receives, in order.
  *
- * Each side owns a ring of slots allocated at open time; tx copies [hdr][data][data2]
+ * Each side owns a ring of slots allocated at open time; tx copies [hdr][data]
  * into the peer's ring (once), rx copies out into the caller's buffer, like a
  * socket would. A datagram longer than a slot or than the caller's buffer is
  * reported truncated, as MSG_TRUNC would be. There are no addresses: a
@@ -50,12 +50,9 @@ static int loop_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigne
 		uint8_t *dst = to->mem + (size_t)i * to->slot_len;
 		uint32_t hdr = p->hdr_len < to->slot_len ? p->hdr_len : to->slot_len;
 		uint32_t body = p->len < to->slot_len - hdr ? p->len : to->slot_len - hdr;
-		uint32_t first = p->len - p->len2; /* [data][data2]: pkt.h */
 
 		memcpy(dst, p->hdr, hdr);
-		memcpy(dst + hdr, p->data, first < body ? first : body);
-		if (body > first)
-			memcpy(dst + hdr + first, p->data2, body - first);
+		memcpy(dst + hdr, p->data, body);
 		to->slots[i] = (struct slot){ .len = hdr + body, .wire = p->hdr_len + p->len };
 	}
 	if (k < n)

@@ -35,7 +35,6 @@ enum {
 	 * back into its datagrams. */
 	PW_GRO_MSGS = 64,
 	PW_GRO_BUF = 65536,
-	TX_IOV = 3, /* iovecs per datagram sent: [hdr][data][data2] */
 };
 
 /* A datagram's address as the socket calls take it. */
@@ -61,9 +60,7 @@ struct sock_xport {
 	uint32_t gso_max;
 	unsigned burst;
 	struct mmsghdr *rx_msgs, *tx_msgs;
-	/* 1 per rx datagram; 3 per tx datagram: [hdr][data][data2] (pkt.h),
-	 * the third empty for a frame in one piece. */
-	struct iovec *rx_iov, *tx_iov;
+	struct iovec *rx_iov, *tx_iov; /* 1 per rx datagram, 2 per tx datagram */
 	struct sockaddr_storage *rx_names;
 	union sock_name *tx_names; /* one per tx message: its packets' peer */
 	union gso_cmsg *tx_cmsg;   /* one per tx message */
@@ -310,8 +307,8 @@ static unsigned build_msgs(struct sock_xport *sx, struct pw_pkt *const *pkts, un
 		}
 		h->msg_name = &sx->tx_names[m];
 		h->msg_namelen = name_of(&sx->tx_names[m], &pkts[i]->peer);
-		h->msg_iov = &sx->tx_iov[TX_IOV * i];
-		h->msg_iovlen = TX_IOV * (j - i);
+		h->msg_iov = &sx->tx_iov[2 * i];
+		h->msg_iovlen = 2 * (j - i);
 		h->msg_control = NULL;
 		h->msg_controllen = 0;
 		if (j - i > 1) {
@@ -339,12 +336,8 @@ static int sock_tx_burst(struct pw_xport *x, struct pw_pkt *const *pkts, unsigne
 	if (n > sx->burst)
 		n = sx->burst;
 	for (unsigned i = 0; i < n; i++) {
-		const struct pw_pkt *p = pkts[i];
-		struct iovec *iov = &sx->tx_iov[TX_IOV * i];
-
-		iov[0] = (struct iovec){ (void *)p->hdr, p->hdr_len };
-		iov[1] = (struct iovec){ p->data, p->len - p->len2 };
-		iov[2] = (struct iovec){ (void *)p->data2, p->len2 };
+		sx->tx_iov[2 * i] = (struct iovec){ (void *)pkts[i]->hdr, pkts[i]->hdr_len };
+		sx->tx_iov[2 * i + 1] = (struct iovec){ pkts[i]->data, pkts[i]->len };
 	}
 	msgs = build_msgs(sx, pkts, 0, n, 0);
 	while (msg < msgs) {
@@ -467,7 +460,7 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 	sx->rx_msgs = calloc(b, sizeof(*sx->rx_msgs));
 	sx->tx_msgs = calloc(b, sizeof(*sx->tx_msgs));
 	sx->rx_iov = calloc(b, sizeof(*sx->rx_iov));
-	sx->tx_iov = calloc(TX_IOV * (size_t)b, sizeof(*sx->tx_iov));
+	sx->tx_iov = calloc(2 * (size_t)b, sizeof(*sx->tx_iov));
 	sx->rx_names = calloc(b, sizeof(*sx->rx_names));
 	sx->tx_names = calloc(b, sizeof(*sx->tx_names));
 	sx->tx_cmsg = calloc(b, sizeof(*sx->tx_cmsg));
@@ -487,8 +480,8 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 			.msg_iovlen = 1,
 		};
 		sx->tx_msgs[i].msg_hdr = (struct msghdr){
-			.msg_iov = &sx->tx_iov[TX_IOV * i],
-			.msg_iovlen = TX_IOV,
+			.msg_iov = &sx->tx_iov[2 * i],
+			.msg_iovlen = 2,
 		};
 	}
 	for (unsigned i = 0; gro && i < PW_GRO_MSGS; i++) {

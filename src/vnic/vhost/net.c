@@ -8,8 +8,10 @@
  * packet points into guest memory, the transport sends it from there
  * behind the L2TPv3 header (which is ours, in pkt->hdr), and its chain is
  * given back when the engine releases the burst (release()). Anything else
- * (but a frame asking for its checksum: below) is copied into the engine's
- * buffer, and its chain given back at once.
+ * is copied into the engine's buffer, and its chain given back at once: a
+ * frame asking for its checksum (NEEDS_CSUM, nearly all of a Linux guest's
+ * TCP and UDP) summed in the same pass as it is copied, and completed
+ * there (cheaper than lending all but its headers: bench/README.md).
  * Used elements (length 0) are published once per burst, at release when
  * something was lent, and the guest called at most once. When the ring is
  * empty the kick is read, notifications turned on and the ring looked at
@@ -24,11 +26,6 @@
  * engine's own buffers and given back, so that the gate never stays
  * entered while the loop waits. A guest that changes a lent frame during
  * its send changes only its own frame: nothing checked depends on it.
- *
- * A frame asking for its checksum (NEEDS_CSUM, no GSO: nearly all of a
- * Linux guest's TCP and UDP) is split (pkt.h data2): its bytes up to the
- * checksum field copied and the checksum completed in the engine's
- * buffer, over that copy and the rest, which is read once and lent.
  *
  * A super-frame (the guest's TSO or USO, negotiated as HOST_TSO4/6 or
  * HOST_USO, with CSUM) is copied whole into a scratch buffer, checked with
@@ -99,7 +96,6 @@ struct vu_net {
 	uint16_t lent_head[LENT_MAX];
 	unsigned n_lent;
 	bool in_gate;           /* entered by an rx_burst that lent, not left */
-	int csum_mode;          /* TEMPORARY (vu-bench): NEEDS_CSUM 0 split, 1 copied, 2 fused */
 	struct pw_gro gro;      /* frames for the guest being joined */
 	unsigned gro_first;     /* the packet the join started with */
 	uint16_t part_head[MRG_CHAINS]; /* the chains one frame for the guest took */
@@ -155,6 +151,48 @@ static void chain_copy(const struct pw_vq_chain *c, uint32_t off, uint8_t *buf, 
 	}
 }
 
+/* Copy len bytes at offset off of the chain into buf, and return the ones'
+ * complement sum (pw_csum_add's, not folded) of those from buf offset
+ * `from` on, taken in the same pass. */
+static uint64_t chain_copy_sum(const struct pw_vq_chain *c, uint32_t off, uint8_t *buf,
+			       uint32_t len, uint32_t from)
+{
+	uint64_t sum = 0;
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < c->n && done < len; i++) {
+		const uint8_t *base = c->seg[i].iov_base;
+		uint32_t seg = (uint32_t)c->seg[i].iov_len, k;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		base += off;
+		k = seg - off < len - done ? seg - off : len - done;
+		off = 0;
+		if (done < from) {
+			uint32_t plain = k < from - done ? k : from - done;
+
+			memcpy(buf + done, base, plain);
+			done += plain;
+			base += plain;
+			k -= plain;
+		}
+		if (k) {
+			uint64_t part = pw_csum_copy(0, buf + done, base, k); /* at most 0xffff */
+
+			/* A piece starting at an odd offset of the summed
+			 * bytes: its words are the other bytes' (RFC 1071 §2(B)). */
+			if ((done - from) & 1)
+				part = (uint16_t)(part << 8 | part >> 8);
+			sum += part;
+			done += k;
+		}
+	}
+	return sum;
+}
+
 static bool negotiated(const struct vu_net *n, unsigned bit)
 {
 	return n->d->features & UINT64_C(1) << bit;
@@ -190,10 +228,12 @@ static unsigned cut(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigned
 	return k;
 }
 
-/* Where the last len bytes of chain c start, from offset off on (off + len
- * is the chain's length), if they lie in one piece; NULL if not. */
-static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t off, uint32_t len)
+/* Where the frame of chain c (the bytes after the header) starts, if all
+ * len of them lie in one piece; NULL if not. */
+static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t len)
 {
+	uint32_t off = HDR;
+
 	for (unsigned i = 0; i < c->n; i++) {
 		uint32_t seg = (uint32_t)c->seg[i].iov_len;
 
@@ -202,55 +242,6 @@ static uint8_t *one_piece(const struct pw_vq_chain *c, uint32_t off, uint32_t le
 		off -= seg;
 	}
 	return NULL;
-}
-
-/* Lend p, which points into chain c: it is given back at release. */
-static void lend(struct vu_net *n, struct pw_pkt *p, const struct pw_vq_chain *c)
-{
-	n->lent[n->n_lent] = p;
-	n->lent_head[n->n_lent++] = c->head;
-}
-
-/*
- * A frame of len bytes asking for its checksum (NEEDS_CSUM, no GSO) into p
- * in two pieces: its bytes up to the end of the checksum field copied into
- * p->buf and the checksum completed there, over that copy and the rest,
- * which stays in guest memory (data2: read here once, never written, as
- * virtio requires of a buffer the device reads) and is lent. false, with
- * nothing taken, when it cannot be: offsets that do not fit (the copy
- * checks them and counts), nothing after the field, the rest in several
- * pieces, an odd csum_offset (the rest's sum would start mid-word), or
- * LENT_MAX reached.
- */
-static bool split(struct vu_net *n, struct pw_pkt *p, const struct pw_gso *g, uint32_t len,
-		  bool lend_rest)
-{
-	const struct pw_vq_chain *c = &n->chain;
-	uint32_t at = (uint32_t)g->csum_start + g->csum_offset, head = at + 2;
-	const uint8_t *rest;
-	uint64_t sum;
-
-	if (head >= len || (g->csum_offset & 1) || n->n_lent >= LENT_MAX ||
-	    !(rest = one_piece(c, HDR + head, len - head)))
-		return false;
-	chain_copy(c, HDR, p->buf, head, false);
-	/* The field holds the pseudo-header's sum; the sum runs over it too. */
-	sum = pw_csum_add(0, p->buf + g->csum_start, head - g->csum_start);
-	if (!lend_rest) { /* TEMPORARY: copied and summed in one pass */
-		sum = pw_csum_copy(sum, p->buf + head, rest, len - head);
-		store_be16(p->buf + at, pw_csum_fold(sum));
-		p->data = p->buf;
-		p->len = len;
-		return true;
-	}
-	sum = pw_csum_add(sum, rest, len - head);
-	store_be16(p->buf + at, pw_csum_fold(sum));
-	p->data = p->buf;
-	p->len = len;
-	p->data2 = rest;
-	p->len2 = len - head;
-	lend(n, p, c);
-	return true;
 }
 
 /* The frame of the chain just popped into pkts[k] (a plain one: lent, or
@@ -285,16 +276,27 @@ static unsigned take(struct vu_net *n, struct pw_pkt **pkts, unsigned k, unsigne
 			return k;
 		}
 		/* Nothing to write: lent, read by nothing but the transport. */
-		if (!g.needs_csum && n->n_lent < LENT_MAX && (frame = one_piece(c, HDR, len))) {
+		if (!g.needs_csum && n->n_lent < LENT_MAX && (frame = one_piece(c, len))) {
 			p->data = frame;
 			p->len = len;
-			lend(n, p, c);
+			n->lent[n->n_lent] = p;
+			n->lent_head[n->n_lent++] = c->head;
 			*lent = true;
 			return k + 1;
 		}
-		/* The checksum to write: into our copy of the headers. */
-		if (g.needs_csum && n->csum_mode != 1 && split(n, p, &g, len, !n->csum_mode)) {
-			*lent = !n->csum_mode;
+		/* The checksum to write: into our copy, summed as it is made
+		 * (the same bounds as pw_csum_complete()). */
+		if (g.needs_csum) {
+			uint32_t at = (uint32_t)g.csum_start + g.csum_offset;
+
+			if (g.csum_start >= len || at + 2 > len) {
+				n->v.stats.rx_bad_offload++;
+				return k;
+			}
+			store_be16(p->buf + at,
+				   pw_csum_fold(chain_copy_sum(c, HDR, p->buf, len, g.csum_start)));
+			p->data = p->buf;
+			p->len = len;
 			return k + 1;
 		}
 		frame = p->buf;
@@ -391,19 +393,10 @@ static void give_back(struct vu_net *n, bool copy)
 		struct pw_pkt *p = n->lent[i];
 
 		if (copy && p) {
-			/* len <= frame_max < cap: take(); a split frame's
-			 * first piece is in buf already. */
-			if (p->data2)
-				memcpy(p->buf + p->len - p->len2, p->data2, p->len2);
-			else
-				memcpy(p->buf, p->data, p->len);
+			memcpy(p->buf, p->data, p->len); /* len <= frame_max < cap: take() */
 			p->data = p->buf;
 		} else if (p) {
 			n->stats.rx_lent++; /* sent: the engine releases once all went */
-		}
-		if (p) { /* the engine's packets go to other vNICs next */
-			p->data2 = NULL;
-			p->len2 = 0;
 		}
 		if (q)
 			pw_vq_push(q, n->lent_head[i], 0);
@@ -718,11 +711,6 @@ int pw_vu_net_sync(struct pw_vnic *v)
 	}
 	pw_vu_dev_release(n->d, n->pair);
 	return err;
-}
-
-void pw_vu_net_split(struct pw_vnic *v, int mode)
-{
-	((struct vu_net *)v)->csum_mode = mode;
 }
 
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v)

@@ -2,10 +2,9 @@
 /*
  * net.h: one virtio-net queue pair of a vhost-user device as a pwire vNIC
  * (vnic.h): rx_burst takes what the guest sent (its TX ring, 2i + 1),
- * tx_burst fills what it gave to receive into (its RX ring, 2i). Frames
- * from the guest are lent (sent from its memory, given back at release();
- * one asking for its checksum with its headers copied and completed: the
- * second piece, pkt.h), super-frames and frames in pieces copied; a 12-byte virtio-net header (VERSION_1) in
+ * tx_burst fills what it gave to receive into (its RX ring, 2i). Plain
+ * frames from the guest are lent (sent from its memory, given back at
+ * release()), the rest copied; a 12-byte virtio-net header (VERSION_1) in
  * front of each; the guest's offloads (checksum, TSO, USO) are cut and
  * checked as a TAP's are, TCP segments joined for a guest that takes them
  * (GUEST_TSO), over mergeable buffers when it negotiated MRG_RXBUF.
@@ -48,10 +47,5 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 int pw_vu_net_sync(struct pw_vnic *v);
 
 const struct pw_vu_net_stats *pw_vu_net_stats(const struct pw_vnic *v);
-
-/* TEMPORARY, for vu-bench's comparison only: NEEDS_CSUM frames split
- * (0, the default), copied then summed (1), copied and summed in one
- * pass (2). */
-void pw_vu_net_split(struct pw_vnic *v, int mode);
 
 #endif
