@@ -539,7 +539,9 @@ def honest(path, pw):
     pw.alive()
     if not line.endswith(": guest gone: the front end closed the connection"):
         raise Failed(f"log: {line}")
+    # Its frame is a plain one in one piece: sent from its memory (rx_lent).
     want = {"vhost.connects": 1, "vhost.disconnects": 1, "vhost.calls": 2,
+            "vhost.rx_lent": 1,
             "session.tx_packets": 1, "session.tx_bytes": len(FRAME),
             "session.rx_packets": 1, "session.rx_bytes": len(BACK)}
     got = moved(before, pw.counters())
