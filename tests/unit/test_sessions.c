@@ -251,19 +251,30 @@ static void test_frames_go_to_their_own_session(void **state)
 	stop();
 }
 
+/* One session a side, B's vNIC with a send buffer of a few frames, the
+ * engines running, and as many of `frames` sent from A's guest as its socket
+ * takes now; returns how many. */
+static uint32_t open_one_to_a_full_vnic(uint32_t frames)
+{
+	uint32_t sent = 0;
+
+	side_open_n(&A, 10, 20, 1, 1);
+	side_open_n(&B, 20, 10, 0, 1);
+	start(NULL);
+	while (sent < frames && guest_try_send(A.guest[0], 0, sent))
+		sent++;
+	return sent;
+}
+
 /* One session: its full vNIC holds the burst, then A's side backs up to
  * its guest; once B's guest reads, everything arrives: nothing is lost. */
 static void test_a_full_vnic_alone_holds_nothing_lost(void **state)
 {
 	enum { FRAMES = 400 };
-	uint32_t sent = 0, got = 0;
+	uint32_t sent, got = 0;
 
 	(void)state;
-	side_open_n(&A, 10, 20, 1, 1);
-	side_open_n(&B, 20, 10, 0, 1); /* a send buffer of a few frames */
-	start(NULL);
-	while (sent < FRAMES && guest_try_send(A.guest[0], 0, sent))
-		sent++;
+	sent = open_one_to_a_full_vnic(FRAMES);
 	usleep(100 * 1000); /* B's guest does not read: its vNIC fills */
 	assert_true(sent > 20);
 	while (got < FRAMES) {
@@ -436,15 +447,11 @@ static void test_a_removed_session_costs_the_others_nothing(void **state)
 static void test_frames_held_for_a_removed_session(void **state)
 {
 	enum { FRAMES = 200 };
-	uint32_t sent = 0, delivered = 0;
+	uint32_t delivered = 0;
 	uint8_t f[VH + FRAME + 1];
 
 	(void)state;
-	side_open_n(&A, 10, 20, 1, 1);
-	side_open_n(&B, 20, 10, 0, 1); /* a send buffer of a few frames */
-	start(NULL);
-	while (sent < FRAMES && guest_try_send(A.guest[0], 0, sent))
-		sent++;
+	assert_true(open_one_to_a_full_vnic(FRAMES) > 20);
 	/* B's guest does not read: its vNIC fills, then the engine holds
 	 * (its session's count stands still for 100 ms). */
 	for (uint64_t was = UINT64_MAX, ms = 0; ms < 2000; ms += 100) {
