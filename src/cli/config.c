@@ -46,6 +46,7 @@ void pw_config_init(struct pw_config *c)
 	c->xport.burst = PW_BURST;
 	c->tap.queues = 1;
 	c->tap.steer_prog = c->xport.steer_prog = -1;
+	c->fastpath = PW_FASTPATH_AUTO;
 }
 
 void pw_presets_help(FILE *f)

@@ -68,7 +68,7 @@ struct pw_config {
 	bool has_impair;
 	bool mac_random;               /* `mac random`: no stable MAC (pw_config_link_cfg) */
 	unsigned busy_poll_us;         /* busy_poll: 0 (off) .. PW_BUSY_POLL_MAX */
-	enum pw_fastpath fastpath;     /* fastpath: off (F1's default), on, auto */
+	enum pw_fastpath fastpath;     /* fastpath: off, on, auto (the default) */
 	unsigned set;                  /* enum pw_set bits */
 	bool json;
 	char user[64];                 /* user: who the data path runs as ("" = the default) */

@@ -101,8 +101,10 @@ static const char up_usage[] =
 	"                          IPv4 or IPv6, seq none, offsets 0, a TAP; what the\n"
 	"                          programs do not take still reaches pwire. on: refuse to\n"
 	"                          start when the session does not qualify or the kernel\n"
-	"                          refuses; auto: fall back to userspace, saying why\n"
-	"                          (default off)\n"
+	"                          refuses; auto (the default): the kernel where it can\n"
+	"                          and where its frames leave finished (lo, a NIC, an\n"
+	"                          underlay with tx checksum offload off; not a veth's),\n"
+	"                          else userspace, saying why\n"
 	"  user NAME               who pwire runs as once DEV, the sockets and the rest are\n"
 	"                          open (default: the pwire system user, else nobody): no\n"
 	"                          capabilities, NoNewPrivs, a system-call allow-list; a\n"
@@ -385,6 +387,10 @@ int pw_cmd_up(int argc, char **argv)
 	pw_err_init(&err);
 	struct pw_link_cfg lc = pw_config_link_cfg(&c, &err);
 	const char *fast_why = c.fastpath != PW_FASTPATH_OFF ? pw_fast_why_not(&lc) : NULL;
+	char auto_why[256];
+
+	if (!fast_why && c.fastpath == PW_FASTPATH_AUTO)
+		fast_why = pw_fast_why_not_auto(&lc, auto_why, sizeof(auto_why));
 
 	pw_err_print(stderr, &err);
 	/* What the session is decides before anything is made; what the

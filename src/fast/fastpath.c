@@ -17,7 +17,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
+#include <linux/sockios.h>
 #include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -96,6 +99,45 @@ const char *pw_fast_why_not(const struct pw_link_cfg *c)
 	if (c->has_impair)
 		return "--impair (it impairs the userspace engine's datagrams)";
 	return NULL;
+}
+
+/* One ethtool query of dev on fd; false when the device does not answer. */
+static bool ethtool(int fd, const char *dev, void *cmd)
+{
+	struct ifreq ifr = { .ifr_data = cmd };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	return ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+}
+
+const char *pw_fast_why_not_auto(const struct pw_link_cfg *c, char *why, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_value csum = { .cmd = ETHTOOL_GTXCSUM };
+	char ul[IF_NAMESIZE] = "";
+	unsigned mtu;
+	bool bus, offload;
+	int fd;
+
+	/* No route: pw_fast_open says so, by the same lookup. */
+	if (pw_route_mtu(&c->xport.remote, &c->xport.local, &mtu, ul) || !ul[0] ||
+	    !strcmp(ul, "lo"))
+		return NULL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	bus = ethtool(fd, ul, &info) && info.bus_info[0];
+	offload = !ethtool(fd, ul, &csum) || csum.data;
+	close(fd);
+	if (bus || !offload)
+		return NULL;
+	snprintf(why, len,
+		 "the underlay %s (%s) is a virtual device that may hand frames on with "
+		 "their checksum and TSO left to the receiver, which a userspace peer "
+		 "cannot take (`ethtool -K %s tx off`, or fastpath on where they leave by "
+		 "a NIC or reach a fast pwire)",
+		 ul, info.driver[0] ? info.driver : "no driver named", ul);
+	return why;
 }
 
 /* libbpf's own messages, kept for the error (the last ones say why). */

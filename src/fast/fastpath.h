@@ -16,9 +16,10 @@
 #include "link/link.h"
 
 enum pw_fastpath {
-	PW_FASTPATH_OFF,  /* the userspace engine only (F1's default) */
+	PW_FASTPATH_OFF,  /* the userspace engine only */
 	PW_FASTPATH_ON,   /* the kernel's, or refuse to start */
-	PW_FASTPATH_AUTO, /* the kernel's where it can, else userspace (one line why) */
+	PW_FASTPATH_AUTO, /* the kernel's where it can, else userspace (one line why);
+			   * pw_config_init's default */
 };
 
 /* The programs' counters summed over the CPUs; names as pwire's. */
@@ -45,6 +46,14 @@ const char *pw_fastpath_name(enum pw_fastpath f);
  * words ("encap ip", "seq both", ...; a static string). Asks the kernel
  * nothing. */
 const char *pw_fast_why_not(const struct pw_link_cfg *cfg);
+
+/* With `auto`, after pw_fast_why_not: NULL where frames the programs
+ * encapsulate leave the underlay finished for any receiver (lo and a
+ * virtual device with its tx checksum offload off: the kernel does it in
+ * software; a device on a bus: its hardware does); else why not, written
+ * into why (a veth hands them on unfinished: fine for a fast peer, not for
+ * a socket). Asks the kernel for the route and the device. */
+const char *pw_fast_why_not_auto(const struct pw_link_cfg *cfg, char *why, size_t len);
 
 struct pw_fast;
 

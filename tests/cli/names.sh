@@ -38,7 +38,7 @@ check "$(printf 'p\033w')" text
 if LC_ALL=C grep -q "$(printf '\033')" "$tmp/out.text" "$tmp/out.text.err"; then
 	fail "a control character of the name reached the output raw"
 fi
-grep -Eq '^p\\x1bw: session_id 1 peer_session_id 2 rx_idle_seconds (never|[0-9]+)$' "$tmp/out.text" ||
+grep -Eq '^p\\x1bw: session_id 1 peer_session_id 2 rx_idle_seconds (never|[0-9]+)( path (kernel|user))?$' "$tmp/out.text" ||
 	fail "the text report does not show the name as p\\x1bw"
 echo "text: the name shows as p\\x1bw"
 echo PASS

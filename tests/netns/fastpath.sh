@@ -569,6 +569,17 @@ grep -v warning "$out/u6.err"
 [ "$rc" = 1 ] || { echo "FAIL: fastpath on without privileges exited $rc (want 1)"; exit 1; }
 grep -q '^pwire: pw9: fastpath on: the kernel refused the programs: Operation not permitted (loading them needs CAP_BPF and CAP_NET_ADMIN)' "$out/u6.err" ||
 	{ echo "FAIL: not the kernel's refusal, named"; exit 1; }
+# auto over a veth that leaves checksums to its receiver: not even tried.
+rc=0
+ip netns exec "$a" timeout --preserve-status -s INT 1 "${unpriv[@]}" 2>"$out/u6.err" >/dev/null || rc=$?
+grep -v warning "$out/u6.err"
+[ "$rc" = 0 ] || { echo "FAIL: the default (auto) over a veth exited $rc (want 0 after SIGINT)"; exit 1; }
+grep -q '^pwire: pw9: fastpath auto: the userspace engine: the underlay ul0 (veth) is a virtual device that may hand frames on' "$out/u6.err" &&
+	grep -q 'up: .*, path user$' "$out/u6.err" ||
+	{ echo "FAIL: auto over a veth with tx checksum offload did not stay on the userspace engine, saying why"; exit 1; }
+# With the offload off the kernel finishes frames itself: auto tries, and
+# the kernel refuses this user.
+run ip netns exec "$a" ethtool -K ul0 tx off >/dev/null
 rc=0
 ip netns exec "$a" timeout --preserve-status -s INT 1 "${unpriv[@]}" fastpath auto 2>"$out/u6.err" >/dev/null || rc=$?
 grep -v warning "$out/u6.err"

@@ -93,7 +93,7 @@ static void test_word(void **state)
 
 	(void)state;
 	pw_config_init(&c);
-	assert_int_equal(c.fastpath, PW_FASTPATH_OFF); /* F1's default */
+	assert_int_equal(c.fastpath, PW_FASTPATH_AUTO); /* the default since F2 */
 	pw_err_init(&e);
 	assert_true(pw_words_parse(&c, 2, on, &e));
 	assert_int_equal(c.fastpath, PW_FASTPATH_ON);
