@@ -63,11 +63,17 @@ struct hook {
 	bool made_qdisc; /* clsact was not there: remove it, if left empty */
 };
 
-struct pw_fast {
-	char underlay[IF_NAMESIZE];
+/* The counters mapped read-only: the opener's own, or another process's. */
+struct pw_fast_view {
 	const volatile struct pw_fast_stats *lines; /* the mapped pw_stats */
 	size_t map_len;
 	unsigned ncpus;
+};
+
+struct pw_fast {
+	char underlay[IF_NAMESIZE];
+	struct pw_fast_view view;
+	int map_fd; /* pw_stats, for pw_fast_map_fd */
 	int go_fd;   /* closed: the helper detaches */
 	int done_fd; /* EOF: it has */
 	pid_t helper; /* reaped by pw_fast_close */
@@ -405,6 +411,30 @@ static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
 	return obj;
 }
 
+/* ncpus lines of map_fd mapped read-only into v. */
+static bool view_map(struct pw_fast_view *v, int map_fd, unsigned ncpus, struct pw_err *err)
+{
+	void *lines;
+
+	if (!ncpus || ncpus > 4096) {
+		pw_err_set(err, "mapping the counters: %u CPUs", ncpus);
+		errno = EINVAL;
+		return false;
+	}
+	v->map_len = ((size_t)ncpus * sizeof(struct pw_fast_stats) + 4095) & ~(size_t)4095;
+	lines = mmap(NULL, v->map_len, PROT_READ, MAP_SHARED, map_fd, 0);
+	if (lines == MAP_FAILED) {
+		int e = errno;
+
+		pw_err_set(err, "mapping the counters: %s", strerror(e));
+		errno = e;
+		return false;
+	}
+	v->lines = lines;
+	v->ncpus = ncpus;
+	return true;
+}
+
 struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsigned mtu,
 			     struct pw_err *err)
 {
@@ -415,10 +445,11 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	char *log = malloc(LOG_MAX);
 	int go[2] = { -1, -1 }, done[2] = { -1, -1 }, rc, ncpus;
 	__u32 key;
-	void *lines;
 	pid_t pid;
 	const char *why = pw_fast_why_not(c);
 
+	if (f)
+		f->map_fd = -1;
 	if (!f || !log) {
 		rc = -ENOMEM;
 		pw_err_set(err, "%s", strerror(ENOMEM));
@@ -445,8 +476,8 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 		pw_err_set(err, "the number of CPUs: %s", strerror(-rc));
 		goto fail;
 	}
-	f->ncpus = (unsigned)ncpus;
-	obj = load(f->ncpus, log, err);
+	f->view.ncpus = (unsigned)ncpus;
+	obj = load(f->view.ncpus, log, err);
 	if (!obj) {
 		rc = -errno;
 		goto fail;
@@ -462,15 +493,14 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 		pw_err_set(err, "the session into the programs' maps: %s", strerror(-rc));
 		goto fail;
 	}
-	f->map_len = ((size_t)f->ncpus * sizeof(struct pw_fast_stats) + 4095) & ~(size_t)4095;
-	lines = mmap(NULL, f->map_len, PROT_READ, MAP_SHARED,
-		     bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_stats")), 0);
-	if (lines == MAP_FAILED) {
+	f->map_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_stats")),
+			  F_DUPFD_CLOEXEC, 3);
+	if (f->map_fd < 0 || !view_map(&f->view, f->map_fd, f->view.ncpus, err)) {
 		rc = -errno;
-		pw_err_set(err, "mapping the counters: %s", strerror(errno));
+		if (f->map_fd < 0)
+			pw_err_set(err, "the counters' map: %s", strerror(errno));
 		goto fail;
 	}
-	f->lines = lines;
 	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC)) {
 		rc = -errno;
 		pw_err_set(err, "pipe: %s", strerror(errno));
@@ -524,8 +554,10 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	return f;
 
 fail:
-	if (f && f->lines)
-		munmap((void *)f->lines, f->map_len);
+	if (f && f->view.lines)
+		munmap((void *)f->view.lines, f->view.map_len);
+	if (f && f->map_fd >= 0)
+		close(f->map_fd);
 	for (unsigned i = 0; i < 2; i++) {
 		if (go[i] >= 0)
 			close(go[i]);
@@ -546,11 +578,12 @@ const char *pw_fast_underlay(const struct pw_fast *f)
 	return f->underlay;
 }
 
-void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
+/* The one summing loop: the opener's counters and a reader's. */
+void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned cpu = 0; cpu < f->ncpus; cpu++) {
-		const volatile struct pw_fast_stats *l = &f->lines[cpu];
+	for (unsigned cpu = 0; cpu < v->ncpus; cpu++) {
+		const volatile struct pw_fast_stats *l = &v->lines[cpu];
 
 		out->tx_packets += l->tx_packets;
 		out->tx_bytes += l->tx_bytes;
@@ -560,6 +593,47 @@ void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
 		out->rx_passed += l->rx_passed;
 		out->tx_errors += l->tx_errors;
 	}
+}
+
+void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
+{
+	pw_fast_view_stats(&f->view, out);
+}
+
+int pw_fast_map_fd(const struct pw_fast *f)
+{
+	return f->map_fd;
+}
+
+unsigned pw_fast_ncpus(const struct pw_fast *f)
+{
+	return f->view.ncpus;
+}
+
+struct pw_fast_view *pw_fast_view_open(int map_fd, unsigned ncpus, struct pw_err *err)
+{
+	struct pw_fast_view *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		pw_err_set(err, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	if (!view_map(v, map_fd, ncpus, err)) {
+		int e = errno;
+
+		free(v);
+		errno = e;
+		return NULL;
+	}
+	return v;
+}
+
+void pw_fast_view_close(struct pw_fast_view *v)
+{
+	if (!v)
+		return;
+	munmap((void *)v->lines, v->map_len);
+	free(v);
 }
 
 void pw_fast_close(struct pw_fast *f)
@@ -574,7 +648,9 @@ void pw_fast_close(struct pw_fast *f)
 	close(f->done_fd);
 	while (waitpid(f->helper, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (f->lines)
-		munmap((void *)f->lines, f->map_len);
+	if (f->view.lines)
+		munmap((void *)f->view.lines, f->view.map_len);
+	if (f->map_fd >= 0)
+		close(f->map_fd);
 	free(f);
 }

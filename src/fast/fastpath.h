@@ -61,6 +61,21 @@ const char *pw_fast_underlay(const struct pw_fast *f);
 /* The counters now (plain loads of the mapped map: no system call). */
 void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out);
 
+/* The counters' map (an fd the opener keeps: not to be closed), for a
+ * process that reads them without the programs (pwired's data path, given
+ * it by SCM_RIGHTS), and the number of possible CPUs its lines are for. */
+int pw_fast_map_fd(const struct pw_fast *f);
+unsigned pw_fast_ncpus(const struct pw_fast *f);
+
+/* A reader of another process's counters: map_fd (pw_fast_map_fd's, with
+ * ncpus lines) mapped read-only; the fd may be closed afterwards. Reading
+ * needs no system call and no bpf() (mmap at open, munmap at close). NULL
+ * with the reason in err. */
+struct pw_fast_view;
+struct pw_fast_view *pw_fast_view_open(int map_fd, unsigned ncpus, struct pw_err *err);
+void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *out);
+void pw_fast_view_close(struct pw_fast_view *v); /* NULL is fine */
+
 /* Close the helper's pipe, wait until it has detached the programs and
  * reap it (wait4: the privilege drop allows it with pw_privs.fastpath);
  * NULL is fine. */
