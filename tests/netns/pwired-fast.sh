@@ -6,14 +6,16 @@
 #   ns A                                                 ns B
 #   pwf0 10.96.1.1 [fast] on, cookie 4                   pw0 10.96.1.2 (pwire up, on)
 #   pws0 10.96.2.1 [slow] auto, seq both                 pw1 10.96.2.2 (pwire up, off)
+#   pwg0 10.96.3.1 [fast2] on, no cookie                 pw2 10.96.3.2 (pwire up, on)
 #        pwired -- ul0 10.212.0.1 ====veth==== 10.212.0.2 ul0
 #
 # 1. pwired -n prints `fastpath = on` and `= auto`; a section asking for
 #    `on` that cannot have it (encap ip) passes -n but pwired refuses to
 #    start (exit 2, the reason named).
 # 2. pwired runs [fast] on the kernel (its line: path kernel, TC programs on
-#    pwf0 and ul0; pw_encap on pwf0's egress, pw_decap on ul0's ingress) and
-#    [slow] on the userspace engine (auto: its line why, path user); pwire
+#    pwf0 and ul0; pw_encap on pwf0's egress, pw_decap on ul0's ingress),
+#    [fast2] too (its pw_decap beside [fast]'s on ul0: each passes on what is
+#    not its own) and [slow] on the userspace engine (auto: its line why, path user); pwire
 #    show (text, --json) and --prometheus say so; pings cross both; 2 MB over
 #    TCP on [fast] with equal sha256; show --json's fastpath counters carry
 #    them (tx_packets and rx_packets at least the pings).
@@ -22,7 +24,7 @@
 #    have it is refused whole (the old configuration runs on); one changing
 #    [fast]'s cookie detaches and re-attaches (new program ids; a ping with
 #    B's new peer_cookie).
-# 4. pwire del fast: no pwire filter left on ul0 (its TAP gone); a reload
+# 4. pwire del fast: only [fast2]'s filters left (its TAP gone); a reload
 #    brings it back on the kernel; SIGTERM: pwired exits 0 and no pwire
 #    filter is left on any device of A.
 # Skips (77) only when the kernel refuses BPF programs (EPERM).
@@ -65,6 +67,16 @@ session_id = 2
 peer_session_id = 12
 seq = both
 fastpath = auto
+
+[fast2]
+vnic = tap:pwg0
+local = $ua
+remote = $ub
+udp_sport = 1903
+udp_dport = 1903
+session_id = 4
+peer_session_id = 14
+fastpath = on
 ${3:-}
 CONF
 }
@@ -98,11 +110,12 @@ pw_filters() {
 		done
 	done
 }
-# The program id of pw_encap on pwf0 and of pw_decap on ul0.
+# The program ids of pw_encap on pwf0 and of every pw_decap on ul0.
 prog_ids() {
-	echo "$(ip netns exec "$a" tc filter show dev pwf0 egress | grep -o 'pw_encap.* id [0-9]*' |
-		awk '{ print $NF }') $(ip netns exec "$a" tc filter show dev ul0 ingress |
-		grep -o 'pw_decap.* id [0-9]*' | awk '{ print $NF }')"
+	{
+		ip netns exec "$a" tc filter show dev pwf0 egress
+		ip netns exec "$a" tc filter show dev ul0 ingress
+	} | grep -o 'pw_[a-z]*:.* id [0-9]*' | awk '{ print $NF }' | sort -n | xargs
 }
 start_daemon() {
 	echo "+ ip netns exec $a pwired -f -c $tmp/pwire.conf -s $sock &" >&2
@@ -158,6 +171,10 @@ pw_start "$b" "$tmp/b1" up pw1 local "$ub" remote "$ua" udp_sport 1902 udp_dport
 	session_id 12 peer_session_id 2 seq both
 pw_wait_up "$b" pw1
 run ip -n "$b" addr add 10.96.2.2/24 dev pw1
+pw_start "$b" "$tmp/b2" up pw2 local "$ub" remote "$ua" udp_sport 1903 udp_dport 1903 \
+	session_id 14 peer_session_id 4 fastpath on
+pw_wait_up "$b" pw2 || { cat "$tmp/b2.err"; fail "B's pw2 did not start"; }
+run ip -n "$b" addr add 10.96.3.2/24 dev pw2
 for _ in $(seq 50); do
 	kill -0 "$daemon" 2>/dev/null || break
 	ip -n "$a" link show pws0 2>/dev/null | grep -q ',UP' && break
@@ -173,6 +190,7 @@ if ! kill -0 "$daemon" 2>/dev/null; then
 fi
 wait_log '[fast] pwf0 up: '
 wait_log '[slow] pws0 up: '
+wait_log '[fast2] pwg0 up: '
 cat "$tmp/daemon.err"
 grep -F '[fast] pwf0 up: ' "$tmp/daemon.err" | grep -qF ', path kernel (TC programs on pwf0 and ul0)' ||
 	fail "[fast] does not say path kernel"
@@ -181,12 +199,15 @@ grep -qF 'pwired: [slow] pws0: fastpath auto: the userspace engine: sequence num
 grep -F '[slow] pws0 up: ' "$tmp/daemon.err" | grep -q ', path user$' || fail "[slow] does not say path user"
 run ip -n "$a" addr add 10.96.1.1/24 dev pwf0
 run ip -n "$a" addr add 10.96.2.1/24 dev pws0
+run ip -n "$a" addr add 10.96.3.1/24 dev pwg0
 pw_filters
 pw_filters | grep -q '^pwf0 egress: .*pw_encap' || fail "no pw_encap on pwf0's egress"
-pw_filters | grep -q '^ul0 ingress: .*pw_decap' || fail "no pw_decap on ul0's ingress"
-[ "$(pw_filters | wc -l)" = 2 ] || fail "not exactly two pwire filters (auto's section attached?)"
+pw_filters | grep -q '^pwg0 egress: .*pw_encap' || fail "no pw_encap on pwg0's egress"
+[ "$(pw_filters | grep -c '^ul0 ingress: .*pw_decap')" = 2 ] || fail "not two pw_decap on ul0's ingress"
+[ "$(pw_filters | wc -l)" = 4 ] || fail "not exactly four pwire filters (auto's section attached?)"
 ping3 10.96.1.2
 ping3 10.96.2.2
+ping3 10.96.3.2
 
 head -c 2000000 /dev/urandom >"$tmp/send"
 ip netns exec "$b" timeout 40 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$tmp/recv,creat,trunc" &
@@ -206,13 +227,19 @@ awk '/^fast: /{ f = 1; next } f { print; exit }' "$tmp/show" | grep -q ' path ke
 awk '/^slow: /{ f = 1; next } f { print; exit }' "$tmp/show" | grep -q ' path user$' ||
 	fail "show: [slow] not path user"
 grep -q '^  fastpath: tx_packets [0-9]' "$tmp/show" || fail "show: no fastpath group"
-[ "$(grep -c '^  fastpath:' "$tmp/show")" = 1 ] || fail "show: a fastpath group on [slow]"
+[ "$(grep -c '^  fastpath:' "$tmp/show")" = 2 ] || fail "show: not one fastpath group each on [fast], [fast2]"
 run ip netns exec "$a" "$PWIRE" -s "$sock" show --json >"$tmp/json"
 python3 - "$tmp/json" <<'PY' || fail "show --json"
 import json, sys
 s = {x["name"]: x for x in json.load(open(sys.argv[1]))["sessions"]}
-f, sl = s["fast"], s["slow"]
+f, sl, f2 = s["fast"], s["slow"], s["fast2"]
 fp = f["counters"]["fastpath"]
+fp2 = f2["counters"]["fastpath"]
+print("fast2:", f2["path"], json.dumps(fp2))
+# [fast2]'s pings by its own programs, behind or ahead of [fast]'s on ul0
+assert f2["path"] == "kernel" and fp2["tx_packets"] >= 3 and fp2["rx_packets"] >= 3, "fast2"
+# the transfer's ACKs (dozens) came back on [fast]: none of them [fast2]'s
+assert fp2["rx_packets"] <= 20 < fp["rx_packets"], "[fast]'s ACKs counted by [fast2]"
 print("fast:", f["path"], json.dumps(fp))
 print("slow:", sl["path"], sorted(sl["counters"]))
 assert f["path"] == "kernel" and sl["path"] == "user", "paths"
@@ -233,7 +260,7 @@ grep -q '^pwire_fastpath_tx_packets_total{session="fast"} [1-9]' "$tmp/prom" ||
 echo "== 3. reloads"
 ids=$(prog_ids)
 echo "program ids: $ids"
-[ "$(wc -w <<<"$ids")" = 2 ] || fail "program ids: '$ids'"
+[ "$(wc -w <<<"$ids")" = 3 ] || fail "program ids: '$ids'"
 conf "$tmp/pwire.conf" 11223344
 sed -i 's/^seq = both$/seq = both\nbusy_poll = 10/' "$tmp/pwire.conf"
 reload || fail "reload changing [slow]"
@@ -274,9 +301,9 @@ reload || fail "reload changing [fast]"
 grep -q 'changed fast' "$tmp/reload" || fail "the reload did not change [fast]"
 new=$(prog_ids)
 echo "program ids: $new"
-[ "$(wc -w <<<"$new")" = 2 ] || fail "[fast]'s programs not attached again: '$new'"
+[ "$(wc -w <<<"$new")" = 3 ] || fail "[fast]'s programs not attached again: '$new'"
 [ "$new" != "$ids" ] || fail "[fast]'s programs not replaced"
-[ "$(pw_filters | wc -l)" = 2 ] || { pw_filters; fail "not two pwire filters after the reload"; }
+[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "not four pwire filters after the reload"; }
 pw_wait_up "$a" pwf0
 run ip -n "$a" addr add 10.96.1.1/24 dev pwf0
 ping3 10.96.1.2
@@ -295,10 +322,13 @@ PY
 echo "== 4. del, back again, SIGTERM"
 run ip netns exec "$a" "$PWIRE" -s "$sock" del fast
 pw_filters
-[ -z "$(pw_filters)" ] || fail "pwire filters left after del fast"
+if [ "$(pw_filters | wc -l)" != 2 ] || [ "$(pw_filters | grep -c '^pwg0 egress\|^ul0 ingress')" != 2 ]; then
+	fail "not [fast2]'s filters alone after del fast"
+fi
+ping3 10.96.3.2
 reload || fail "reload bringing [fast] back"
 grep -q 'added fast' "$tmp/reload" || fail "[fast] not added back"
-[ "$(pw_filters | wc -l)" = 2 ] || { pw_filters; fail "[fast]'s filters not back"; }
+[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "[fast]'s filters not back"; }
 run kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
