@@ -184,6 +184,12 @@ static int do_fast_open(struct priv_req *q, struct priv_rep *rep)
 	if ((c->xport.family != AF_INET && c->xport.family != AF_INET6) || q->mtu < 68 ||
 	    q->mtu > 65535 || !q->ifname[0])
 		return -EINVAL;
+	/* pw_encap goes on that device's egress: a TAP, not any device. */
+	if (!pw_tap_usable(q->ifname, rep->why, sizeof(rep->why))) {
+		pw_err_init(&rep->warn);
+		pw_err_set(&rep->warn, "%s %.*s", q->ifname, (int)sizeof(rep->why) - 1, rep->why);
+		return -ENOTTY;
+	}
 	while (id < n_fasts && fasts[id])
 		id++;
 	if (id == n_fasts) {

@@ -22,7 +22,9 @@
  * IFNAMSIZ, queue counts, families, encapsulations); a section's text from
  * the data path may name no file (cookie_file); the files it reads are its
  * configuration and the cookie files that names, and what the MTU and the
- * stable MAC ask the kernel (/sys, netlink, the machine id). It keeps only
+ * stable MAC ask the kernel (/sys, netlink, the machine id). A fast path is
+ * attached only to a device that is a TAP (pw_tap_usable), and its
+ * underlay is the route's to the section's peer. It keeps only
  * stdio and its channel open, and ends when the data-path process closes
  * its end or dies. What it does not check is whether the TAPs and ports it
  * is asked for are the configuration's: a data path taken over can ask for

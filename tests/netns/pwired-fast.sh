@@ -27,6 +27,8 @@
 # 4. pwire del fast: only [fast2]'s filters left (its TAP gone); a reload
 #    brings it back on the kernel; SIGTERM: pwired exits 0 and no pwire
 #    filter is left on any device of A.
+# 5. pwired again, then SIGKILL: no pwire filter left (within 5 s): the
+#    privileged helper ends with pwired and each detach helper's pipe closes.
 # Skips (77) only when the kernel refuses BPF programs (EPERM).
 set -eu -o pipefail
 : "${PWIRE:?}" "${PWIRED:?}"
@@ -336,6 +338,20 @@ daemon=
 [ "$rc" = 0 ] || fail "pwired exited $rc on SIGTERM"
 left=$(pw_filters)
 [ -z "$left" ] || fail "pwire filters left after pwired ended: $left"
+
+echo "== 5. SIGKILL"
+start_daemon
+wait_log '[fast2] pwg0 up: '
+[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "not four pwire filters after a restart"; }
+run kill -KILL "$daemon"
+wait "$daemon" || true
+daemon=
+for _ in $(seq 50); do
+	[ -z "$(pw_filters)" ] && break
+	sleep 0.1
+done
+left=$(pw_filters)
+[ -z "$left" ] || fail "pwire filters left 5 s after pwired was killed: $left"
 for p in "${pids[@]}"; do [ -z "$p" ] || kill -INT "$p"; done
 wait || true
 pids=()
