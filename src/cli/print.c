@@ -359,11 +359,11 @@ void pw_show_init(struct pw_show *s, struct pw_show_text *t, const char *name,
 	};
 }
 
-/* The counter groups of a pseudowire, in print order; the last, a
- * vhost-user vNIC's, only where there is one. vNIC counters share names
- * with tunnel ones (rx_short, tx_errors): Prometheus tells them apart by a
- * prefix. */
-enum { SHOW_GROUPS = 4 };
+/* The counter groups of a pseudowire, in print order; the last two, a
+ * vhost-user vNIC's and the fast path's, only where there is one. vNIC
+ * counters share names with tunnel ones (rx_short, tx_errors), as the fast
+ * path's do with the session's: Prometheus tells them apart by a prefix. */
+enum { SHOW_GROUPS = 5 };
 
 struct show_group {
 	const char *name, *prom;
@@ -377,7 +377,8 @@ static const void *group_stats(const struct pw_report *r, unsigned g)
 	return g == 0 ? (const void *)&r->session->stats :
 	       g == 1 ? (const void *)r->tunnel :
 	       g == 2 ? (const void *)r->vnic :
-			(const void *)r->vhost;
+	       g == 3 ? (const void *)r->vhost :
+			(const void *)r->fast;
 }
 
 static void show_groups(struct show_group g[SHOW_GROUPS])
@@ -390,6 +391,8 @@ static void show_groups(struct show_group g[SHOW_GROUPS])
 				    pw_vnic_counter_count };
 	g[3] = (struct show_group){ "vhost", "vhost_", pw_vhost_counter_names,
 				    pw_vhost_counter_count };
+	g[4] = (struct show_group){ "fastpath", "fastpath_", pw_fast_counter_names,
+				    pw_fast_counter_count };
 }
 
 static void show_text(FILE *f, const struct pw_show *s)
@@ -407,6 +410,8 @@ static void show_text(FILE *f, const struct pw_show *s)
 	fprintf(f, "\n  session_id %" PRIu32 " peer_session_id %" PRIu32,
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
 	idle_field(f, r, false);
+	if (r->path)
+		fprintf(f, " path %s", r->path);
 	fputc('\n', f);
 	for (unsigned i = 0; i < SHOW_GROUPS; i++)
 		if (group_stats(r, i))
@@ -437,6 +442,8 @@ static void show_json(FILE *f, const struct pw_show *s)
 	fprintf(f, ",\"session_id\":%" PRIu32 ",\"peer_session_id\":%" PRIu32,
 		r->session->cfg.session_id, r->session->cfg.peer_session_id);
 	idle_field(f, r, true);
+	if (r->path)
+		fprintf(f, ",\"path\":\"%s\"", r->path);
 	fputs(",\"counters\":{", f);
 	for (unsigned i = 0; i < SHOW_GROUPS; i++) {
 		if (!group_stats(r, i))
@@ -520,6 +527,17 @@ static void show_prometheus(FILE *f, const struct pw_show *s, size_t n)
 						at(group_stats(s[k].report, i),
 						   g[i].names[c].offset));
 				}
+	}
+	for (size_t k = 0, said = 0; k < n; k++) {
+		if (!s[k].report->path)
+			continue;
+		if (!said++)
+			fputs("# HELP pwire_path_info the path a session runs on (kernel: the fast "
+			      "path's programs; user: pwire's engine)\n# TYPE pwire_path_info gauge\n",
+			      f);
+		fputs("pwire_path_info{session=", f);
+		prom_label(f, s[k].name);
+		fprintf(f, ",path=\"%s\"} 1\n", s[k].report->path);
 	}
 	for (size_t k = 0; k < n; k++) {
 		unsigned idle;

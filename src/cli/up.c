@@ -387,10 +387,6 @@ int pw_cmd_up(int argc, char **argv)
 	pw_err_init(&err);
 	struct pw_link_cfg lc = pw_config_link_cfg(&c, &err);
 	const char *fast_why = c.fastpath != PW_FASTPATH_OFF ? pw_fast_why_not(&lc) : NULL;
-	char auto_why[256];
-
-	if (!fast_why && c.fastpath == PW_FASTPATH_AUTO)
-		fast_why = pw_fast_why_not_auto(&lc, auto_why, sizeof(auto_why));
 
 	pw_err_print(stderr, &err);
 	/* What the session is decides before anything is made; what the
@@ -430,7 +426,7 @@ int pw_cmd_up(int argc, char **argv)
 		struct pw_err ferr;
 
 		pw_err_init(&ferr);
-		u.fast = pw_fast_open(&lc, c.tap.name, pw_link_mtu(u.link), &ferr);
+		u.fast = pw_fast_open(&lc, c.fastpath, c.tap.name, pw_link_mtu(u.link), &ferr);
 		if (!u.fast && c.fastpath == PW_FASTPATH_ON) {
 			pw_error("%s: fastpath on: %s", c.shown, pw_err_msg(&ferr));
 			goto out;

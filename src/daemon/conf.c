@@ -227,13 +227,6 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	}
 	strcpy(x->keys[x->n_keys].name, key);
 	x->keys[x->n_keys++].line = x->line;
-	/* pwire up's word alone for now (docs/fastpath.md: pwired in F2). */
-	if (!strcmp(key, "fastpath") && strcmp(val, "off")) {
-		fail(x, x->line, section, "fastpath = %s: pwired has no fast path yet (pwire up "
-		     "has: docs/fastpath.md)", val);
-		return 0;
-	}
-
 	pw_err_init(&sub);
 	if (!strcmp(key, "vnic")) {
 		ok = set_vnic(&l->c, val, &sub);
@@ -671,6 +664,8 @@ void pw_conf_print(FILE *f, const struct pw_conf *conf)
 				c->tap.mac[5]);
 		fprintf(f, "queues = %u\nio_uring = %s\nbusy_poll = %u\n", c->tap.queues,
 			c->tap.io_uring ? "on" : "off", c->busy_poll_us);
+		if (c->fastpath != PW_FASTPATH_AUTO) /* the default: not said */
+			fprintf(f, "fastpath = %s\n", pw_fastpath_name(c->fastpath));
 		if (c->user[0])
 			fprintf(f, "user = %s\n", c->user);
 	}

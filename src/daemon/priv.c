@@ -24,6 +24,7 @@
 
 #include "daemon/conf.h"
 #include "daemon/priv.h"
+#include "fast/fastpath.h"
 #include "vnic/vhost/server.h"
 #include "xport/steer.h"
 
@@ -38,6 +39,9 @@ enum priv_op {
 	OP_VHOST,   /* a vhost-user listening socket (pw_vu_listen), in the run
 		     * directory only (in_run_dir) */
 	OP_STEER_MAP, /* a vhost-user link's map for OP_STEER (pw_steer_map) */
+	OP_FAST_OPEN, /* a section's fast path (pw_fast_open: programs attached, kept
+		       * here): its id, underlay, and counters' map (do_fast_open) */
+	OP_FAST_CLOSE, /* one of them closed by its id: the programs detached */
 };
 
 enum { STEER_OFFSET_MAX = 512, TEXT_MAX = 4096 };
@@ -51,6 +55,8 @@ struct priv_req {
 	struct pw_config config;         /* OP_LINK */
 	char text[TEXT_MAX];             /* OP_PARSE, NUL-terminated */
 	char path[PW_VHOST_PATH_MAX];    /* OP_VHOST */
+	uint32_t fast_id, mtu;           /* OP_FAST_CLOSE; OP_FAST_OPEN: the TAP's MTU, */
+	char ifname[IFNAMSIZ];           /* and its name (config: the section) */
 };
 
 struct priv_rep {
@@ -58,7 +64,8 @@ struct priv_rep {
 	char name[IFNAMSIZ];  /* OP_TAP: the device's name */
 	char why[96];         /* OP_TAP, ENOTTY: what the device is, if not a TAP */
 	struct pw_link_cfg link;  /* OP_LINK */
-	struct pw_err warn;       /* OP_LINK: its warnings */
+	struct pw_err warn;       /* OP_LINK: its warnings; OP_FAST_OPEN: why not */
+	uint32_t fast_id, ncpus;  /* OP_FAST_OPEN: its id; the map's lines */
 };
 
 struct pw_priv {
@@ -154,6 +161,81 @@ static int recv_fd(int s, void *buf, size_t len, int *fd)
 }
 
 /* ---- The helper ---------------------------------------------------- */
+
+/* The fast paths opened, by id - 1 (a free slot: NULL). They end with the
+ * helper: its exit closes each one's pipe, and its own detach helper
+ * removes the programs (fast/fastpath.c), however the helper ends. */
+static struct pw_fast **fasts;
+static uint32_t n_fasts;
+
+static int do_fast_open(struct priv_req *q, struct priv_rep *rep)
+{
+	struct pw_config *c = &q->config;
+	struct pw_link_cfg lc;
+	struct pw_err warn;
+	struct pw_fast *f;
+	uint32_t id = 0;
+	int fd;
+
+	q->ifname[sizeof(q->ifname) - 1] = '\0';
+	c->tap.name[sizeof(c->tap.name) - 1] = '\0';
+	c->shown[sizeof(c->shown) - 1] = '\0';
+	c->user[sizeof(c->user) - 1] = '\0';
+	if ((c->xport.family != AF_INET && c->xport.family != AF_INET6) || q->mtu < 68 ||
+	    q->mtu > 65535 || !q->ifname[0])
+		return -EINVAL;
+	/* pw_encap goes on that device's egress: a TAP, not any device. */
+	if (!pw_tap_usable(q->ifname, rep->why, sizeof(rep->why))) {
+		pw_err_init(&rep->warn);
+		pw_err_set(&rep->warn, "%s %.*s", q->ifname, (int)sizeof(rep->why) - 1, rep->why);
+		return -ENOTTY;
+	}
+	while (id < n_fasts && fasts[id])
+		id++;
+	if (id == n_fasts) {
+		struct pw_fast **more;
+
+		if (n_fasts >= PW_CONF_LINKS_MAX)
+			return -ENOSPC;
+		more = realloc(fasts, (n_fasts + 1) * sizeof(*fasts));
+		if (!more)
+			return -ENOMEM;
+		fasts = more;
+		fasts[n_fasts++] = NULL;
+	}
+	pw_err_init(&warn);
+	lc = pw_config_link_cfg(c, &warn);
+	pw_err_init(&rep->warn);
+	errno = 0;
+	f = pw_fast_open(&lc, c->fastpath, q->ifname, q->mtu, &rep->warn);
+	if (!f)
+		return errno ? -errno : -EIO;
+	fasts[id] = f;
+	rep->fast_id = id + 1;
+	rep->ncpus = pw_fast_ncpus(f);
+	snprintf(rep->name, sizeof(rep->name), "%s", pw_fast_underlay(f));
+	fd = fcntl(pw_fast_map_fd(f), F_DUPFD_CLOEXEC, 0); /* the one sent, then closed */
+	return fd < 0 ? -errno : fd;
+}
+
+static int do_fast_close(uint32_t id)
+{
+	if (id < 1 || id > n_fasts || !fasts[id - 1])
+		return -ENOENT;
+	pw_fast_close(fasts[id - 1]); /* waits until its programs are detached */
+	fasts[id - 1] = NULL;
+	return -ENODATA;
+}
+
+/* The data path has gone: every fast path's programs detached, waited for. */
+static void fasts_close(void)
+{
+	for (uint32_t i = 0; i < n_fasts; i++)
+		pw_fast_close(fasts[i]);
+	free(fasts);
+	fasts = NULL;
+	n_fasts = 0;
+}
 
 static bool queues_ok(uint32_t queues, uint32_t queue)
 {
@@ -294,8 +376,10 @@ static void serve(int ch, const char *file, const char *run_dir)
 		struct priv_rep rep = { 0 };
 		int in, out, r = recv_fd(ch, &q, sizeof(q), &in);
 
-		if (r == -EPIPE)
+		if (r == -EPIPE) {
+			fasts_close();
 			_exit(0);
+		}
 		if (r == -EBADMSG) {
 			out = -EINVAL;
 		} else if (r) {
@@ -328,6 +412,12 @@ static void serve(int ch, const char *file, const char *run_dir)
 			case OP_VHOST:
 				out = in >= 0 ? -EINVAL : do_vhost(run_dir, q.path);
 				break;
+			case OP_FAST_OPEN:
+				out = in >= 0 ? -EINVAL : do_fast_open(&q, &rep);
+				break;
+			case OP_FAST_CLOSE:
+				out = in >= 0 ? -EINVAL : do_fast_close(q.fast_id);
+				break;
 			default:
 				out = -EINVAL;
 			}
@@ -343,12 +433,17 @@ static void serve(int ch, const char *file, const char *run_dir)
 }
 
 /* Keep uid 0 (the configuration and its cookie files are root's) and only
- * the capabilities opening needs, in every set and the bounding set. */
+ * the capabilities opening needs, in every set and the bounding set.
+ * CAP_PERFMON for the fast path's programs: without it the verifier holds
+ * a loader to the unprivileged rules ("variable stack access prohibited
+ * for !root" in pw_decap's header reads), which the programs, written for
+ * pwire up as root, do not follow. */
 static bool narrow(void)
 {
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-			  CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE, CAP_BPF, -1) ||
+			  CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE, CAP_BPF,
+			  CAP_PERFMON, -1) ||
 	    capng_apply(CAPNG_SELECT_BOTH) ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
@@ -448,7 +543,7 @@ static int ask(struct pw_priv *p, const struct priv_req *q, int with, struct pri
 			close(fd);
 		return -(rep->err > 0 && rep->err < 4096 ? rep->err : EPROTO);
 	}
-	return fd >= 0 ? fd : q->op == OP_LINK ? 0 : -EPROTO;
+	return fd >= 0 ? fd : q->op == OP_LINK || q->op == OP_FAST_CLOSE ? 0 : -EPROTO;
 }
 
 static int ask_tap(void *ctx, const struct pw_tap_cfg *cfg, unsigned queue, char name[16])
@@ -526,6 +621,39 @@ bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_li
 	*lc = rep.link;
 	lc->opener = &p->opener;
 	return true;
+}
+
+int pw_priv_fast_open(struct pw_priv *p, const struct pw_config *c, const char *tap,
+		      unsigned mtu, struct pw_priv_fast *out, struct pw_err *err)
+{
+	static struct priv_req q; /* large (6 KiB): one thread asks */
+	static struct priv_rep rep;
+	int fd;
+
+	q = (struct priv_req){ .op = OP_FAST_OPEN, .config = *c, .mtu = mtu };
+	snprintf(q.ifname, sizeof(q.ifname), "%s", tap);
+	rep = (struct priv_rep){ 0 };
+	fd = ask(p, &q, -1, &rep);
+	if (fd < 0) {
+		/* The reason as pw_fast_open gave it (the verifier's lines too). */
+		if (rep.err && rep.warn.n_err)
+			pw_err_set(err, "%.*s", (int)sizeof(rep.warn.err[0]) - 1, rep.warn.err[0]);
+		else
+			pw_err_set(err, "the privileged helper: %s", strerror(-fd));
+		return fd;
+	}
+	*out = (struct pw_priv_fast){ .id = rep.fast_id, .ncpus = rep.ncpus };
+	snprintf(out->underlay, sizeof(out->underlay), "%.*s", (int)sizeof(rep.name) - 1,
+		 rep.name);
+	return fd;
+}
+
+int pw_priv_fast_close(struct pw_priv *p, uint32_t id)
+{
+	struct priv_req q = { .op = OP_FAST_CLOSE, .fast_id = id };
+	struct priv_rep rep;
+
+	return ask(p, &q, -1, &rep);
 }
 
 const char *pw_priv_why(const struct pw_priv *p)

@@ -3,22 +3,28 @@
  * priv.h: pwired's privileged helper. Before it drops its privileges,
  * pwired forks a helper that keeps only what opening a pseudowire needs
  * (uid 0 for the configuration file, CAP_NET_ADMIN, CAP_NET_RAW,
- * CAP_NET_BIND_SERVICE and CAP_BPF, nothing else, NoNewPrivs) and answers
+ * CAP_NET_BIND_SERVICE, CAP_BPF and CAP_PERFMON (the fast path's programs
+ * need the verifier's privileged rules), nothing else, NoNewPrivs) and answers
  * the data-path process over a socket pair: a TAP queue, a socket, a
  * steering program or a vhost-user listening socket made as asked (link.h's
  * pw_opener; vhost-user sockets only right in the run directory, the
  * control socket's), a section's link
  * configuration, the configuration file (or a control request's section)
  * parsed; each goes back as an fd (SCM_RIGHTS; a memfd for what is
- * parsed). The data-path process runs unprivileged (CapEff 0, seccomp) and
- * can still open the pseudowires a reload, add or set brings.
+ * parsed). It also keeps the sections' fast paths (fast/fastpath.h: the
+ * programs attached, each with its own detach helper), sending back each
+ * one's counters' map to be read in memory. The data-path process runs
+ * unprivileged (CapEff 0, seccomp) and can still open the pseudowires a
+ * reload, add or set brings.
  *
  * The helper trusts its requests no more than it must: each is one
  * fixed-size message whose every field is checked before use (a name within
  * IFNAMSIZ, queue counts, families, encapsulations); a section's text from
  * the data path may name no file (cookie_file); the files it reads are its
  * configuration and the cookie files that names, and what the MTU and the
- * stable MAC ask the kernel (/sys, netlink, the machine id). It keeps only
+ * stable MAC ask the kernel (/sys, netlink, the machine id). A fast path is
+ * attached only to a device that is a TAP (pw_tap_usable), and its
+ * underlay is the route's to the section's peer. It keeps only
  * stdio and its channel open, and ends when the data-path process closes
  * its end or dies. What it does not check is whether the TAPs and ports it
  * is asked for are the configuration's: a data path taken over can ask for
@@ -26,6 +32,9 @@
  */
 #ifndef PWIRE_DAEMON_PRIV_H
 #define PWIRE_DAEMON_PRIV_H
+
+#include <net/if.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "daemon/conf.h"
@@ -47,6 +56,27 @@ struct pw_priv *pw_priv_start(const char *conf, const char *run_dir, struct pw_e
  * the run directory). */
 bool pw_priv_link_cfg(struct pw_priv *p, const struct pw_config *c, struct pw_link_cfg *lc,
 		      struct pw_err *warn);
+
+/* A section's fast path, opened and kept by the helper (its programs
+ * attached until pw_priv_fast_close, or until the helper ends, however
+ * pwired ends). */
+struct pw_priv_fast {
+	uint32_t id;                /* for pw_priv_fast_close */
+	unsigned ncpus;             /* the counters' map's lines (pw_fast_view_open) */
+	char underlay[IFNAMSIZ];    /* where pw_decap is attached */
+};
+
+/* Ask the helper for section c's fast path on the TAP tap (its MTU mtu,
+ * the one in use): pw_fast_open there. The counters' map's fd (to map
+ * read-only with pw_fast_view_open, then close) and *out filled; or
+ * -errno with pw_fast_open's reason (the kernel's refusal, the verifier's
+ * lines) in err. */
+int pw_priv_fast_open(struct pw_priv *p, const struct pw_config *c, const char *tap,
+		      unsigned mtu, struct pw_priv_fast *out, struct pw_err *err);
+
+/* Close fast path id in the helper: its programs detached (waited for).
+ * 0 or -errno. */
+int pw_priv_fast_close(struct pw_priv *p, uint32_t id);
 
 /* Why the last TAP the helper refused (-ENOTTY) is not one ("is a veth,
  * not a TAP": pw_tap_usable), else "". */

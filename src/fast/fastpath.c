@@ -66,11 +66,17 @@ struct hook {
 	bool made_qdisc; /* clsact was not there: remove it, if left empty */
 };
 
-struct pw_fast {
-	char underlay[IF_NAMESIZE];
+/* The counters mapped read-only: the opener's own, or another process's. */
+struct pw_fast_view {
 	const volatile struct pw_fast_stats *lines; /* the mapped pw_stats */
 	size_t map_len;
 	unsigned ncpus;
+};
+
+struct pw_fast {
+	char underlay[IF_NAMESIZE];
+	struct pw_fast_view view;
+	int map_fd; /* pw_stats, for pw_fast_map_fd */
 	int go_fd;   /* closed: the helper detaches */
 	int done_fd; /* EOF: it has */
 	pid_t helper; /* reaped by pw_fast_close */
@@ -110,18 +116,16 @@ static bool ethtool(int fd, const char *dev, void *cmd)
 	return ioctl(fd, SIOCETHTOOL, &ifr) == 0;
 }
 
-const char *pw_fast_why_not_auto(const struct pw_link_cfg *c, char *why, size_t len)
+/* auto: NULL when what the programs encapsulate leaves ul finished for any
+ * receiver (fastpath.h), else why not, in err. */
+static const char *unfinished(const char *ul, struct pw_err *err)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
 	struct ethtool_value csum = { .cmd = ETHTOOL_GTXCSUM };
-	char ul[IF_NAMESIZE] = "";
-	unsigned mtu;
 	bool bus, offload;
 	int fd;
 
-	/* No route: pw_fast_open says so, by the same lookup. */
-	if (pw_route_mtu(&c->xport.remote, &c->xport.local, &mtu, ul) || !ul[0] ||
-	    !strcmp(ul, "lo"))
+	if (!strcmp(ul, "lo"))
 		return NULL;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -131,13 +135,13 @@ const char *pw_fast_why_not_auto(const struct pw_link_cfg *c, char *why, size_t 
 	close(fd);
 	if (bus || !offload)
 		return NULL;
-	snprintf(why, len,
-		 "the underlay %s (%s) is a virtual device that may hand frames on with "
-		 "their checksum and TSO left to the receiver, which a userspace peer "
-		 "cannot take (`ethtool -K %s tx off`, or fastpath on where they leave by "
-		 "a NIC or reach a fast pwire)",
-		 ul, info.driver[0] ? info.driver : "no driver named", ul);
-	return why;
+	pw_err_set(err,
+		   "the underlay %s (%s) is a virtual device that may hand frames on with their "
+		   "checksum and TSO left to the receiver, which a userspace peer cannot take "
+		   "(`ethtool -K %s tx off`, or fastpath on where they leave by a NIC or reach "
+		   "a fast pwire)",
+		   ul, info.driver[0] ? info.driver : "no driver named", ul);
+	return pw_err_msg(err);
 }
 
 /* libbpf's own messages, kept for the error (the last ones say why). */
@@ -447,8 +451,32 @@ static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
 	return obj;
 }
 
-struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsigned mtu,
-			     struct pw_err *err)
+/* ncpus lines of map_fd mapped read-only into v. */
+static bool view_map(struct pw_fast_view *v, int map_fd, unsigned ncpus, struct pw_err *err)
+{
+	void *lines;
+
+	if (!ncpus || ncpus > 4096) {
+		pw_err_set(err, "mapping the counters: %u CPUs", ncpus);
+		errno = EINVAL;
+		return false;
+	}
+	v->map_len = ((size_t)ncpus * sizeof(struct pw_fast_stats) + 4095) & ~(size_t)4095;
+	lines = mmap(NULL, v->map_len, PROT_READ, MAP_SHARED, map_fd, 0);
+	if (lines == MAP_FAILED) {
+		int e = errno;
+
+		pw_err_set(err, "mapping the counters: %s", strerror(e));
+		errno = e;
+		return false;
+	}
+	v->lines = lines;
+	v->ncpus = ncpus;
+	return true;
+}
+
+struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode, const char *tap,
+			     unsigned mtu, struct pw_err *err)
 {
 	struct hook hooks[2] = { { .point = BPF_TC_EGRESS }, { .point = BPF_TC_INGRESS } };
 	struct pw_fast_sess s;
@@ -457,10 +485,11 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	char *log = malloc(LOG_MAX);
 	int go[2] = { -1, -1 }, done[2] = { -1, -1 }, rc, ncpus;
 	__u32 key;
-	void *lines;
 	pid_t pid;
 	const char *why = pw_fast_why_not(c);
 
+	if (f)
+		f->map_fd = -1;
 	if (!f || !log) {
 		rc = -ENOMEM;
 		pw_err_set(err, "%s", strerror(ENOMEM));
@@ -480,6 +509,10 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	rc = sess_of(c, hooks[0].ifindex, mtu, &s, f->underlay, err);
 	if (rc)
 		goto fail;
+	if (mode == PW_FASTPATH_AUTO && unfinished(f->underlay, err)) {
+		rc = -EOPNOTSUPP;
+		goto fail;
+	}
 	hooks[1].ifindex = (int)s.ul_ifindex;
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -487,8 +520,8 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 		pw_err_set(err, "the number of CPUs: %s", strerror(-rc));
 		goto fail;
 	}
-	f->ncpus = (unsigned)ncpus;
-	obj = load(f->ncpus, log, err);
+	f->view.ncpus = (unsigned)ncpus;
+	obj = load(f->view.ncpus, log, err);
 	if (!obj) {
 		rc = -errno;
 		goto fail;
@@ -504,15 +537,14 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 		pw_err_set(err, "the session into the programs' maps: %s", strerror(-rc));
 		goto fail;
 	}
-	f->map_len = ((size_t)f->ncpus * sizeof(struct pw_fast_stats) + 4095) & ~(size_t)4095;
-	lines = mmap(NULL, f->map_len, PROT_READ, MAP_SHARED,
-		     bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_stats")), 0);
-	if (lines == MAP_FAILED) {
+	f->map_fd = fcntl(bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_stats")),
+			  F_DUPFD_CLOEXEC, 3);
+	if (f->map_fd < 0 || !view_map(&f->view, f->map_fd, f->view.ncpus, err)) {
 		rc = -errno;
-		pw_err_set(err, "mapping the counters: %s", strerror(errno));
+		if (f->map_fd < 0)
+			pw_err_set(err, "the counters' map: %s", strerror(errno));
 		goto fail;
 	}
-	f->lines = lines;
 	if (pipe2(go, O_CLOEXEC) || pipe2(done, O_CLOEXEC)) {
 		rc = -errno;
 		pw_err_set(err, "pipe: %s", strerror(errno));
@@ -566,8 +598,10 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, const char *tap, unsig
 	return f;
 
 fail:
-	if (f && f->lines)
-		munmap((void *)f->lines, f->map_len);
+	if (f && f->view.lines)
+		munmap((void *)f->view.lines, f->view.map_len);
+	if (f && f->map_fd >= 0)
+		close(f->map_fd);
 	for (unsigned i = 0; i < 2; i++) {
 		if (go[i] >= 0)
 			close(go[i]);
@@ -588,11 +622,12 @@ const char *pw_fast_underlay(const struct pw_fast *f)
 	return f->underlay;
 }
 
-void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
+/* The one summing loop: the opener's counters and a reader's. */
+void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned cpu = 0; cpu < f->ncpus; cpu++) {
-		const volatile struct pw_fast_stats *l = &f->lines[cpu];
+	for (unsigned cpu = 0; cpu < v->ncpus; cpu++) {
+		const volatile struct pw_fast_stats *l = &v->lines[cpu];
 
 		out->tx_packets += l->tx_packets;
 		out->tx_bytes += l->tx_bytes;
@@ -602,6 +637,47 @@ void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
 		out->rx_passed += l->rx_passed;
 		out->tx_errors += l->tx_errors;
 	}
+}
+
+void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
+{
+	pw_fast_view_stats(&f->view, out);
+}
+
+int pw_fast_map_fd(const struct pw_fast *f)
+{
+	return f->map_fd;
+}
+
+unsigned pw_fast_ncpus(const struct pw_fast *f)
+{
+	return f->view.ncpus;
+}
+
+struct pw_fast_view *pw_fast_view_open(int map_fd, unsigned ncpus, struct pw_err *err)
+{
+	struct pw_fast_view *v = calloc(1, sizeof(*v));
+
+	if (!v) {
+		pw_err_set(err, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	if (!view_map(v, map_fd, ncpus, err)) {
+		int e = errno;
+
+		free(v);
+		errno = e;
+		return NULL;
+	}
+	return v;
+}
+
+void pw_fast_view_close(struct pw_fast_view *v)
+{
+	if (!v)
+		return;
+	munmap((void *)v->lines, v->map_len);
+	free(v);
 }
 
 void pw_fast_close(struct pw_fast *f)
@@ -616,7 +692,9 @@ void pw_fast_close(struct pw_fast *f)
 	close(f->done_fd);
 	while (waitpid(f->helper, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (f->lines)
-		munmap((void *)f->lines, f->map_len);
+	if (f->view.lines)
+		munmap((void *)f->view.lines, f->view.map_len);
+	if (f->map_fd >= 0)
+		close(f->map_fd);
 	free(f);
 }

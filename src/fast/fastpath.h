@@ -47,28 +47,41 @@ const char *pw_fastpath_name(enum pw_fastpath f);
  * nothing. */
 const char *pw_fast_why_not(const struct pw_link_cfg *cfg);
 
-/* With `auto`, after pw_fast_why_not: NULL where frames the programs
- * encapsulate leave the underlay finished for any receiver (lo and a
- * virtual device with its tx checksum offload off: the kernel does it in
- * software; a device on a bus: its hardware does); else why not, written
- * into why (a veth hands them on unfinished: fine for a fast peer, not for
- * a socket). Asks the kernel for the route and the device. */
-const char *pw_fast_why_not_auto(const struct pw_link_cfg *cfg, char *why, size_t len);
-
 struct pw_fast;
 
 /* Load and attach the programs for the link cfg whose TAP is tap (its MTU
  * mtu, the one in use), and start the helper that detaches them when this
- * process ends. NULL with the reason in err (what the kernel refused, with
- * the verifier's last lines when it refused a program) and errno set. */
-struct pw_fast *pw_fast_open(const struct pw_link_cfg *cfg, const char *tap, unsigned mtu,
-			     struct pw_err *err);
+ * process ends. With mode auto, only where what the programs encapsulate
+ * leaves the underlay finished for any receiver: lo and a device with its
+ * tx checksum offload off (the kernel checksums and cuts in software), a
+ * device on a bus (its hardware does); not a veth with the offload on,
+ * which hands frames on unfinished (fine for a fast peer, not for a
+ * socket): EOPNOTSUPP. NULL with the reason in err (what the kernel
+ * refused, with the verifier's last lines when it refused a program) and
+ * errno set. */
+struct pw_fast *pw_fast_open(const struct pw_link_cfg *cfg, enum pw_fastpath mode, const char *tap,
+			     unsigned mtu, struct pw_err *err);
 
 /* The underlay device the programs attached to ("eth0", "lo"). */
 const char *pw_fast_underlay(const struct pw_fast *f);
 
 /* The counters now (plain loads of the mapped map: no system call). */
 void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out);
+
+/* The counters' map (an fd the opener keeps: not to be closed), for a
+ * process that reads them without the programs (pwired's data path, given
+ * it by SCM_RIGHTS), and the number of possible CPUs its lines are for. */
+int pw_fast_map_fd(const struct pw_fast *f);
+unsigned pw_fast_ncpus(const struct pw_fast *f);
+
+/* A reader of another process's counters: map_fd (pw_fast_map_fd's, with
+ * ncpus lines) mapped read-only; the fd may be closed afterwards. Reading
+ * needs no system call and no bpf() (mmap at open, munmap at close). NULL
+ * with the reason in err. */
+struct pw_fast_view;
+struct pw_fast_view *pw_fast_view_open(int map_fd, unsigned ncpus, struct pw_err *err);
+void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *out);
+void pw_fast_view_close(struct pw_fast_view *v); /* NULL is fine */
 
 /* Close the helper's pipe, wait until it has detached the programs and
  * reap it (wait4: the privilege drop allows it with pw_privs.fastpath);

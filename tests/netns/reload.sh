@@ -179,13 +179,14 @@ socks=$(ip netns exec "$a" ss -Huan 'sport = :1901' | wc -l)
 grep -qx $'CapEff:\t0000000000000000' "/proc/$daemon/status" ||
 	{ echo "FAIL: pwired holds capabilities after opening vm3 and vm4"; exit 1; }
 # The helper: pwired's one child, root with CAP_NET_BIND_SERVICE (10),
-# CAP_NET_ADMIN (12), CAP_NET_RAW (13) and CAP_BPF (39) and nothing else,
-# not even in its bounding set, and NoNewPrivs.
+# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_PERFMON (38: the fast path's
+# programs need the verifier's privileged rules) and CAP_BPF (39) and
+# nothing else, not even in its bounding set, and NoNewPrivs.
 helper=$(pgrep -P "$daemon")
 [ "$(wc -w <<<"$helper")" = 1 ] && [ "$(cat "/proc/$helper/comm")" = pwired-priv ] ||
 	{ echo "FAIL: pwired's children: '$helper'"; exit 1; }
 for k in CapEff CapPrm CapBnd; do
-	grep -qx "$k:"$'\t0000008000003400' "/proc/$helper/status" ||
+	grep -qx "$k:"$'\t000000c000003400' "/proc/$helper/status" ||
 		{ grep '^Cap' "/proc/$helper/status"; echo "FAIL: the helper's $k"; exit 1; }
 done
 grep -qx $'NoNewPrivs:\t1' "/proc/$helper/status" || { echo "FAIL: the helper may gain privileges"; exit 1; }
