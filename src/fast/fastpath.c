@@ -107,40 +107,83 @@ const char *pw_fast_why_not(const struct pw_link_cfg *c)
 	return NULL;
 }
 
-/* One ethtool query of dev on fd; false when the device does not answer. */
-static bool ethtool(int fd, const char *dev, void *cmd)
+/* The kind of link ifindex is ("veth", "tun", "bridge": what `ip -d link`
+ * shows, IFLA_INFO_KIND) into kind, "" for none (a NIC, lo); false when
+ * the kernel does not say. */
+static bool link_kind(int ifindex, char kind[IF_NAMESIZE])
 {
-	struct ifreq ifr = { .ifr_data = cmd };
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+	};
+	char buf[16384];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t n = -1;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	return ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+	kind[0] = '\0';
+	if (fd < 0)
+		return false;
+	if (send(fd, &req, sizeof(req), 0) == sizeof(req))
+		n = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (n <= 0 || !NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != RTM_NEWLINK ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return false;
+	int len = (int)IFLA_PAYLOAD(nh);
+	for (struct rtattr *rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len);
+	     rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type != IFLA_LINKINFO)
+			continue;
+		int in = (int)RTA_PAYLOAD(rta);
+		for (struct rtattr *i = RTA_DATA(rta); RTA_OK(i, in); i = RTA_NEXT(i, in))
+			if (i->rta_type == IFLA_INFO_KIND)
+				snprintf(kind, IF_NAMESIZE, "%.*s", (int)RTA_PAYLOAD(i),
+					 (const char *)RTA_DATA(i));
+	}
+	return true;
 }
 
-/* auto: NULL when what the programs encapsulate leaves ul finished for any
- * receiver (fastpath.h), else why not, in err. */
-static const char *unfinished(const char *ul, struct pw_err *err)
+/* Whether dev's tx checksum offload is on (ethtool -k: tx-checksumming);
+ * true when it does not say. */
+static bool tx_csum_offload(const char *dev)
 {
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ethtool_value csum = { .cmd = ETHTOOL_GTXCSUM };
-	bool bus, offload;
-	int fd;
+	struct ethtool_value v = { .cmd = ETHTOOL_GTXCSUM };
+	struct ifreq ifr = { .ifr_data = (void *)&v };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool on = true;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		on = v.data != 0;
+	if (fd >= 0)
+		close(fd);
+	return on;
+}
+
+/* auto: NULL when what the programs encapsulate leaves the underlay ul
+ * (ifindex ul_ifindex) finished for any receiver (fastpath.h), else why
+ * not, in err. */
+static const char *unfinished(const char *ul, int ul_ifindex, struct pw_err *err)
+{
+	char kind[IF_NAMESIZE];
 
 	if (!strcmp(ul, "lo"))
 		return NULL;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	bus = ethtool(fd, ul, &info) && info.bus_info[0];
-	offload = !ethtool(fd, ul, &csum) || csum.data;
-	close(fd);
-	if (bus || !offload)
+	if (link_kind(ul_ifindex, kind) && !kind[0])
+		return NULL; /* a NIC: its hardware or the kernel finishes them */
+	if (!tx_csum_offload(ul))
 		return NULL;
 	pw_err_set(err,
 		   "the underlay %s (%s) is a virtual device that may hand frames on with their "
 		   "checksum and TSO left to the receiver, which a userspace peer cannot take "
 		   "(`ethtool -K %s tx off`, or fastpath on where they leave by a NIC or reach "
 		   "a fast pwire)",
-		   ul, info.driver[0] ? info.driver : "no driver named", ul);
+		   ul, kind[0] ? kind : "a link of no kind the kernel names", ul);
 	return pw_err_msg(err);
 }
 
@@ -509,7 +552,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 	rc = sess_of(c, hooks[0].ifindex, mtu, &s, f->underlay, err);
 	if (rc)
 		goto fail;
-	if (mode == PW_FASTPATH_AUTO && unfinished(f->underlay, err)) {
+	if (mode == PW_FASTPATH_AUTO && unfinished(f->underlay, (int)s.ul_ifindex, err)) {
 		rc = -EOPNOTSUPP;
 		goto fail;
 	}

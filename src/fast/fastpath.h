@@ -54,7 +54,7 @@ struct pw_fast;
  * process ends. With mode auto, only where what the programs encapsulate
  * leaves the underlay finished for any receiver: lo and a device with its
  * tx checksum offload off (the kernel checksums and cuts in software), a
- * device on a bus (its hardware does); not a veth with the offload on,
+ * NIC (a link of no kind; its hardware does); not a veth with the offload on,
  * which hands frames on unfinished (fine for a fast peer, not for a
  * socket): EOPNOTSUPP. NULL with the reason in err (what the kernel
  * refused, with the verifier's last lines when it refused a program) and

@@ -82,7 +82,7 @@ for n in 1 2 3; do
 		for (i = 2; i < NF; i++) if ($i == "rx_packets") { print $(i + 1); exit } }' \
 		"$tmp/daemon")
 	[ "${rx:-0}" -gt 0 ] || { echo "FAIL: [vm$n]: rx_packets '${rx:-}' after the ping"; exit 1; }
-	grep -Eq "^pwd$n: session_id $n peer_session_id 10$n rx_idle_seconds [0-9]+\$" "$tmp/daemon" ||
+	grep -Eq "^pwd$n: session_id $n peer_session_id 10$n rx_idle_seconds [0-9]+( path user)?\$" "$tmp/daemon" ||
 		{ echo "FAIL: [vm$n]: no counters for pwd$n"; exit 1; }
 	if ip -n "$a" link show "pwd$n" >/dev/null 2>&1; then
 		echo "FAIL: pwd$n still exists after pwired exited"
