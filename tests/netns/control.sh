@@ -70,7 +70,7 @@ cat "$tmp/text"
 for n in 1 2; do
 	grep -qx "vm$n: vnic tap:pwc$n encap udp local 10.203.0.1 remote 10.203.0.2 udp_sport 190$n udp_dport 190$n" "$tmp/text" ||
 		fail "no vm$n block in the text show"
-	grep -qEx "  session_id $n peer_session_id 10$n rx_idle_seconds [0-9]+" "$tmp/text" ||
+	grep -qEx "  session_id $n peer_session_id 10$n rx_idle_seconds [0-9]+( path user)?" "$tmp/text" ||
 		fail "no ids and rx_idle_seconds for vm$n"
 done
 
@@ -106,7 +106,7 @@ run "$PWIRE" -s "$sock" show --prometheus >"$tmp/prom"
 python3 - "$tmp/prom" <<'PY' || fail "show --prometheus"
 import re, sys
 sample = re.compile(r'^(pwire_[a-z_]+_total)\{session="([^"\\]*)"(,reason="([a-z_]+)")?\} ([0-9]+)$')
-typed, seen, rx, idle = set(), {}, {}, {}
+typed, seen, rx, idle, path = set(), {}, {}, {}, {}
 for line in open(sys.argv[1]).read().splitlines():
     m = re.match(r'^pwire_rx_idle_seconds\{session="([^"\\]*)"\} ([0-9]+|\+Inf)$', line)
     if m:
@@ -117,6 +117,17 @@ for line in open(sys.argv[1]).read().splitlines():
         typed.add("pwire_rx_idle_seconds")
         continue
     if line.startswith("# HELP pwire_rx_idle_seconds "):
+        continue
+    # The path each session runs on (the default fastpath auto says it).
+    m = re.match(r'^pwire_path_info\{session="([^"\\]*)",path="(user|kernel)"\} 1$', line)
+    if m:
+        assert "pwire_path_info" in typed, "sample before its TYPE: " + line
+        path[m.group(1)] = m.group(2)
+        continue
+    if line == "# TYPE pwire_path_info gauge":
+        typed.add("pwire_path_info")
+        continue
+    if line.startswith("# HELP pwire_path_info "):
         continue
     m = re.match(r'^# (HELP|TYPE) (pwire_[a-z_]+_total) (.+)$', line)
     if m:
@@ -134,6 +145,7 @@ for line in open(sys.argv[1]).read().splitlines():
         rx[m.group(2)] = int(m.group(5))
 assert rx.get("vm1", 0) > 0 and rx.get("vm2", 0) > 0, rx
 assert sorted(idle) == ["vm1", "vm2"] and all(v != "+Inf" for v in idle.values()), idle
+assert path == {"vm1": "user", "vm2": "user"}, path  # auto over a veth
 assert ("vm1", "rx_cookie_discards") in seen["pwire_rx_dropped_total"]
 assert ("vm2", "vnic_rx_too_big") in seen["pwire_rx_dropped_total"]
 assert ("vm1", "tx_errors") in seen["pwire_tx_dropped_total"]

@@ -77,6 +77,9 @@ wait "$daemon" || rc=$?
 daemon=
 cat "$tmp/daemon"
 [ "$rc" = 0 ] || { cat "$tmp/daemon.err"; echo "FAIL: pwired exited $rc"; exit 1; }
+# The default, fastpath auto, over a veth: the userspace engine, saying why.
+grep -q '^pwired: \[vm1\] pwd1: fastpath auto: the userspace engine: the underlay ul0 (veth) ' \
+	"$tmp/daemon.err" || { cat "$tmp/daemon.err"; echo "FAIL: [vm1]: no line why auto stayed on the userspace engine"; exit 1; }
 for n in 1 2 3; do
 	rx=$(awk -v s="[vm$n]" '$0 == s { f++ } f == 2 && /^  session:/ {
 		for (i = 2; i < NF; i++) if ($i == "rx_packets") { print $(i + 1); exit } }' \
