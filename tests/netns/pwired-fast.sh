@@ -146,7 +146,8 @@ conf "$tmp/pwire.conf" 11223344
 run ip netns exec "$a" "$PWIRED" -n -c "$tmp/pwire.conf" >"$tmp/n"
 grep -qx 'fastpath = on' "$tmp/n" || { cat "$tmp/n"; fail "-n: no 'fastpath = on'"; }
 ! grep -q 'fastpath = auto' "$tmp/n" || { cat "$tmp/n"; fail "-n: 'fastpath = auto' printed (the default)"; }
-conf "$tmp/bad.conf" 11223344 "
+# A section that asks for the fast path and cannot have it (encap ip).
+bad="
 [bad]
 vnic = tap:pwb0
 encap = ip
@@ -155,6 +156,7 @@ remote = $ub
 session_id = 3
 peer_session_id = 13
 fastpath = on"
+conf "$tmp/bad.conf" 11223344 "$bad"
 run ip netns exec "$a" "$PWIRED" -n -c "$tmp/bad.conf" >/dev/null
 rc=0
 ip netns exec "$a" timeout 20 "$PWIRED" -f -c "$tmp/bad.conf" -s "$sock" >/dev/null \
@@ -273,17 +275,7 @@ run ip -n "$a" addr add 10.96.2.1/24 dev pws0
 ping3 10.96.1.2
 ping3 10.96.2.2
 cp "$tmp/pwire.conf" "$tmp/good.conf"
-cat >>"$tmp/pwire.conf" <<CONF
-
-[bad]
-vnic = tap:pwb0
-encap = ip
-local = $ua
-remote = $ub
-session_id = 3
-peer_session_id = 13
-fastpath = on
-CONF
+printf '%s\n' "$bad" >>"$tmp/pwire.conf"
 rc=0
 reload || rc=$?
 [ "$rc" != 0 ] || fail "a reload adding [bad] was not refused"
