@@ -3,7 +3,7 @@
 #   interop_require SCRIPT [ARGS]  SKIP (exit 77) when SCRIPT check says the
 #                                  peer cannot run here, with its reason
 #   interop_guest SCRIPT START_ARGS...  boot the guest in $ns (FAIL with its log)
-#   pw_up ARGS...                  pwire up pw0 ARGS in $ns, wait until pw0 is up
+#   pw_up ARGS...                  pwire up pw0 ARGS in $ns, wait for its start-up line and pw0 up
 #   pw_down                        SIGINT pwire; FAIL unless it exits 0
 #   traffic HOST_IP GUEST_IP       ping both ways, TCP echo of a line and of 128 KiB
 #   fail MESSAGE                   print FAIL, the logs, exit 1
@@ -86,8 +86,11 @@ pw_up() {
 	echo "+ ip netns exec $ns $PWIRE up pw0 $* &" >&2
 	ip netns exec "$ns" "$PWIRE" up pw0 "$@" >"$tmp/pwire.out" 2>"$tmp/pwire.err" &
 	pwpid=$!
+	# Its start-up line comes once everything is open (after pw0 is up:
+	# the fast path's programs, which the default may load, come later).
 	for _ in $(seq 50); do
-		ip -n "$ns" link show pw0 2>/dev/null | grep -q ',UP' && return 0
+		grep -q ' up: ' "$tmp/pwire.err" &&
+			ip -n "$ns" link show pw0 2>/dev/null | grep -q ',UP' && return 0
 		kill -0 "$pwpid" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -33,10 +33,6 @@ run ip -n "$ns" link set lo up
 pw_up "${pw[@]}"
 run ip -n "$ns" addr add 10.99.0.1/24 dev pw0 || fail "cannot address pw0"
 if [ "$fast" = fast ]; then
-	for _ in $(seq 50); do
-		grep -q ' up: ' "$tmp/pwire.err" && break
-		sleep 0.1
-	done
 	grep ' up: ' "$tmp/pwire.err"
 	grep -q ', path kernel (TC programs on pw0 and lo)$' "$tmp/pwire.err" ||
 		fail "the start-up line does not say path kernel"
