@@ -106,28 +106,25 @@ run "$PWIRE" -s "$sock" show --prometheus >"$tmp/prom"
 python3 - "$tmp/prom" <<'PY' || fail "show --prometheus"
 import re, sys
 sample = re.compile(r'^(pwire_[a-z_]+_total)\{session="([^"\\]*)"(,reason="([a-z_]+)")?\} ([0-9]+)$')
-typed, seen, rx, idle, path = set(), {}, {}, {}, {}
+# The gauges: each sample's regex gives its session and its value. The path
+# each session runs on is pwire_path_info's (the default fastpath auto says it).
+gauges = {
+    "pwire_rx_idle_seconds": r'\{session="([^"\\]*)"\} ([0-9]+|\+Inf)$',
+    "pwire_path_info": r'\{session="([^"\\]*)",path="(user|kernel)"\} 1$',
+}
+typed, seen, rx, value = set(), {}, {}, {g: {} for g in gauges}
 for line in open(sys.argv[1]).read().splitlines():
-    m = re.match(r'^pwire_rx_idle_seconds\{session="([^"\\]*)"\} ([0-9]+|\+Inf)$', line)
-    if m:
-        assert "pwire_rx_idle_seconds" in typed, "sample before its TYPE: " + line
-        idle[m.group(1)] = m.group(2)
+    hit = [(g, m) for g, r in gauges.items() for m in [re.match("^" + g + r, line)] if m]
+    if hit:
+        g, m = hit[0]
+        assert g in typed, "sample before its TYPE: " + line
+        value[g][m.group(1)] = m.group(2)
         continue
-    if line == "# TYPE pwire_rx_idle_seconds gauge":
-        typed.add("pwire_rx_idle_seconds")
+    g = next((g for g in gauges if line == "# TYPE %s gauge" % g), None)
+    if g:
+        typed.add(g)
         continue
-    if line.startswith("# HELP pwire_rx_idle_seconds "):
-        continue
-    # The path each session runs on (the default fastpath auto says it).
-    m = re.match(r'^pwire_path_info\{session="([^"\\]*)",path="(user|kernel)"\} 1$', line)
-    if m:
-        assert "pwire_path_info" in typed, "sample before its TYPE: " + line
-        path[m.group(1)] = m.group(2)
-        continue
-    if line == "# TYPE pwire_path_info gauge":
-        typed.add("pwire_path_info")
-        continue
-    if line.startswith("# HELP pwire_path_info "):
+    if any(line.startswith("# HELP %s " % g) for g in gauges):
         continue
     m = re.match(r'^# (HELP|TYPE) (pwire_[a-z_]+_total) (.+)$', line)
     if m:
@@ -144,6 +141,7 @@ for line in open(sys.argv[1]).read().splitlines():
     if fam == "pwire_rx_packets_total":
         rx[m.group(2)] = int(m.group(5))
 assert rx.get("vm1", 0) > 0 and rx.get("vm2", 0) > 0, rx
+idle, path = value["pwire_rx_idle_seconds"], value["pwire_path_info"]
 assert sorted(idle) == ["vm1", "vm2"] and all(v != "+Inf" for v in idle.values()), idle
 assert path == {"vm1": "user", "vm2": "user"}, path  # auto over a veth
 assert ("vm1", "rx_cookie_discards") in seen["pwire_rx_dropped_total"]
