@@ -94,8 +94,15 @@ if not pair["mtu"]:
 if pair["mtu"] != A[10]:
     sys.exit(f"FAIL: the README says mtu {pair['mtu']}, pwire printed mtu {A[10]}")
 # The README's start-up line, up to who pwire runs as (this host's users)
-# and the path (the README's hosts have NICs, this test a veth).
-strip = lambda s: re.sub(r", user \S+(, path .*)?$", "", s)
+# and the path (the README's hosts have NICs, this test a veth): the
+# README's path in the form pwire prints it, ours the userspace engine's
+# (the default fastpath auto over a veth).
+strip = lambda s: re.sub(r", user \S+, path .*$", "", s)
+for l in (la, lb):
+    if not l.endswith(", path user"):
+        sys.exit(f"FAIL: a start-up line over the veth does not end in ', path user':\n{l}")
+if pair["line"] and not re.search(r", user \S+, path (user|kernel \(TC programs on pw0 and \S+\))$", pair["line"]):
+    sys.exit(f"FAIL: the README's start-up line does not end in a user and a path as pwire prints them:\n{pair['line']}")
 if pair["line"] and strip(pair["line"]) != strip(la):
     sys.exit(f"FAIL: the README's start-up line differs from pwire's:\n{pair['line']}\n{la}")
 print(f"ok: mirrored, mtu {A[10]} as the README says" + (", its start-up line is pwire's" if pair["line"] else ""))
