@@ -5,6 +5,9 @@
 #   pw_wait_up NS DEV               wait (bounded) until DEV is up in NS
 #   pw_stop                         SIGINT every pwire started; fail unless each exits 0
 #   pw_rcvbuf_errors NS             the UDP RcvbufErrors count of NS (/proc/net/snmp)
+#   pw_filters NS DEV DIR           the `tc filter show` lines of DEV's DIR hook
+#                                   (ingress|egress) in NS naming pwire's
+#                                   programs (pw_encap, pw_decap)
 #   pw_kernel_lost FROM TO          datagrams the kernel dropped (and counted)
 #                                   between FROM's ul0 and a UDP socket in TO
 #   pw_queues_match A B N NSA NSB   queue q of the pwire writing --json to A
@@ -79,6 +82,12 @@ pw_stop() {
 
 pw_rcvbuf_errors() {
 	ip netns exec "$1" awk '/^Udp:/ { if (h) { print $6 + 0 } else { h = 1 } }' /proc/net/snmp
+}
+
+# Succeeds with no line when the hook holds none of pwire's programs; tc's
+# own errors (no such device) go to stderr.
+pw_filters() {
+	ip netns exec "$1" tc filter show dev "$2" "$3" | grep -E 'pw_(en|de)cap' || true
 }
 
 # The datagrams the kernel dropped, and counted, on their way from FROM's ul0

@@ -128,9 +128,9 @@ for ns in "$a" "$b"; do
 	echo "$line"
 	grep -q ', path kernel (TC programs on pw0 and ul0)$' <<<"$line" ||
 		{ echo "FAIL: $side's start-up line does not say path kernel"; exit 1; }
-	ip netns exec "$ns" tc filter show dev pw0 egress | grep -q 'pw_encap.*direct-action' ||
+	pw_filters "$ns" pw0 egress | grep -q 'pw_encap.*direct-action' ||
 		{ echo "FAIL: no pw_encap on $side's pw0 egress"; exit 1; }
-	ip netns exec "$ns" tc filter show dev ul0 ingress | grep -q 'pw_decap.*direct-action' ||
+	pw_filters "$ns" ul0 ingress | grep -q 'pw_decap.*direct-action' ||
 		{ echo "FAIL: no pw_decap on $side's ul0 ingress"; exit 1; }
 done
 ping5 "$a" 10.95.0.2
@@ -146,7 +146,7 @@ check "$out/b1" 'f["tx_packets"] >= 100 and s["tx_packets"] - f["tx_packets"] <=
 check "$out/a1" 'f["rx_packets"] >= 100 and s["rx_packets"] - f["rx_packets"] <= 20 and s["rx_cookie_discards"] == 0'
 pw_stop
 for ns in "$a" "$b"; do
-	if ip netns exec "$ns" tc filter show dev ul0 ingress | grep -q pw_decap ||
+	if [ -n "$(pw_filters "$ns" ul0 ingress)" ] ||
 	   ip netns exec "$ns" tc qdisc show dev ul0 | grep -q clsact; then
 		ip netns exec "$ns" tc qdisc show dev ul0
 		echo "FAIL: the programs or pwire's clsact still on ul0 in $ns after exit"
@@ -267,7 +267,7 @@ grep 'fastpath\|path user' "$out/a4.err"
 grep -qx "pwire: pw0: fastpath auto: the userspace engine: sequence numbers (seq is not none: one ordered number space, the userspace engine's)" "$out/a4.err" ||
 	{ echo "FAIL: no line saying why A stays in userspace"; exit 1; }
 grep -q ', path user$' "$out/a4.err" || { echo "FAIL: A's start-up line does not say path user"; exit 1; }
-! ip netns exec "$a" tc filter show dev ul0 ingress | grep -q pw_decap ||
+[ -z "$(pw_filters "$a" ul0 ingress)" ] ||
 	{ echo "FAIL: a program attached for a session that does not qualify"; exit 1; }
 ping5 "$a" 10.95.0.2
 pw_stop

@@ -102,21 +102,22 @@ ping3() {
 	echo "$o" | tail -n 2
 	grep -q '^3 packets transmitted, 3 received' <<<"$o" || fail "ping $1 from A"
 }
-# Lines of `tc filter show` naming pwire's programs on A's devices.
-pw_filters() {
-	local dev
+# Lines of `tc filter show` naming pwire's programs on A's devices, each
+# after its device and hook.
+a_filters() {
+	local dev dir
 	for dev in $(ip -n "$a" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
 		for dir in ingress egress; do
-			ip netns exec "$a" tc filter show dev "$dev" "$dir" 2>/dev/null |
-				grep -E 'pw_(en|de)cap' | sed "s/^/$dev $dir: /" || true
+			# || true: a reader that has seen enough (grep -q) ends sed.
+			pw_filters "$a" "$dev" "$dir" 2>/dev/null | sed "s/^/$dev $dir: /" || true
 		done
 	done
 }
 # The program ids of pw_encap on pwf0 and of every pw_decap on ul0.
 prog_ids() {
 	{
-		ip netns exec "$a" tc filter show dev pwf0 egress
-		ip netns exec "$a" tc filter show dev ul0 ingress
+		pw_filters "$a" pwf0 egress
+		pw_filters "$a" ul0 ingress
 	} | grep -o 'pw_[a-z]*:.* id [0-9]*' | awk '{ print $NF }' | sort -n | xargs
 }
 start_daemon() {
@@ -165,7 +166,7 @@ cat "$tmp/bad.err"
 [ "$rc" = 2 ] || fail "pwired with [bad] exited $rc, not 2"
 grep -qF 'pwire: [bad] fastpath on: the session does not qualify: encap ip (the fast path carries encap udp)' \
 	"$tmp/bad.err" || fail "pwired did not name [bad]'s reason"
-[ -z "$(pw_filters)" ] || fail "filters left after the refusal: $(pw_filters)"
+[ -z "$(a_filters)" ] || fail "filters left after the refusal: $(a_filters)"
 ! ip -n "$a" link show pwf0 >/dev/null 2>&1 || fail "pwf0 left after the refusal"
 
 echo "== 2. [fast] on the kernel, [slow] on pwire"
@@ -204,11 +205,11 @@ grep -F '[slow] pws0 up: ' "$tmp/daemon.err" | grep -q ', path user$' || fail "[
 run ip -n "$a" addr add 10.96.1.1/24 dev pwf0
 run ip -n "$a" addr add 10.96.2.1/24 dev pws0
 run ip -n "$a" addr add 10.96.3.1/24 dev pwg0
-pw_filters
-pw_filters | grep -q '^pwf0 egress: .*pw_encap' || fail "no pw_encap on pwf0's egress"
-pw_filters | grep -q '^pwg0 egress: .*pw_encap' || fail "no pw_encap on pwg0's egress"
-[ "$(pw_filters | grep -c '^ul0 ingress: .*pw_decap')" = 2 ] || fail "not two pw_decap on ul0's ingress"
-[ "$(pw_filters | wc -l)" = 4 ] || fail "not exactly four pwire filters (auto's section attached?)"
+a_filters
+a_filters | grep -q '^pwf0 egress: .*pw_encap' || fail "no pw_encap on pwf0's egress"
+a_filters | grep -q '^pwg0 egress: .*pw_encap' || fail "no pw_encap on pwg0's egress"
+[ "$(a_filters | grep -c '^ul0 ingress: .*pw_decap')" = 2 ] || fail "not two pw_decap on ul0's ingress"
+[ "$(a_filters | wc -l)" = 4 ] || fail "not exactly four pwire filters (auto's section attached?)"
 ping3 10.96.1.2
 ping3 10.96.2.2
 ping3 10.96.3.2
@@ -297,7 +298,7 @@ new=$(prog_ids)
 echo "program ids: $new"
 [ "$(wc -w <<<"$new")" = 3 ] || fail "[fast]'s programs not attached again: '$new'"
 [ "$new" != "$ids" ] || fail "[fast]'s programs not replaced"
-[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "not four pwire filters after the reload"; }
+[ "$(a_filters | wc -l)" = 4 ] || { a_filters; fail "not four pwire filters after the reload"; }
 pw_wait_up "$a" pwf0
 run ip -n "$a" addr add 10.96.1.1/24 dev pwf0
 ping3 10.96.1.2
@@ -315,34 +316,34 @@ PY
 
 echo "== 4. del, back again, SIGTERM"
 run ip netns exec "$a" "$PWIRE" -s "$sock" del fast
-pw_filters
-if [ "$(pw_filters | wc -l)" != 2 ] || [ "$(pw_filters | grep -c '^pwg0 egress\|^ul0 ingress')" != 2 ]; then
+a_filters
+if [ "$(a_filters | wc -l)" != 2 ] || [ "$(a_filters | grep -c '^pwg0 egress\|^ul0 ingress')" != 2 ]; then
 	fail "not [fast2]'s filters alone after del fast"
 fi
 ping3 10.96.3.2
 reload || fail "reload bringing [fast] back"
 grep -q 'added fast' "$tmp/reload" || fail "[fast] not added back"
-[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "[fast]'s filters not back"; }
+[ "$(a_filters | wc -l)" = 4 ] || { a_filters; fail "[fast]'s filters not back"; }
 run kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
 daemon=
 [ "$rc" = 0 ] || fail "pwired exited $rc on SIGTERM"
-left=$(pw_filters)
+left=$(a_filters)
 [ -z "$left" ] || fail "pwire filters left after pwired ended: $left"
 
 echo "== 5. SIGKILL"
 start_daemon
 wait_log '[fast2] pwg0 up: '
-[ "$(pw_filters | wc -l)" = 4 ] || { pw_filters; fail "not four pwire filters after a restart"; }
+[ "$(a_filters | wc -l)" = 4 ] || { a_filters; fail "not four pwire filters after a restart"; }
 run kill -KILL "$daemon"
 wait "$daemon" || true
 daemon=
 for _ in $(seq 50); do
-	[ -z "$(pw_filters)" ] && break
+	[ -z "$(a_filters)" ] && break
 	sleep 0.1
 done
-left=$(pw_filters)
+left=$(a_filters)
 [ -z "$left" ] || fail "pwire filters left 5 s after pwired was killed: $left"
 for p in "${pids[@]}"; do [ -z "$p" ] || kill -INT "$p"; done
 wait || true
