@@ -11,7 +11,7 @@
 #                                 image copies it in)
 set -eu
 build="meson ninja-build gcc pkg-config libcmocka-dev liburing-dev libcap-ng-dev libseccomp-dev
-libinih-dev libmicrohttpd-dev clang libbpf-dev
+libinih-dev libmicrohttpd-dev libmnl-dev clang libbpf-dev
 iproute2 iputils-ping socat coreutils python3"
 check="libclang-rt-14-dev netcat-openbsd procps kmod ethtool iperf3 systemd libcap2-bin
 qemu-system-x86 user-mode-linux busybox-static linux-image-amd64 cpio"

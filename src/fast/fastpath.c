@@ -42,6 +42,7 @@
 #include "fast/abi.h"
 #include "fast/fastpath.h"
 #include "xport/route.h"
+#include "xport/rtnl.h"
 
 /* The object fastpath.bpf.c compiled to, embedded by the build. */
 extern const unsigned char pw_fast_obj[];
@@ -107,47 +108,6 @@ const char *pw_fast_why_not(const struct pw_link_cfg *c)
 	return NULL;
 }
 
-/* The kind of link ifindex is ("veth", "tun", "bridge": what `ip -d link`
- * shows, IFLA_INFO_KIND) into kind, "" for none (a NIC, lo); false when
- * the kernel does not say. */
-static bool link_kind(int ifindex, char kind[IF_NAMESIZE])
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
-			.nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
-	};
-	char buf[16384];
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-	ssize_t n = -1;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	kind[0] = '\0';
-	if (fd < 0)
-		return false;
-	if (send(fd, &req, sizeof(req), 0) == sizeof(req))
-		n = recv(fd, buf, sizeof(buf), 0);
-	close(fd);
-	if (n <= 0 || !NLMSG_OK(nh, (size_t)n) || nh->nlmsg_type != RTM_NEWLINK ||
-	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return false;
-	int len = (int)IFLA_PAYLOAD(nh);
-	for (struct rtattr *rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len);
-	     rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type != IFLA_LINKINFO)
-			continue;
-		int in = (int)RTA_PAYLOAD(rta);
-		for (struct rtattr *i = RTA_DATA(rta); RTA_OK(i, in); i = RTA_NEXT(i, in))
-			if (i->rta_type == IFLA_INFO_KIND)
-				snprintf(kind, IF_NAMESIZE, "%.*s", (int)RTA_PAYLOAD(i),
-					 (const char *)RTA_DATA(i));
-	}
-	return true;
-}
-
 /* Whether dev's tx checksum offload is on (ethtool -k: tx-checksumming);
  * true when it does not say. */
 static bool tx_csum_offload(const char *dev)
@@ -174,7 +134,7 @@ static const char *unfinished(const char *ul, int ul_ifindex, struct pw_err *err
 
 	if (!strcmp(ul, "lo"))
 		return NULL;
-	if (link_kind(ul_ifindex, kind) && !kind[0])
+	if (!pw_rtnl_link_kind(ul_ifindex, kind) && !kind[0])
 		return NULL; /* a NIC: its hardware or the kernel finishes them */
 	if (!tx_csum_offload(ul))
 		return NULL;
@@ -240,56 +200,35 @@ static int source_for(const struct sockaddr_storage *remote, struct sockaddr_sto
 	return err;
 }
 
+static int filter_reply(const struct nlmsghdr *nh, void *data)
+{
+	*(bool *)data |= nh->nlmsg_type == RTM_NEWTFILTER;
+	return MNL_CB_OK;
+}
+
 /* Whether any filter is left on a device's clsact hooks (a netlink dump
- * of each): an emptied qdisc pwire made is removed, one another program
- * still uses is not. */
+ * of each, `tc filter show dev DEV ingress|egress`): an emptied qdisc
+ * pwire made is removed, one another program still uses is not. True when
+ * it cannot tell. */
 static bool filters_left(int ifindex)
 {
 	static const __u32 parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
 					 TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
-	bool left = true; /* when it cannot tell, keep the qdisc */
-	char buf[8192];
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	bool left = false;
 
-	if (fd < 0)
-		return true;
-	left = false;
 	for (unsigned i = 0; i < 2 && !left; i++) {
-		struct {
-			struct nlmsghdr nh;
-			struct tcmsg tc;
-		} req = {
-			.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETTFILTER,
-				.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = i + 1 },
-			.tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
-				.tcm_parent = parents[i] },
-		};
-		bool done = false;
+		char buf[MNL_SOCKET_BUFFER_SIZE];
+		struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+		struct tcmsg *tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
 
-		if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
-			left = true;
-			break;
-		}
-		for (int rounds = 0; !done && rounds < 64; rounds++) {
-			ssize_t n = recv(fd, buf, sizeof(buf), 0);
-			struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-
-			if (n <= 0) {
-				left = true;
-				break;
-			}
-			for (; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
-				if (nh->nlmsg_type == NLMSG_DONE) {
-					done = true;
-				} else if (nh->nlmsg_type == NLMSG_ERROR) {
-					done = true; /* no qdisc, no device: nothing left */
-				} else if (nh->nlmsg_type == RTM_NEWTFILTER) {
-					left = true;
-				}
-			}
-		}
+		nh->nlmsg_type = RTM_GETTFILTER;
+		nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		tc->tcm_family = AF_UNSPEC;
+		tc->tcm_ifindex = ifindex;
+		tc->tcm_parent = parents[i];
+		if (pw_rtnl_talk(nh, filter_reply, &left))
+			return true;
 	}
-	close(fd);
 	return left;
 }
 

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * route.c: the path MTU to a peer, from the kernel's routing table: one
- * rtnetlink RTM_GETROUTE request (the one `ip route get` sends, as wg-quick
- * does to size its device), the route's RTAX_MTU metric if it has one,
- * else the MTU of its output device (SIOCGIFMTU). No privilege needed. Not
- * for the data path: pwire asks once, at open time.
+ * RTM_GETROUTE request through rtnl.c (the one `ip route get` sends, as
+ * wg-quick does to size its device), the route's RTAX_MTU metric if it has
+ * one, else the MTU of its output device (SIOCGIFMTU). No privilege
+ * needed. Not for the data path: pwire asks once, at open time.
  */
 #include <errno.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -17,14 +16,7 @@
 #include <unistd.h>
 
 #include "xport/route.h"
-
-enum { REPLY_MAX = 8192 };
-
-struct request {
-	struct nlmsghdr nh;
-	struct rtmsg rt;
-	char attrs[3 * RTA_SPACE(16)];
-};
+#include "xport/rtnl.h"
 
 /* The address bytes of ss (4 or 16) and whether it is the any address. */
 static const void *addr_bytes(const struct sockaddr_storage *ss, unsigned short *len, bool *any)
@@ -45,88 +37,42 @@ static const void *addr_bytes(const struct sockaddr_storage *ss, unsigned short 
 	return &v6->sin6_addr;
 }
 
-static void put_attr(struct request *r, unsigned short type, const void *data, unsigned short len)
-{
-	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+struct route {
+	int oif;
+	unsigned mtu; /* the route's mtu metric; 0: none */
+	bool found;
+};
 
-	a->rta_type = type;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(a), data, len);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+static int metric_attr(const struct nlattr *a, void *data)
+{
+	struct route *r = data;
+
+	if (mnl_attr_get_type(a) == RTAX_MTU && !mnl_attr_validate(a, MNL_TYPE_U32))
+		r->mtu = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
 }
 
-/* The route's output device and its mtu metric (0 when it has none). */
-static void route_parse(const struct nlmsghdr *nh, int *oif, unsigned *mtu)
+static int route_attr(const struct nlattr *a, void *data)
 {
-	const struct rtmsg *rt = NLMSG_DATA(nh);
-	int len = (int)RTM_PAYLOAD(nh);
+	struct route *r = data;
 
-	for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(int)) {
-			memcpy(oif, RTA_DATA(a), sizeof(int));
-		} else if (a->rta_type == RTA_METRICS) {
-			int mlen = (int)RTA_PAYLOAD(a);
-
-			for (const struct rtattr *m = RTA_DATA(a); RTA_OK(m, mlen);
-			     m = RTA_NEXT(m, mlen))
-				if (m->rta_type == RTAX_MTU && RTA_PAYLOAD(m) >= sizeof(unsigned))
-					memcpy(mtu, RTA_DATA(m), sizeof(unsigned));
-		}
-	}
+	if (mnl_attr_get_type(a) == RTA_OIF && !mnl_attr_validate(a, MNL_TYPE_U32))
+		r->oif = (int)mnl_attr_get_u32(a);
+	else if (mnl_attr_get_type(a) == RTA_METRICS && !mnl_attr_validate(a, MNL_TYPE_NESTED))
+		mnl_attr_parse_nested(a, metric_attr, r);
+	return MNL_CB_OK;
 }
 
-/* Send the request, read the one reply: 0 with the route's device and mtu
- * metric, or -errno. */
-static int route_get(struct request *req, int *oif, unsigned *mtu)
+/* The route's output device and its mtu metric. */
+static int route_reply(const struct nlmsghdr *nh, void *data)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	union {
-		struct nlmsghdr nh;
-		char buf[REPLY_MAX];
-	} reply;
-	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), err = -EPROTO;
-	ssize_t r;
+	struct route *r = data;
 
-	if (s < 0)
-		return -errno;
-	if (sendto(s, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		err = -errno;
-		goto out;
+	if (nh->nlmsg_type == RTM_NEWROUTE && mnl_nlmsg_get_payload_len(nh) >= sizeof(struct rtmsg)) {
+		r->found = true;
+		mnl_attr_parse(nh, sizeof(struct rtmsg), route_attr, r);
 	}
-	do
-		r = recv(s, reply.buf, sizeof(reply.buf), MSG_TRUNC);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 || (size_t)r > sizeof(reply.buf)) {
-		err = r < 0 ? -errno : -EMSGSIZE;
-		goto out;
-	}
-	/* The messages one after the other, each whole within what came
-	 * (NLMSG_OK's test, in sizes that cannot go negative). */
-	for (size_t off = 0, len; off + sizeof(struct nlmsghdr) <= (size_t)r; off += len) {
-		const struct nlmsghdr *nh = (const void *)(reply.buf + off);
-
-		if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > (size_t)r - off)
-			break;
-		len = NLMSG_ALIGN(nh->nlmsg_len);
-		if (nh->nlmsg_seq != req->nh.nlmsg_seq)
-			continue;
-		if (nh->nlmsg_type == NLMSG_ERROR &&
-		    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-			const struct nlmsgerr *e = NLMSG_DATA(nh);
-
-			err = e->error ? e->error : -EPROTO;
-			break;
-		}
-		if (nh->nlmsg_type == RTM_NEWROUTE &&
-		    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct rtmsg))) {
-			route_parse(nh, oif, mtu);
-			err = 0;
-			break;
-		}
-	}
-out:
-	close(s);
-	return err;
+	return MNL_CB_OK;
 }
 
 static int device_mtu(int oif, unsigned *mtu, char dev[IFNAMSIZ])
@@ -151,41 +97,39 @@ static int device_mtu(int oif, unsigned *mtu, char dev[IFNAMSIZ])
 int pw_route_mtu(const struct sockaddr_storage *remote, const struct sockaddr_storage *local,
 		 unsigned *mtu, char dev[IFNAMSIZ])
 {
-	struct request req = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
-			.nlmsg_type = RTM_GETROUTE,
-			.nlmsg_flags = NLM_F_REQUEST,
-			.nlmsg_seq = 1 },
-		.rt = { .rtm_family = (unsigned char)remote->ss_family },
-	};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nh, sizeof(*rt));
+	struct route r = { 0 };
 	unsigned short len;
-	unsigned metric = 0;
-	int oif = 0, err;
 	bool any;
 	const void *dst = addr_bytes(remote, &len, &any), *src;
+	int err;
 
 	dev[0] = '\0';
 	if (remote->ss_family != AF_INET && remote->ss_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	put_attr(&req, RTA_DST, dst, len);
-	req.rt.rtm_dst_len = (unsigned char)(8 * len);
+	nh->nlmsg_type = RTM_GETROUTE;
+	nh->nlmsg_flags = NLM_F_REQUEST;
+	rt->rtm_family = (unsigned char)remote->ss_family;
+	mnl_attr_put(nh, RTA_DST, len, dst);
+	rt->rtm_dst_len = (unsigned char)(8 * len);
 	src = addr_bytes(local, &len, &any);
 	if (local->ss_family == remote->ss_family && !any) {
-		put_attr(&req, RTA_SRC, src, len);
-		req.rt.rtm_src_len = (unsigned char)(8 * len);
+		mnl_attr_put(nh, RTA_SRC, len, src);
+		rt->rtm_src_len = (unsigned char)(8 * len);
 	}
 	/* A link-local peer names its device. */
-	if (remote->ss_family == AF_INET6 && ((const struct sockaddr_in6 *)remote)->sin6_scope_id) {
-		int scope = (int)((const struct sockaddr_in6 *)remote)->sin6_scope_id;
-
-		put_attr(&req, RTA_OIF, &scope, sizeof(scope));
-	}
-	err = route_get(&req, &oif, &metric);
+	if (remote->ss_family == AF_INET6 && ((const struct sockaddr_in6 *)remote)->sin6_scope_id)
+		mnl_attr_put_u32(nh, RTA_OIF, ((const struct sockaddr_in6 *)remote)->sin6_scope_id);
+	err = pw_rtnl_talk(nh, route_reply, &r);
+	if (!err && !r.found)
+		err = -EPROTO;
 	if (err)
 		return err;
-	err = device_mtu(oif, mtu, dev);
-	if (metric) {
-		*mtu = metric;
+	err = device_mtu(r.oif, mtu, dev);
+	if (r.mtu) {
+		*mtu = r.mtu;
 		return 0;
 	}
 	return err;
