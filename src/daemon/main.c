@@ -30,12 +30,12 @@
 #include "cli/privs.h"
 #include "daemon/conf.h"
 #include "daemon/control.h"
+#include "daemon/fast.h"
 #include "daemon/metrics.h"
 #include "daemon/notify.h"
 #include "daemon/priv.h"
 #include "daemon/reload.h"
 #include "dp/loop.h"
-#include "fast/fastpath.h"
 #include "link/link.h"
 
 static const char usage[] =
@@ -76,13 +76,7 @@ struct run_link {
 	struct pw_session session;
 	struct pw_report report;
 	struct pw_drop_marks marks;
-	/* Its fast path (fastpath on or auto, and the kernel carries it): the
-	 * programs live in the privileged helper, by fast_id; their counters
-	 * mapped here read-only. NULL: the userspace engine only. */
-	struct pw_fast_view *fast;
-	uint32_t fast_id;
-	char underlay[IFNAMSIZ];
-	struct pw_fast_counters fast_stats;
+	struct pw_daemon_fast fast; /* fastpath on or auto, and the kernel carries it */
 };
 
 struct run {
@@ -107,13 +101,7 @@ static void refresh(struct run_link *rl)
 {
 	pw_link_stats(rl->link, &rl->stats);
 	rl->session.stats = rl->stats.session;
-	if (rl->fast) { /* what the kernel carried is the session's too, as pwire up's */
-		pw_fast_view_stats(rl->fast, &rl->fast_stats);
-		rl->session.stats.tx_packets += rl->fast_stats.tx_packets;
-		rl->session.stats.tx_bytes += rl->fast_stats.tx_bytes;
-		rl->session.stats.rx_packets += rl->fast_stats.rx_packets;
-		rl->session.stats.rx_bytes += rl->fast_stats.rx_bytes;
-	}
+	pw_daemon_fast_sum(&rl->fast, &rl->session.stats);
 	rl->report.last_bad_session = rl->stats.last_bad_session;
 	rl->report.last_tx_errno = rl->stats.last_tx_errno;
 	rl->report.vhost_why = rl->stats.vhost_why;
@@ -177,97 +165,16 @@ static void link_report(struct run_link *rl)
 		.queue_sockbuf_drops = rl->stats.sockbuf_drops,
 		.n_queues = c->tap.queues,
 		.marks = &rl->marks,
-		.path = c->fastpath == PW_FASTPATH_OFF ? NULL : rl->fast ? "kernel" : "user",
-		.fast = rl->fast ? &rl->fast_stats : NULL,
+		.path = c->fastpath == PW_FASTPATH_OFF ? NULL : rl->fast.view ? "kernel" : "user",
+		.fast = rl->fast.view ? &rl->fast.stats : NULL,
 	};
 }
 
-/* Why section c cannot run on the fast path (pw_fast_why_not: its words
- * alone, no kernel asked), or NULL. */
-static const char *fast_why(const struct pw_config *c)
+/* rl's fast path, on the TAP its link just opened. */
+static bool link_fast_open(struct run_link *rl)
 {
-	static struct pw_link_cfg lc; /* large (vhost_path): one thread asks */
-
-	lc = (struct pw_link_cfg){ .session = c->session, .has_impair = c->has_impair };
-	snprintf(lc.vhost_path, sizeof(lc.vhost_path), "%s", c->vhost_path);
-	return pw_fast_why_not(&lc);
-}
-
-/* Whether a section of conf (at[0..n), or all of them when at is NULL)
- * asks for `fastpath on` but does not qualify: false with the reason in e
- * (nothing opened yet). */
-static bool fast_qualify(const struct pw_conf *conf, const unsigned *at, unsigned n,
-			 struct pw_err *e)
-{
-	for (unsigned k = 0; k < n; k++) {
-		const struct pw_conf_link *cl = &conf->links[at ? at[k] : k];
-		const char *why = cl->c.fastpath == PW_FASTPATH_ON ? fast_why(&cl->c) : NULL;
-
-		if (why) {
-			pw_err_set(e, "[%s] fastpath on: the session does not qualify: %s",
-				   cl->name, why);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* The fast path of a link just opened (its TAP exists), as its fastpath
- * word asks, through the privileged helper. False, the reason logged,
- * when `on` cannot have it (the kernel refused); auto says why in one
- * line and goes on with the userspace engine. */
-static bool fast_open(struct run_link *rl)
-{
-	const struct pw_conf_link *cl = rl->cl;
-	const struct pw_config *c = &cl->c;
-	const char *why = fast_why(c);
-	struct pw_priv_fast pf;
-	struct pw_err err;
-	int fd;
-
-	rl->fast = NULL;
-	rl->fast_id = 0;
-	if (c->fastpath == PW_FASTPATH_OFF)
-		return true;
-	pw_err_init(&err);
-	if (why) {
-		pw_err_set(&err, "the session does not qualify: %s", why);
-	} else {
-		fd = pw_priv_fast_open(rl->r->priv, c, pw_link_ifname(rl->link),
-				       pw_link_mtu(rl->link), &pf, &err);
-		if (fd >= 0) {
-			rl->fast = pw_fast_view_open(fd, pf.ncpus, &err);
-			close(fd);
-			if (!rl->fast)
-				pw_priv_fast_close(rl->r->priv, pf.id);
-		}
-	}
-	if (!rl->fast && c->fastpath == PW_FASTPATH_ON) {
-		pw_error("[%s] %s: fastpath on: %s", cl->name, c->shown, pw_err_msg(&err));
-		return false;
-	}
-	if (!rl->fast) {
-		fprintf(stderr, "pwired: [%s] %s: fastpath auto: the userspace engine: %s\n",
-			cl->name, c->shown, why ? why : pw_err_msg(&err));
-		return true;
-	}
-	rl->fast_id = pf.id;
-	snprintf(rl->underlay, sizeof(rl->underlay), "%s", pf.underlay);
-	return true;
-}
-
-/* Its fast path closed: the helper detaches the programs (waited for). */
-static void fast_close(struct run_link *rl)
-{
-	int err;
-
-	if (!rl->fast)
-		return;
-	pw_fast_view_close(rl->fast);
-	rl->fast = NULL;
-	err = pw_priv_fast_close(rl->r->priv, rl->fast_id);
-	if (err < 0)
-		pw_error("[%s] fastpath: detaching: %s", rl->cl->name, strerror(-err));
+	return pw_daemon_fast_open(&rl->fast, rl->r->priv, rl->cl, pw_link_ifname(rl->link),
+				   pw_link_mtu(rl->link));
 }
 
 static int on_link_failed(void *data, uint32_t events);
@@ -372,10 +279,10 @@ static bool link_up(struct run_link *rl)
 		return false;
 	}
 	pw_config_layout(c, pw_link_mtu(rl->link), layout, sizeof(layout));
-	if (rl->fast)
+	if (rl->fast.view)
 		fprintf(stderr, "pwired: [%s] %s up: %s, queues %u, path kernel (TC programs on %s "
 			"and %s)\n", rl->cl->name, c->shown, layout, c->tap.queues,
-			pw_link_ifname(rl->link), rl->underlay);
+			pw_link_ifname(rl->link), rl->fast.underlay);
 	else
 		fprintf(stderr, "pwired: [%s] %s up: %s, queues %u%s\n", rl->cl->name, c->shown,
 			layout, c->tap.queues,
@@ -408,7 +315,7 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 		return -1;
 	}
 	/* `fastpath on` where the words say it cannot be: refused whole. */
-	if (!fast_qualify(&conf, p.to_open, p.n_open, e)) {
+	if (!pw_daemon_fast_qualify(&conf, p.to_open, p.n_open, e)) {
 		pw_reload_plan_free(&p);
 		free(links);
 		pw_conf_free(&conf);
@@ -421,7 +328,8 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 
 		pw_loop_unwatch(r->loop, pw_link_fail_fd(rl->link));
 		if (j < 0) {
-			fast_close(rl); /* its programs off before its TAP goes */
+			/* Its programs off before its TAP goes. */
+			pw_daemon_fast_close(&rl->fast, rl->r->priv, rl->cl->name);
 			pw_link_close(rl->link);
 		} else {
 			links[j] = *rl;
@@ -468,7 +376,7 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 
 		for (unsigned i = 0; is_new && i < r->conf.n; i++)
 			is_new = links[j].link != r->links[i].link;
-		if (is_new && !fast_open(&links[j])) {
+		if (is_new && !link_fast_open(&links[j])) {
 			pw_link_stop(links[j].link); /* fastpath on, refused: logged */
 			fast_failed = true;
 			continue;
@@ -782,7 +690,7 @@ static int run(struct run *r)
 		goto out;
 	}
 	pw_err_init(&err);
-	if (!fast_qualify(&r->conf, NULL, r->conf.n, &err)) {
+	if (!pw_daemon_fast_qualify(&r->conf, NULL, r->conf.n, &err)) {
 		pw_error("%s", pw_err_msg(&err));
 		r->rc = PW_EXIT_USAGE; /* as pwire up's, before anything is made */
 		goto out;
@@ -792,7 +700,7 @@ static int run(struct run *r)
 	for (unsigned i = 0; i < r->conf.n; i++) {
 		const struct pw_config *c = &r->conf.links[i].c;
 
-		if (!fast_open(&r->links[i]))
+		if (!link_fast_open(&r->links[i]))
 			goto out;
 		int err = link_watch(&r->links[i]);
 
@@ -856,7 +764,8 @@ static int run(struct run *r)
 	print_all(r);
 out:
 	for (unsigned i = 0; r->links && i < r->conf.n; i++) {
-		fast_close(&r->links[i]); /* detached, and waited for, before pwired ends */
+		/* Detached, and waited for, before pwired ends. */
+		pw_daemon_fast_close(&r->links[i].fast, r->priv, r->links[i].cl->name);
 		pw_link_close(r->links[i].link);
 	}
 	free(r->links);
