@@ -11,7 +11,9 @@
 #    counters carry the transfer (A tx, B rx: thousands of packets, 10 MB)
 #    while pwire's own share of the session (session minus fastpath) stays
 #    what ARP needs; after SIGINT both exit 0 and the filters and the
-#    clsact qdiscs pwire made are gone.
+#    clsact qdisc pwire made are gone on A; on B, where another filter was
+#    added to that clsact meanwhile, pwire's goes and the clsact and the
+#    other filter stay.
 # 2. A on, B off (cookie 8, l2spec none): the same bytes on the wire, both
 #    ways (l2tp_wire.py decodes a ping's datagrams on B's ul0), a 2 MB
 #    transfer each way with equal sha256.
@@ -144,16 +146,24 @@ check "$out/a1" 'f["tx_packets"] >= 5000 and f["tx_bytes"] >= 10000000 and s["tx
 check "$out/b1" 'f["rx_packets"] >= 5000 and f["rx_bytes"] >= 10000000 and s["rx_packets"] - f["rx_packets"] <= 20'
 check "$out/b1" 'f["tx_packets"] >= 100 and s["tx_packets"] - f["tx_packets"] <= 20'
 check "$out/a1" 'f["rx_packets"] >= 100 and s["rx_packets"] - f["rx_packets"] <= 20 and s["rx_cookie_discards"] == 0'
+# Someone else's filter on B's ul0 (a classic BPF that matches nothing),
+# added to the clsact pwire made: at exit pwire takes only its own.
+run ip netns exec "$b" tc filter add dev ul0 ingress pref 7 bpf bytecode '1,6 0 0 0,'
 pw_stop
-for ns in "$a" "$b"; do
-	if [ -n "$(pw_filters "$ns" ul0 ingress)" ] ||
-	   ip netns exec "$ns" tc qdisc show dev ul0 | grep -q clsact; then
-		ip netns exec "$ns" tc qdisc show dev ul0
-		echo "FAIL: the programs or pwire's clsact still on ul0 in $ns after exit"
-		exit 1
-	fi
-done
-echo "after exit: no filter and no clsact left on ul0"
+if [ -n "$(pw_filters "$a" ul0 ingress)" ] || ip netns exec "$a" tc qdisc show dev ul0 | grep -q clsact; then
+	ip netns exec "$a" tc qdisc show dev ul0
+	echo "FAIL: the programs or pwire's clsact still on ul0 in $a after exit"
+	exit 1
+fi
+echo "after exit: no filter and no clsact left on A's ul0"
+if [ -n "$(pw_filters "$b" ul0 ingress)" ] ||
+   ! ip netns exec "$b" tc filter show dev ul0 ingress | grep -q 'pref 7 bpf'; then
+	ip netns exec "$b" tc filter show dev ul0 ingress
+	echo "FAIL: B's ul0 after exit: pwire's program left, or the other filter (pref 7) gone"
+	exit 1
+fi
+echo "after exit: B's ul0 keeps the other filter and its clsact, without pwire's program"
+run ip netns exec "$b" tc qdisc del dev ul0 clsact
 
 echo "== 2. A on, B off: the same bytes on the wire"
 # A veth hands skbs over as they are: A's frames would reach B's socket
