@@ -77,7 +77,8 @@ bool pw_daemon_fast_open(struct pw_daemon_fast *f, struct pw_priv *p,
 	return true;
 }
 
-void pw_daemon_fast_close(struct pw_daemon_fast *f, struct pw_priv *p, const char *name)
+void pw_daemon_fast_close(struct pw_daemon_fast *f, struct pw_priv *p,
+			  const struct pw_conf_link *cl)
 {
 	int err;
 
@@ -87,7 +88,7 @@ void pw_daemon_fast_close(struct pw_daemon_fast *f, struct pw_priv *p, const cha
 	f->view = NULL;
 	err = pw_priv_fast_close(p, f->id);
 	if (err < 0)
-		pw_error("[%s] fastpath: detaching: %s", name, strerror(-err));
+		pw_error("[%s] fastpath: detaching: %s", cl->name, strerror(-err));
 }
 
 void pw_daemon_fast_sum(struct pw_daemon_fast *f, struct pw_session_stats *s)

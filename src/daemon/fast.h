@@ -38,8 +38,9 @@ bool pw_daemon_fast_open(struct pw_daemon_fast *f, struct pw_priv *p,
 			 const struct pw_conf_link *cl, const char *tap, unsigned mtu);
 
 /* The programs detached by the helper (waited for); nothing when f has
- * none. name: the section's, for the log. */
-void pw_daemon_fast_close(struct pw_daemon_fast *f, struct pw_priv *p, const char *name);
+ * none (cl, the section, for the log, is read only when it has). */
+void pw_daemon_fast_close(struct pw_daemon_fast *f, struct pw_priv *p,
+			  const struct pw_conf_link *cl);
 
 /* Read the fast path's counters into f->stats and add what the kernel
  * carried to s. */

@@ -329,7 +329,7 @@ static int apply(struct run *r, struct pw_conf conf, const char *file, struct pw
 		pw_loop_unwatch(r->loop, pw_link_fail_fd(rl->link));
 		if (j < 0) {
 			/* Its programs off before its TAP goes. */
-			pw_daemon_fast_close(&rl->fast, rl->r->priv, rl->cl->name);
+			pw_daemon_fast_close(&rl->fast, rl->r->priv, rl->cl);
 			pw_link_close(rl->link);
 		} else {
 			links[j] = *rl;
@@ -765,7 +765,7 @@ static int run(struct run *r)
 out:
 	for (unsigned i = 0; r->links && i < r->conf.n; i++) {
 		/* Detached, and waited for, before pwired ends. */
-		pw_daemon_fast_close(&r->links[i].fast, r->priv, r->links[i].cl->name);
+		pw_daemon_fast_close(&r->links[i].fast, r->priv, r->links[i].cl);
 		pw_link_close(r->links[i].link);
 	}
 	free(r->links);

@@ -130,7 +130,7 @@ static bool tx_csum_offload(const char *dev)
  * not, in err. */
 static const char *unfinished(const char *ul, int ul_ifindex, struct pw_err *err)
 {
-	char kind[IF_NAMESIZE];
+	char kind[PW_RTNL_KIND];
 
 	if (!strcmp(ul, "lo"))
 		return NULL;
@@ -217,7 +217,7 @@ static bool filters_left(int ifindex)
 	bool left = false;
 
 	for (unsigned i = 0; i < 2 && !left; i++) {
-		char buf[MNL_SOCKET_BUFFER_SIZE];
+		char buf[PW_RTNL_REQ];
 		struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 		struct tcmsg *tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
 

@@ -97,7 +97,7 @@ static int device_mtu(int oif, unsigned *mtu, char dev[IFNAMSIZ])
 int pw_route_mtu(const struct sockaddr_storage *remote, const struct sockaddr_storage *local,
 		 unsigned *mtu, char dev[IFNAMSIZ])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[PW_RTNL_REQ];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nh, sizeof(*rt));
 	struct route r = { 0 };

@@ -24,8 +24,36 @@ enum { PW_RTNL_READS_MAX = 4096 };
  * libmnl's newer MNL_SOCKET_DUMP_SIZE says); a longer one is an error. */
 enum { PW_RTNL_BUF = 32768 };
 
+/* The end of a dump, and an error or acknowledgement: the kernel's error
+ * number, which libmnl's own handling of NLMSG_DONE does not read. */
+static int end_of(const struct nlmsghdr *nh, void *data)
+{
+	int err = 0;
+
+	(void)data;
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nh);
+
+		if (mnl_nlmsg_get_payload_len(nh) < sizeof(*e)) {
+			errno = EBADMSG;
+			return MNL_CB_ERROR;
+		}
+		err = e->error;
+	} else if (mnl_nlmsg_get_payload_len(nh) >= sizeof(int)) {
+		memcpy(&err, mnl_nlmsg_get_payload(nh), sizeof(int));
+	}
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
 int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
+	/* Not const: mnl_cb_run2() takes it so. The kinds not named are
+	 * skipped (NLMSG_NOOP, NLMSG_OVERRUN). */
+	static mnl_cb_t ends[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = end_of, [NLMSG_DONE] = end_of };
 	char buf[PW_RTNL_BUF];
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	unsigned portid, reads = 0;
@@ -46,7 +74,7 @@ int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 		ssize_t n;
 
 		if (++reads > PW_RTNL_READS_MAX) {
-			err = -ETIMEDOUT;
+			err = -E2BIG;
 			break;
 		}
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
@@ -57,7 +85,8 @@ int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 			break;
 		}
 		errno = 0;
-		ret = mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, portid, cb, data);
+		ret = mnl_cb_run2(buf, (size_t)n, req->nlmsg_seq, portid, cb, data, ends,
+				  NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR)
 			err = errno ? -errno : -EPROTO;
 	}
@@ -70,8 +99,9 @@ static int info_attr(const struct nlattr *a, void *data)
 {
 	char *kind = data;
 
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && !mnl_attr_validate(a, MNL_TYPE_STRING))
-		snprintf(kind, 16, "%s", mnl_attr_get_str(a));
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+		snprintf(kind, PW_RTNL_KIND, "%.*s", (int)mnl_attr_get_payload_len(a),
+			 mnl_attr_get_str(a));
 	return MNL_CB_OK;
 }
 
@@ -90,9 +120,9 @@ static int link_reply(const struct nlmsghdr *nh, void *data)
 	return MNL_CB_OK;
 }
 
-int pw_rtnl_link_kind(int ifindex, char kind[16])
+int pw_rtnl_link_kind(int ifindex, char kind[static PW_RTNL_KIND])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[PW_RTNL_REQ];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
 

@@ -10,16 +10,23 @@
 
 #include <libmnl/libmnl.h>
 
-/* Send req (built with mnl_nlmsg_put_header(); its sequence number and,
- * unless it asks for a dump, NLM_F_ACK are set here) and run cb on each
- * reply (mnl_cb_run()'s rules: MNL_CB_OK goes on, MNL_CB_STOP ends) until
- * the kernel's acknowledgement or the dump's end. 0, or -errno: the
- * kernel's refusal, or the socket's (-ENOSPC: a reply longer than the
- * buffer). */
+enum {
+	PW_RTNL_REQ = 256, /* a request's buffer: a header, a family header, a few attributes */
+	PW_RTNL_KIND = 16, /* a link kind and its NUL (IFNAMSIZ, as the kernel's) */
+};
+
+/* Send req (built with mnl_nlmsg_put_header() in PW_RTNL_REQ bytes; its
+ * sequence number and, unless it asks for a dump, NLM_F_ACK are set here)
+ * and run cb on each reply (mnl_cb_run()'s rules: MNL_CB_OK goes on,
+ * MNL_CB_STOP ends) until the kernel's acknowledgement or the dump's end.
+ * 0, or -errno: the kernel's refusal (its error, or the one a dump ends
+ * with), -EINTR (a dump interrupted by a change), -ENOSPC (a reply longer
+ * than the buffer), -EPROTO or -ESRCH (a reply to another request), -E2BIG
+ * (more replies than a dump of pwire's should have), or the socket's. */
 int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data);
 
 /* The kind of link ifindex is ("veth", "tun", "bridge": what `ip -d link`
  * shows, IFLA_INFO_KIND) into kind, "" for none (a NIC, lo). 0 or -errno. */
-int pw_rtnl_link_kind(int ifindex, char kind[16]);
+int pw_rtnl_link_kind(int ifindex, char kind[static PW_RTNL_KIND]);
 
 #endif

@@ -150,15 +150,16 @@ check "$out/a1" 'f["rx_packets"] >= 100 and s["rx_packets"] - f["rx_packets"] <=
 # added to the clsact pwire made: at exit pwire takes only its own.
 run ip netns exec "$b" tc filter add dev ul0 ingress pref 7 bpf bytecode '1,6 0 0 0,'
 pw_stop
-if [ -n "$(pw_filters "$a" ul0 ingress)" ] || ip netns exec "$a" tc qdisc show dev ul0 | grep -q clsact; then
-	ip netns exec "$a" tc qdisc show dev ul0
+qdiscs=$(ip netns exec "$a" tc qdisc show dev ul0)
+if [ -n "$(pw_filters "$a" ul0 ingress)" ] || grep -q clsact <<<"$qdiscs"; then
+	echo "$qdiscs"
 	echo "FAIL: the programs or pwire's clsact still on ul0 in $a after exit"
 	exit 1
 fi
 echo "after exit: no filter and no clsact left on A's ul0"
-if [ -n "$(pw_filters "$b" ul0 ingress)" ] ||
-   ! ip netns exec "$b" tc filter show dev ul0 ingress | grep -q 'pref 7 bpf'; then
-	ip netns exec "$b" tc filter show dev ul0 ingress
+filters=$(ip netns exec "$b" tc filter show dev ul0 ingress)
+if [ -n "$(pw_filters "$b" ul0 ingress)" ] || ! grep -q 'pref 7 bpf' <<<"$filters"; then
+	echo "$filters"
 	echo "FAIL: B's ul0 after exit: pwire's program left, or the other filter (pref 7) gone"
 	exit 1
 fi
