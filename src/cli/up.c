@@ -267,10 +267,7 @@ static void refresh(struct up *u)
 	u->session.stats = u->stats.session;
 	if (u->fast) { /* what the kernel carried is the session's too */
 		pw_fast_stats(u->fast, &u->fast_stats);
-		u->session.stats.tx_packets += u->fast_stats.tx_packets;
-		u->session.stats.tx_bytes += u->fast_stats.tx_bytes;
-		u->session.stats.rx_packets += u->fast_stats.rx_packets;
-		u->session.stats.rx_bytes += u->fast_stats.rx_bytes;
+		pw_fast_add_carried(&u->fast_stats, &u->session.stats);
 	}
 	u->report.last_bad_session = u->stats.last_bad_session;
 	u->report.last_tx_errno = u->stats.last_tx_errno;

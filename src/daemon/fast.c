@@ -96,8 +96,5 @@ void pw_daemon_fast_sum(struct pw_daemon_fast *f, struct pw_session_stats *s)
 	if (!f->view)
 		return;
 	pw_fast_view_stats(f->view, &f->stats);
-	s->tx_packets += f->stats.tx_packets;
-	s->tx_bytes += f->stats.tx_bytes;
-	s->rx_packets += f->stats.rx_packets;
-	s->rx_bytes += f->stats.rx_bytes;
+	pw_fast_add_carried(&f->stats, s);
 }

@@ -621,6 +621,14 @@ void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *o
 	}
 }
 
+void pw_fast_add_carried(const struct pw_fast_counters *f, struct pw_session_stats *s)
+{
+	s->tx_packets += f->tx_packets;
+	s->tx_bytes += f->tx_bytes;
+	s->rx_packets += f->rx_packets;
+	s->rx_bytes += f->rx_bytes;
+}
+
 void pw_fast_stats(const struct pw_fast *f, struct pw_fast_counters *out)
 {
 	pw_fast_view_stats(&f->view, out);

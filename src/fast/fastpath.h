@@ -81,6 +81,11 @@ unsigned pw_fast_ncpus(const struct pw_fast *f);
 struct pw_fast_view;
 struct pw_fast_view *pw_fast_view_open(int map_fd, unsigned ncpus, struct pw_err *err);
 void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *out);
+
+/* Add what the kernel carried (f's packets and bytes each way) to the
+ * session's own counters s: the session's figures, as `pwire up` and
+ * pwired print them, are both paths together. */
+void pw_fast_add_carried(const struct pw_fast_counters *f, struct pw_session_stats *s);
 void pw_fast_view_close(struct pw_fast_view *v); /* NULL is fine */
 
 /* Close the helper's pipe, wait until it has detached the programs and
