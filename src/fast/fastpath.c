@@ -217,16 +217,13 @@ static bool filters_left(int ifindex)
 	bool left = false;
 
 	for (unsigned i = 0; i < 2 && !left; i++) {
-		char buf[PW_RTNL_REQ];
-		struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-		struct tcmsg *tc = mnl_nlmsg_put_extra_header(nh, sizeof(*tc));
+		union pw_rtnl_req r;
+		struct tcmsg *tc = pw_rtnl_req(&r, RTM_GETTFILTER, NLM_F_DUMP, sizeof(*tc));
 
-		nh->nlmsg_type = RTM_GETTFILTER;
-		nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 		tc->tcm_family = AF_UNSPEC;
 		tc->tcm_ifindex = ifindex;
 		tc->tcm_parent = parents[i];
-		if (pw_rtnl_talk(nh, filter_reply, &left))
+		if (pw_rtnl_talk(&r.nh, filter_reply, &left))
 			return true;
 	}
 	return left;

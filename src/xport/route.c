@@ -97,9 +97,9 @@ static int device_mtu(int oif, unsigned *mtu, char dev[IFNAMSIZ])
 int pw_route_mtu(const struct sockaddr_storage *remote, const struct sockaddr_storage *local,
 		 unsigned *mtu, char dev[IFNAMSIZ])
 {
-	char buf[PW_RTNL_REQ];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rt = mnl_nlmsg_put_extra_header(nh, sizeof(*rt));
+	union pw_rtnl_req req;
+	struct rtmsg *rt = pw_rtnl_req(&req, RTM_GETROUTE, 0, sizeof(*rt));
+	struct nlmsghdr *nh = &req.nh;
 	struct route r = { 0 };
 	unsigned short len;
 	bool any;
@@ -109,8 +109,6 @@ int pw_route_mtu(const struct sockaddr_storage *remote, const struct sockaddr_st
 	dev[0] = '\0';
 	if (remote->ss_family != AF_INET && remote->ss_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	nh->nlmsg_type = RTM_GETROUTE;
-	nh->nlmsg_flags = NLM_F_REQUEST;
 	rt->rtm_family = (unsigned char)remote->ss_family;
 	mnl_attr_put(nh, RTA_DST, len, dst);
 	rt->rtm_dst_len = (unsigned char)(8 * len);

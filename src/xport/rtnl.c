@@ -49,6 +49,15 @@ static int end_of(const struct nlmsghdr *nh, void *data)
 	return MNL_CB_STOP;
 }
 
+void *pw_rtnl_req(union pw_rtnl_req *r, uint16_t type, uint16_t flags, size_t len)
+{
+	struct nlmsghdr *nh = mnl_nlmsg_put_header(r->buf);
+
+	nh->nlmsg_type = type;
+	nh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return mnl_nlmsg_put_extra_header(nh, len);
+}
+
 int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	/* Not const: mnl_cb_run2() takes it so. The kinds not named are
@@ -122,14 +131,11 @@ static int link_reply(const struct nlmsghdr *nh, void *data)
 
 int pw_rtnl_link_kind(int ifindex, char kind[static PW_RTNL_KIND])
 {
-	char buf[PW_RTNL_REQ];
-	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	union pw_rtnl_req r;
+	struct ifinfomsg *ifi = pw_rtnl_req(&r, RTM_GETLINK, 0, sizeof(*ifi));
 
-	nh->nlmsg_type = RTM_GETLINK;
-	nh->nlmsg_flags = NLM_F_REQUEST;
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
 	kind[0] = '\0';
-	return pw_rtnl_talk(nh, link_reply, kind);
+	return pw_rtnl_talk(&r.nh, link_reply, kind);
 }

@@ -15,8 +15,19 @@ enum {
 	PW_RTNL_KIND = 16, /* a link kind and its NUL (IFNAMSIZ, as the kernel's) */
 };
 
-/* Send req (built with mnl_nlmsg_put_header() in PW_RTNL_REQ bytes; its
- * sequence number and, unless it asks for a dump, NLM_F_ACK are set here)
+/* A request's buffer, aligned for its header. */
+union pw_rtnl_req {
+	struct nlmsghdr nh;
+	char buf[PW_RTNL_REQ];
+};
+
+/* Start r as a request of type (NLM_F_REQUEST and flags) with a family
+ * header of len bytes, zeroed, returned to fill in; attributes follow with
+ * mnl_attr_put(&r->nh, ...). */
+void *pw_rtnl_req(union pw_rtnl_req *r, uint16_t type, uint16_t flags, size_t len);
+
+/* Send req (built with pw_rtnl_req(); its sequence number and, unless it
+ * asks for a dump, NLM_F_ACK are set here)
  * and run cb on each reply (mnl_cb_run()'s rules: MNL_CB_OK goes on,
  * MNL_CB_STOP ends) until the kernel's acknowledgement or the dump's end.
  * 0, or -errno: the kernel's refusal (its error, or the one a dump ends
