@@ -306,7 +306,11 @@ static inline void shift_check(struct pw_session *s, const uint8_t *f, uint32_t 
 		s->stats.rx_missing_sublayer++;
 }
 
-enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_session **out)
+/* The gate; with `looked`, `found` is what lookup() gives for this
+ * datagram's id (pw_decap_burst() found it ahead). */
+static inline __attribute__((always_inline)) enum pw_rx_verdict
+gate(struct pw_tunnel *t, struct pw_pkt *p, struct pw_session **out, struct pw_session *found,
+     bool looked)
 {
 	unsigned at = t->encap == PW_ENCAP_UDP ? PW_UDP_WORD_LEN : 0;
 	struct pw_session *s;
@@ -337,7 +341,7 @@ enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_ses
 		t->stats.rx_control++;
 		return PW_RX_CONTROL;
 	}
-	s = lookup(t, id);
+	s = looked ? found : lookup(t, id);
 	if (!s) {
 		t->stats.rx_bad_session++;
 		t->last_bad_session = id;
@@ -368,13 +372,18 @@ enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_ses
 	return PW_RX_OK;
 }
 
+enum pw_rx_verdict pw_decap(struct pw_tunnel *t, struct pw_pkt *p, struct pw_session **out)
+{
+	return gate(t, p, out, NULL, false);
+}
+
 /* With many sessions their state is not in cache, and the gate would wait
  * for it one datagram after another (a slot, then a session, each a miss).
  * So the loads are started ahead, pipelined: the slot of the datagram
  * PW_AHEAD_SLOT places on, the session of the one PW_AHEAD_SESSION places
  * on (its slot arrived meanwhile), while the gate decides the current one.
- * Nothing is decided here; a datagram too short to carry an id is left to
- * the gate. */
+ * That session is the one the gate then takes (one lookup a datagram, not
+ * two); everything else is decided by the gate, in its order. */
 enum { PW_AHEAD_SESSION = 16, PW_AHEAD_SLOT = 2 * PW_AHEAD_SESSION };
 #define PW_GATE_END (offsetof(struct pw_session, stats.rx_bytes) + sizeof(uint64_t))
 
@@ -382,50 +391,66 @@ enum { PW_AHEAD_SESSION = 16, PW_AHEAD_SLOT = 2 * PW_AHEAD_SESSION };
  * too short to carry one. (A function that only prefetches would be taken
  * for one without effects and its calls dropped by GCC: the prefetch is the
  * caller's.) */
-static const struct pw_tunnel_slot *first_slot(const struct pw_tunnel *t, const struct pw_pkt *p,
-					       unsigned at)
+static inline __attribute__((always_inline)) const struct pw_tunnel_slot *
+first_slot(const struct pw_tunnel *t, const struct pw_pkt *p, unsigned at)
 {
 	if (p->len < at + PW_SESSION_LEN)
 		return NULL;
 	return &t->slots[slot_of(load_be32(p->data + at), t->slot_mask)];
 }
 
-static void prefetch_session(struct pw_tunnel *t, const struct pw_pkt *p, unsigned at)
+/* p's session (NULL: none, or p too short to name one), its lines loading. */
+static inline __attribute__((always_inline)) struct pw_session *
+find_ahead(struct pw_tunnel *t, const struct pw_pkt *p, unsigned at)
 {
-	const char *s;
+	struct pw_session *s;
 
 	if (p->len < at + PW_SESSION_LEN)
-		return;
-	s = (const char *)lookup(t, load_be32(p->data + at));
+		return NULL;
+	s = lookup(t, load_be32(p->data + at));
 	if (!s)
-		return;
+		return NULL;
 	/* The gate, and then the engine handing the frame on (out), read
 	 * the session up to the rx counters (session.h keeps those fields
 	 * first): two lines, or three where sessions[] is not aligned. */
 	for (size_t off = 0; off < PW_GATE_END; off += 64)
-		__builtin_prefetch(s + off);
-	__builtin_prefetch(s + PW_GATE_END - 1);
+		__builtin_prefetch((const char *)s + off);
+	__builtin_prefetch((const char *)s + PW_GATE_END - 1);
+	return s;
 }
 
 unsigned pw_decap_burst(struct pw_tunnel *t, struct pw_pkt **pkts, unsigned n,
 			struct pw_session **sess)
 {
 	unsigned at = t->encap == PW_ENCAP_UDP ? PW_UDP_WORD_LEN : 0, kept = 0;
-	bool ahead = t->slots && t->n_sessions > 1;
 
-	for (unsigned i = 0; ahead && i < n && i < PW_AHEAD_SLOT; i++)
+	if (!t->slots || t->n_sessions == 1) {
+		for (unsigned i = 0; i < n; i++) {
+			struct pw_pkt *p = pkts[i];
+
+			if (gate(t, p, &sess[kept], NULL, false) != PW_RX_OK)
+				continue;
+			pkts[i] = pkts[kept];
+			pkts[kept++] = p;
+		}
+		return kept;
+	}
+	/* sess[i] holds datagram i's session, found PW_AHEAD_SESSION places
+	 * before the gate needs it; the gate's own results go to sess[kept],
+	 * kept <= i, so they never overwrite one still to be read. */
+	for (unsigned i = 0; i < n && i < PW_AHEAD_SLOT; i++)
 		__builtin_prefetch(first_slot(t, pkts[i], at));
-	for (unsigned i = 0; ahead && i < n && i < PW_AHEAD_SESSION; i++)
-		prefetch_session(t, pkts[i], at);
+	for (unsigned i = 0; i < n && i < PW_AHEAD_SESSION; i++)
+		sess[i] = find_ahead(t, pkts[i], at);
 	for (unsigned i = 0; i < n; i++) {
 		struct pw_pkt *p = pkts[i];
 
-		if (ahead && i + PW_AHEAD_SLOT < n)
+		if (i + PW_AHEAD_SLOT < n)
 			__builtin_prefetch(first_slot(t, pkts[i + PW_AHEAD_SLOT], at));
-		if (ahead && i + PW_AHEAD_SESSION < n)
-			prefetch_session(t, pkts[i + PW_AHEAD_SESSION], at);
+		if (i + PW_AHEAD_SESSION < n)
+			sess[i + PW_AHEAD_SESSION] = find_ahead(t, pkts[i + PW_AHEAD_SESSION], at);
 
-		if (pw_decap(t, p, &sess[kept]) != PW_RX_OK)
+		if (gate(t, p, &sess[kept], sess[i], true) != PW_RX_OK)
 			continue;
 		pkts[i] = pkts[kept];
 		pkts[kept++] = p;

@@ -35,6 +35,11 @@ enum {
 	 * back into its datagrams. */
 	PW_GRO_MSGS = 64,
 	PW_GRO_BUF = 65536,
+	/* The buffers lie PW_GRO_BUF + one cache line apart: 64 KiB apart,
+	 * the head of every datagram (all the gate reads) would fall in the
+	 * same L1 set (address bits 6 to 11), whose 8 ways cannot hold a
+	 * burst of 64 small datagrams; staggered, each has a set of its own. */
+	PW_GRO_STRIDE = PW_GRO_BUF + 64,
 };
 
 /* A datagram's address as the socket calls take it. */
@@ -171,7 +176,7 @@ static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned 
 	while (filled < n && sx->gro_cur < sx->gro_got) {
 		const struct msghdr *h = &sx->gro_msgs[sx->gro_cur].msg_hdr;
 		uint32_t len = sx->gro_msgs[sx->gro_cur].msg_len, size = gro_size(h, len);
-		uint8_t *base = sx->gro_mem + (size_t)sx->gro_cur * PW_GRO_BUF;
+		uint8_t *base = sx->gro_mem + (size_t)sx->gro_cur * PW_GRO_STRIDE;
 		uint32_t seg = len - sx->gro_off < size ? len - sx->gro_off : size;
 		bool done = true;
 
@@ -466,7 +471,7 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 	sx->tx_cmsg = calloc(b, sizeof(*sx->tx_cmsg));
 	sx->tx_run = calloc(b, sizeof(*sx->tx_run));
 	if (gro)
-		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_BUF);
+		sx->gro_mem = malloc((size_t)PW_GRO_MSGS * PW_GRO_STRIDE);
 	if (!sx->rx_msgs || !sx->tx_msgs || !sx->rx_iov || !sx->tx_iov || !sx->rx_names ||
 	    !sx->tx_names || !sx->tx_cmsg || !sx->tx_run || (gro && !sx->gro_mem)) {
 		sock_close(&sx->x);
@@ -485,7 +490,7 @@ static struct sock_xport *sock_new(const struct pw_xport_cfg *cfg, struct pw_tun
 		};
 	}
 	for (unsigned i = 0; gro && i < PW_GRO_MSGS; i++) {
-		sx->gro_iov[i] = (struct iovec){ sx->gro_mem + (size_t)i * PW_GRO_BUF, PW_GRO_BUF };
+		sx->gro_iov[i] = (struct iovec){ sx->gro_mem + (size_t)i * PW_GRO_STRIDE, PW_GRO_BUF };
 		sx->gro_msgs[i].msg_hdr = (struct msghdr){ .msg_name = &sx->gro_names[i],
 							   .msg_iov = &sx->gro_iov[i],
 							   .msg_iovlen = 1 };

@@ -517,6 +517,77 @@ static void test_gate_many_sessions(void **state)
 	assert_int_equal(t.stats.rx_bad_source, 64);
 }
 
+/* A burst over many sessions (pw_decap_burst() finds each datagram's
+ * session ahead of the gate, PW_AHEAD_* places on): longer than that reach,
+ * valid datagrams of scattered sessions among ones too short to name a
+ * session, of no session, and from a neighbour's peer. Each kept frame has
+ * its own session, in order, and each drop is counted once. */
+static void test_gate_many_sessions_burst(void **state)
+{
+	enum { N = 64, BURST = 100, LEN = 4 + 4 + 60 };
+	static struct pw_session s[N];
+	static struct pw_tunnel_slot slots[2 * N];
+	static uint8_t bufs[BURST][LEN];
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = s, .n_sessions = N };
+	struct pw_pkt pk[BURST], *pkts[BURST];
+	struct pw_session *sess[BURST], *want[BURST];
+	unsigned n_want = 0, shorts = 0, unknown = 0, foreign = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < N; i++) {
+		struct pw_session_cfg c = { .encap = PW_ENCAP_UDP, .session_id = 1000 + i,
+					    .peer_session_id = 1 };
+
+		pw_session_init(&s[i], &c);
+		s[i].peer = gate_peer(PW_ENCAP_UDP);
+		s[i].peer.port = htons((uint16_t)(2000 + i));
+	}
+	assert_true(pw_tunnel_index(&t, slots, pw_tunnel_slots(N)));
+	for (unsigned k = 0; k < BURST; k++) {
+		unsigned i = (k * 37) % N;
+
+		memset(bufs[k], 0, LEN);
+		store_be32(bufs[k], PW_UDP_WORD);
+		store_be32(bufs[k] + 4, 1000 + i);
+		bufs[k][8] = (uint8_t)k; /* told apart on the way out */
+		pk[k] = (struct pw_pkt){ .buf = bufs[k], .cap = LEN, .data = bufs[k], .len = LEN,
+					 .peer = s[i].peer };
+		switch (k % 7) {
+		case 2:
+			pk[k].len = 6; /* no room for a session id */
+			shorts++;
+			break;
+		case 4:
+			store_be32(bufs[k] + 4, 5000 + k); /* no such session */
+			unknown++;
+			break;
+		case 5:
+			pk[k].peer = s[(i + 1) % N].peer;
+			foreign++;
+			break;
+		default:
+			want[n_want++] = &s[i];
+		}
+		pkts[k] = &pk[k];
+	}
+	assert_int_equal(pw_decap_burst(&t, pkts, BURST, sess), n_want);
+	for (unsigned j = 0, k = 0; j < n_want; j++, k++) {
+		while (k % 7 == 2 || k % 7 == 4 || k % 7 == 5)
+			k++;
+		assert_ptr_equal(pkts[j], &pk[k]);
+		assert_ptr_equal(sess[j], want[j]);
+		assert_int_equal(pkts[j]->data[0], k);
+	}
+	assert_int_equal(t.stats.rx_short, shorts);
+	assert_int_equal(t.stats.rx_bad_session, unknown);
+	assert_int_equal(t.stats.rx_bad_source, foreign);
+	for (unsigned i = 0, total = 0; i < N; i++) {
+		total += (unsigned)s[i].stats.rx_packets;
+		if (i == N - 1)
+			assert_int_equal(total, n_want);
+	}
+}
+
 static void test_gate_bad_cookie(void **state)
 {
 	struct gate g;
@@ -1036,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_encap_sets_peer),
 		cmocka_unit_test(test_tunnel_index),
 		cmocka_unit_test(test_gate_many_sessions),
+		cmocka_unit_test(test_gate_many_sessions_burst),
 		cmocka_unit_test(test_gate_bad_cookie),
 		cmocka_unit_test(test_gate_no_sequence),
 		cmocka_unit_test(test_gate_out_of_order),
