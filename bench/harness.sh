@@ -49,6 +49,9 @@
 #      REP (1, the rep column)  LABEL (the overlay column; default the overlay)
 #      BENCH_DIR (/var/tmp/pwire-bench: logs, keys)  RESULTS ($BENCH_DIR/results.tsv)
 #      UL_MTU (1600)  IN_MTU (1500)  PINGN (200)  NAIVE  SHARED_BENCH
+#      UL_FEATURES (none: words for `ethtool -K ul0` on both ends of the
+#      underlay, e.g. "tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation
+#      off" to cut tunnel frames as a real wire does; needs ethtool)
 # exit: 0 every overlay measured (or skipped with its reason); 1 one failed
 # (its row says FAILED, the log names why); 2 usage or a missing tool.
 set -u -o pipefail
@@ -59,6 +62,7 @@ REP=${REP:-1}
 UL_MTU=${UL_MTU:-1600}
 IN_MTU=${IN_MTU:-1500}
 PINGN=${PINGN:-200}
+UL_FEATURES=${UL_FEATURES:-}
 PWIRE=${PWIRE:-$root/build/pwire}
 NAIVE=${NAIVE:-$(dirname "$PWIRE")/bench/naive}
 SHARED_BENCH=${SHARED_BENCH:-$root/../shared/bench}
@@ -122,6 +126,11 @@ underlay_up() { # mtu
 		ip -n "$ns_a" addr add $ul_a/24 dev ul0 && ip -n "$ns_b" addr add $ul_b/24 dev ul0 &&
 		ip -n "$ns_a" link set ul0 up && ip -n "$ns_b" link set ul0 up &&
 		ip -n "$ns_a" link set lo up && ip -n "$ns_b" link set lo up || return 1
+	if [ -n "$UL_FEATURES" ]; then
+		# shellcheck disable=SC2086 # the words are ethtool's, one by one
+		ip netns exec "$ns_a" ethtool -K ul0 $UL_FEATURES &&
+			ip netns exec "$ns_b" ethtool -K ul0 $UL_FEATURES || return 1
+	fi
 	ip netns exec "$ns_b" iperf3 -s >>"$logs/iperf3-server.log" 2>&1 &
 	server_pid=$!
 	local i

@@ -90,6 +90,7 @@ want python3 python3
 want gnuplot gnuplot-nox
 [[ " ${ov[*]} " == *" openvpn "* ]] && want openvpn openvpn
 [[ " ${ov[*]} " == *" tinc "* ]] && want tincd tinc
+[ -n "${UL_FEATURES:-}" ] && want ethtool ethtool
 [[ " ${ov[*]} " == *" gro3 "* ]] && want cc gcc
 if [ ${#need[@]} -gt 0 ]; then
 	echo "bench: installing ${need[*]}"
@@ -105,8 +106,8 @@ total=$((reps * (${#ov[@]} + ${#vlist[@]})))
 per=$((10 + T * n_tests)) # seconds per run, a first guess
 echo "bench: $total runs ($reps reps x (${ov[*]} + ${#vlist[@]} pwire variants)), T=$T s," \
 	"about $((total * per / 60)) min"
-printf '# %s kernel=%s T=%s REPS=%s UL_MTU=%s IN_MTU=%s TESTS=%s overlays=%s\tvariants=%s\n' \
-	"$(date -Is)" "$(uname -r)" "$T" "$reps" "$UL_MTU" "$IN_MTU" "$tests" "${ov[*]}" \
+printf '# %s kernel=%s T=%s REPS=%s UL_MTU=%s IN_MTU=%s UL_FEATURES=%s TESTS=%s overlays=%s\tvariants=%s\n' \
+	"$(date -Is)" "$(uname -r)" "$T" "$reps" "$UL_MTU" "$IN_MTU" "${UL_FEATURES:-}" "$tests" "${ov[*]}" \
 	"${variants//;/,}" >"$tsv"
 
 start=$(date +%s)
