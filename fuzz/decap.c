@@ -11,6 +11,12 @@
  * be dropped with exactly one counter moved by one. The stranger's never
  * decodes and never touches the session; it is rx_bad_source exactly when
  * the peer's would have passed the session lookup (checked on a copy).
+ * Then (inputs up to BURST_LEN bytes) a burst of BURST variants of it (as
+ * it is, from a stranger, from the other session's peer, cut short,
+ * MSG_TRUNC) through a tunnel of two sessions, where pw_decap_burst() finds
+ * sessions ahead of the gate: it must keep exactly the datagrams, with the
+ * sessions, frames and counters, that pw_decap() one by one gives on a twin
+ * of that tunnel.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -42,6 +48,77 @@ static enum pw_rx_verdict from_peer(const struct pw_session *s, const struct pw_
 
 	memcpy(buf, data, size);
 	return pw_decap(&t2, &p, &found);
+}
+
+enum { BURST = 40, BURST_LEN = 2048 }; /* more than pw_decap_burst() looks ahead */
+
+/* A tunnel of two sessions: cfg's and a neighbour with its own id and peer. */
+static void two_sessions(struct pw_tunnel *t, struct pw_session s[2], struct pw_tunnel_slot *slots,
+			 const struct pw_session_cfg *cfg, const struct pw_addr *peer)
+{
+	struct pw_session_cfg other = *cfg;
+
+	other.session_id = cfg->session_id + 1 ? cfg->session_id + 1 : 1;
+	pw_session_init(&s[0], cfg);
+	pw_session_init(&s[1], &other);
+	s[0].peer = *peer;
+	s[1].peer = *peer;
+	s[1].peer.addr[3] = 4;
+	*t = (struct pw_tunnel){ .encap = cfg->encap, .sessions = s, .n_sessions = 2 };
+	FUZZ_CHECK(pw_tunnel_index(t, slots, pw_tunnel_slots(2)));
+}
+
+static void burst_twins(const uint8_t *data, size_t size, const struct pw_session_cfg *cfg,
+			const struct pw_addr *peer)
+{
+	static uint8_t bufs[BURST][BURST_LEN], ref[BURST][BURST_LEN];
+	static struct pw_session bs[2], rs[2];
+	struct pw_tunnel_slot bslots[4], rslots[4];
+	struct pw_tunnel bt, rt;
+	struct pw_pkt bp[BURST], rp[BURST], *pkts[BURST];
+	struct pw_session *sess[BURST], *rsess[BURST];
+	unsigned want[BURST], n_want = 0, kept;
+
+	memset(bs, 0, sizeof(bs));
+	memset(rs, 0, sizeof(rs));
+	two_sessions(&bt, bs, bslots, cfg, peer);
+	two_sessions(&rt, rs, rslots, cfg, peer);
+	for (unsigned k = 0; k < BURST; k++) {
+		uint32_t len = (uint32_t)size;
+		struct pw_addr from = *peer;
+
+		switch (k % 5) {
+		case 1:
+			from.addr[3] = 3;
+			break;
+		case 2:
+			len = k < len ? k : len;
+			break;
+		case 4:
+			from = bs[1].peer;
+			break;
+		}
+		memcpy(bufs[k], data, size);
+		memcpy(ref[k], data, size);
+		bp[k] = (struct pw_pkt){ .buf = bufs[k], .cap = BURST_LEN, .data = bufs[k], .len = len,
+					 .truncated = k % 5 == 3 && size > 40, .peer = from };
+		rp[k] = bp[k];
+		rp[k].buf = rp[k].data = ref[k];
+		pkts[k] = &bp[k];
+	}
+	for (unsigned k = 0; k < BURST; k++)
+		if (pw_decap(&rt, &rp[k], &rsess[n_want]) == PW_RX_OK)
+			want[n_want++] = k;
+	kept = pw_decap_burst(&bt, pkts, BURST, sess);
+	FUZZ_CHECK(kept == n_want);
+	for (unsigned j = 0; j < kept; j++) {
+		unsigned k = want[j];
+
+		FUZZ_CHECK(pkts[j] == &bp[k]);
+		FUZZ_CHECK(sess[j] - bs == rsess[j] - rs);
+		FUZZ_CHECK(bp[k].data - bufs[k] == rp[k].data - ref[k] && bp[k].len == rp[k].len);
+	}
+	FUZZ_CHECK(!memcmp(bs, rs, sizeof(bs)) && !memcmp(&bt.stats, &rt.stats, sizeof(bt.stats)));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,5 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(after == before + 1);
 		}
 	}
+	if (size <= BURST_LEN)
+		burst_twins(data, size, &cfg, &s.peer);
 	return 0;
 }
