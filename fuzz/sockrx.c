@@ -196,7 +196,7 @@ static void gro(struct sock_xport *sx, unsigned burst, const uint8_t *data, size
 		sx->gro_msgs[got].msg_len = len;
 		data += 6, size -= 6;
 		have = len < size ? len : (uint32_t)size;
-		memcpy(sx->gro_mem + (size_t)got * PW_GRO_BUF, data, have);
+		memcpy(sx->gro_iov[got].iov_base, data, have); /* where recvmmsg() writes */
 		data += have, size -= have;
 		if (!len)
 			shorts++;
@@ -220,7 +220,7 @@ static void gro(struct sock_xport *sx, unsigned burst, const uint8_t *data, size
 				m++, at = 0;
 			FUZZ_CHECK(m < got);
 			seg = in[m].len - at < in[m].size ? in[m].len - at : in[m].size;
-			FUZZ_CHECK(p->data == sx->gro_mem + (size_t)m * PW_GRO_BUF + at);
+			FUZZ_CHECK(p->data == (uint8_t *)sx->gro_iov[m].iov_base + at);
 			FUZZ_CHECK(p->len == seg && seg > 0);
 			FUZZ_CHECK(p->truncated == (in[m].trunc || too_long_want(sx, seg)));
 			FUZZ_CHECK(pw_addr_eq(&p->peer, &in[m].from));
