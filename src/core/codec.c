@@ -423,34 +423,24 @@ unsigned pw_decap_burst(struct pw_tunnel *t, struct pw_pkt **pkts, unsigned n,
 			struct pw_session **sess)
 {
 	unsigned at = t->encap == PW_ENCAP_UDP ? PW_UDP_WORD_LEN : 0, kept = 0;
+	bool ahead = t->slots && t->n_sessions > 1;
 
-	if (!t->slots || t->n_sessions == 1) {
-		for (unsigned i = 0; i < n; i++) {
-			struct pw_pkt *p = pkts[i];
-
-			if (gate(t, p, &sess[kept], NULL, false) != PW_RX_OK)
-				continue;
-			pkts[i] = pkts[kept];
-			pkts[kept++] = p;
-		}
-		return kept;
-	}
 	/* sess[i] holds datagram i's session, found PW_AHEAD_SESSION places
 	 * before the gate needs it; the gate's own results go to sess[kept],
 	 * kept <= i, so they never overwrite one still to be read. */
-	for (unsigned i = 0; i < n && i < PW_AHEAD_SLOT; i++)
+	for (unsigned i = 0; ahead && i < n && i < PW_AHEAD_SLOT; i++)
 		__builtin_prefetch(first_slot(t, pkts[i], at));
-	for (unsigned i = 0; i < n && i < PW_AHEAD_SESSION; i++)
+	for (unsigned i = 0; ahead && i < n && i < PW_AHEAD_SESSION; i++)
 		sess[i] = find_ahead(t, pkts[i], at);
 	for (unsigned i = 0; i < n; i++) {
 		struct pw_pkt *p = pkts[i];
 
-		if (i + PW_AHEAD_SLOT < n)
+		if (ahead && i + PW_AHEAD_SLOT < n)
 			__builtin_prefetch(first_slot(t, pkts[i + PW_AHEAD_SLOT], at));
-		if (i + PW_AHEAD_SESSION < n)
+		if (ahead && i + PW_AHEAD_SESSION < n)
 			sess[i + PW_AHEAD_SESSION] = find_ahead(t, pkts[i + PW_AHEAD_SESSION], at);
 
-		if (gate(t, p, &sess[kept], sess[i], true) != PW_RX_OK)
+		if (gate(t, p, &sess[kept], ahead ? sess[i] : NULL, ahead) != PW_RX_OK)
 			continue;
 		pkts[i] = pkts[kept];
 		pkts[kept++] = p;
