@@ -42,7 +42,9 @@
 # Tests, each bounded by timeout(1) beyond its T seconds:
 #   tcp     iperf3, 1 stream, T s: Gbit/s received (retr=, ctxsw=)
 #   tcp4    iperf3, 4 streams
-#   udp64   iperf3 -u -b 0 -l 64, T s: kpps received (loss%=, tx_kpps=)
+#   udp64   iperf3 -u -b 0 -l 64, T s: kpps received (loss%=, tx_kpps=, and
+#           fwd_kpps=: the frames B's overlay device handed to B's stack a
+#           second, received or dropped at the receiver's socket)
 #   ping    PINGN pings 5 ms apart: median RTT in us (p99=, n=)
 #
 # env: T (10)  TESTS ("tcp tcp4 udp64 ping")  PWIRE (build/pwire)  PWIRE_ARGS
@@ -363,17 +365,26 @@ test_tcp() { # streams
 	emit "$label $REP $tag ${gbps:-0} Gbit/s $cpu retr=${retr:-0} ctxsw=$ctxsw"
 }
 
+# Frames B's overlay device has handed to B's stack so far (its rx_packets).
+delivered() { ip netns exec "$ns_b" cat /sys/class/net/l2B/statistics/rx_packets 2>/dev/null || echo 0; }
+
 test_udp64() {
-	local j=$logs/$label-r$REP-udp64.json r rx loss tx
+	local j=$logs/$label-r$REP-udp64.json r rx loss tx d0 d1 fwd
+	d0=$(delivered)
 	cpu_begin
 	timeout -k 2 $((T + 20)) ip netns exec "$ns_a" iperf3 -c "$target" -u -b 0 -l 64 -t "$T" -J \
 		--connect-timeout 3000 >"$j" 2>"$j.err"
 	cpu_end
+	d1=$(delivered)
 	# received = sent - lost, over the test's seconds
 	r=$(jq -r '.end.sum | "\((.packets - .lost_packets) / .seconds / 1000 * 10 | floor / 10) \(.lost_percent | floor) \(.packets / .seconds / 1000 * 10 | floor / 10)"' \
 		"$j" 2>/dev/null) || r=""
 	read -r rx loss tx <<<"${r:-0 100 0}"
-	emit "$label $REP udp64 $rx kpps $cpu loss%=$loss tx_kpps=$tx ctxsw=$ctxsw"
+	# delivered: what the overlay handed to B's stack, over the same seconds
+	# (more than rx when B's iperf3, short of CPU, drops at its socket)
+	fwd=$(jq -r --argjson d "$((d1 - d0))" '.end.sum | ($d / .seconds / 1000 * 10 | floor / 10)' \
+		"$j" 2>/dev/null) || fwd=0
+	emit "$label $REP udp64 $rx kpps $cpu loss%=$loss tx_kpps=$tx fwd_kpps=${fwd:-0} ctxsw=$ctxsw"
 }
 
 test_ping() {

@@ -18,7 +18,8 @@
 #        TESTS ("tcp tcp4 udp64 ping")  PWIRE_ARGS (extra words for both pwires)
 #        VARIANTS ("NAME:WORDS:TESTS;..."; "" for none), default:
 #          pwire-uring:io_uring on:tcp udp64   the TAP writes through io_uring
-#          pwire-bp50:busy_poll 50:ping         busy polling, for latency
+#          pwire-bp:busy_poll 10000:ping        busy polling, for latency (10 ms: longer
+#                                               than the ping test's 5 ms gaps)
 #          pwire-q2:queues 2:tcp4               2 queues, 4 streams (against pwire's tcp4)
 #          pwire-fast:fastpath on:tcp tcp4 udp64 ping   the kernel fast path (TC
 #                                               programs; docs/fastpath.md); the harness
@@ -56,7 +57,7 @@ guests=${GUESTS-qemu tap vhost}
 export SHARED_BENCH=${SHARED_BENCH:-$here/../../shared/bench}
 tests=${TESTS:-"tcp tcp4 udp64 ping"}
 overlays=${OVERLAYS:-"none vxlan openvpn tinc naive gro3 pwire"}
-variants=${VARIANTS-"pwire-uring:io_uring on:tcp udp64;pwire-bp50:busy_poll 50:ping;pwire-q2:queues 2:tcp4;pwire-fast:fastpath on:tcp tcp4 udp64 ping"}
+variants=${VARIANTS-"pwire-uring:io_uring on:tcp udp64;pwire-bp:busy_poll 10000:ping;pwire-q2:queues 2:tcp4;pwire-fast:fastpath on:tcp tcp4 udp64 ping"}
 out=${RESULTS_DIR:-$here/results}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 work=/var/tmp/pwire-bench-$stamp
