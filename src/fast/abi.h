@@ -37,6 +37,9 @@ struct pw_fast_sess {
 	__u8 local6[16], peer6[16]; /* outer IPv6 addresses (PW_FAST_IPV6) */
 	__u32 addr_sum;          /* both outer addresses' 16-bit words summed (RFC 1071),
 				    the UDP pseudo header's share, either way */
+	__u32 path_mtu;          /* the largest outer IP datagram the route to the peer
+				    takes (its own mtu, a path MTU learnt from ICMP, else
+				    its device's), as the helper last read it; 0: unknown */
 };
 
 /* One CPU's counters of one session: one 64-byte line of pw_stats, at

@@ -276,7 +276,7 @@ static __attribute__((noinline)) int encap6(struct __sk_buff *skb, const struct 
 	if (skb->gso_size || ulen > 0xffff)
 		goto pass;
 	mtu = sizeof(struct ipv6hdr) + ulen;
-	if (bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
+	if ((s->path_mtu && mtu > s->path_mtu) || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
 		goto pass;
 	if (bpf_skb_load_bytes(skb, 0, &inner, sizeof(inner)) < 0 ||
 	    bpf_skb_load_bytes(skb, 0, h.l2tp + hl, ETH_HLEN) < 0)
@@ -355,19 +355,23 @@ int pw_encap(struct __sk_buff *skb)
 	if (s->flags & PW_FAST_IPV6)
 		return encap6(skb, s, st, hl);
 	len = OUTER + hl + skb->len; /* the outer IP datagram */
-	/* The underlay device's MTU: a single frame's datagram, or each of a
-	 * GSO frame's (a TAP whose MTU was set above the route's). Too big, or
-	 * segments it cannot measure: the engine sends them as it does today. */
+	/* The route's MTU (a path MTU learnt from ICMP included) and the
+	 * underlay device's: a single frame's datagram, or each of a GSO
+	 * frame's (a TAP whose MTU was set above the route's). Too big, or
+	 * segments it cannot measure: the engine sends them as it does today
+	 * (its socket fragments what the path cannot take whole). */
 	if (!gso) {
 		mtu = len;
-		if (len > 0xffff || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
+		if (len > 0xffff || (s->path_mtu && len > s->path_mtu) ||
+		    bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
 			goto pass;
 	} else {
 		__u32 seg = gso_seg_len(skb, gso);
 
 		mtu = 1; /* any length that fits: the call only reports the MTU */
 		if (!seg || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0) ||
-		    OUTER + hl + ETH_HLEN + seg > mtu)
+		    OUTER + hl + ETH_HLEN + seg > mtu ||
+		    (s->path_mtu && OUTER + hl + ETH_HLEN + seg > s->path_mtu))
 			goto pass;
 	}
 

@@ -11,8 +11,11 @@
  * Why a helper: detaching is a netlink request that needs CAP_NET_ADMIN,
  * and pwire drops every capability and most system calls once open
  * (cli/privs.c). The helper keeps CAP_NET_ADMIN alone, closes every other
- * fd and waits for its pipe to close, which happens when pwire ends in any
- * way (exit, a signal, SIGKILL, the seccomp filter's SIGSYS).
+ * fd but the session's map and waits for its pipe to close, which happens
+ * when pwire ends in any way (exit, a signal, SIGKILL, the seccomp filter's
+ * SIGSYS). Meanwhile it reads the route to the peer's MTU once a second (a
+ * path MTU learnt from ICMP changes it) into the session the encapsulation
+ * program checks frames against (route_watch).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -243,11 +247,38 @@ static void detach(const struct hook *h)
 	}
 }
 
-/* The helper: CAP_NET_ADMIN alone, no fd but its pipes' ends and stderr.
- * It reads the hooks once pwire has attached them (nothing: pwire failed
- * and detached them itself), waits for EOF, detaches, exits; its end of
- * done closes, which ends pwire's wait. */
-static void helper(int go, int done)
+/* What the helper needs to keep the session's path MTU current: the
+ * link's addresses as configured (pw_route_mtu's question), the session as
+ * pw_tx holds it and that map (an fd the helper keeps). */
+struct route_watch {
+	struct sockaddr_storage remote, local;
+	struct pw_fast_sess sess;
+	__u32 key; /* the TAP's ifindex */
+	int tx_fd;
+};
+
+enum { ROUTE_WATCH_MS = 1000 };
+
+/* Ask the route to the peer its MTU again; a change goes into pw_tx, where
+ * the next frame's encapsulation sees it. A route that now leaves by
+ * another device is not followed (docs/fastpath.md). */
+static void route_watch(struct route_watch *w)
+{
+	char dev[IF_NAMESIZE];
+	unsigned mtu;
+
+	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev) || mtu == w->sess.path_mtu)
+		return;
+	w->sess.path_mtu = mtu;
+	bpf_map_update_elem(w->tx_fd, &w->key, &w->sess, BPF_EXIST);
+}
+
+/* The helper: CAP_NET_ADMIN alone, no fd but its pipes' ends, the
+ * session's map and stderr. It reads the hooks once pwire has attached
+ * them (nothing: pwire failed and detached them itself), then watches the
+ * route (route_watch) until EOF, detaches, exits; its end of done closes,
+ * which ends pwire's wait. */
+static void helper(int go, int done, struct route_watch *w)
 {
 	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
 	struct hook hooks[2];
@@ -256,8 +287,10 @@ static void helper(int go, int done)
 	sigset_t none;
 	char c;
 
+	if (w->tx_fd > top)
+		top = w->tx_fd;
 	for (int fd = 0; fd < top; fd++)
-		if (fd != STDERR_FILENO && fd != go && fd != done)
+		if (fd != STDERR_FILENO && fd != go && fd != done && fd != w->tx_fd)
 			close(fd);
 	close_range((unsigned)top + 1, ~0U, 0);
 	/* A Ctrl-C meant for pwire reaches its process group: the helper
@@ -280,8 +313,20 @@ static void helper(int go, int done)
 			got += (size_t)n;
 	}
 	for (;;) {
-		ssize_t n = read(go, &c, 1);
+		struct pollfd p = { .fd = go, .events = POLLIN };
+		int r = poll(&p, 1, ROUTE_WATCH_MS);
+		ssize_t n;
 
+		if (r == 0) {
+			route_watch(w);
+			continue;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n = read(go, &c, 1);
 		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
 	}
@@ -384,6 +429,7 @@ static int sess_of(const struct pw_link_cfg *c, int tap_ifindex, unsigned mtu,
 	s->tap_ifindex = (__u32)tap_ifindex;
 	s->ul_ifindex = if_nametoindex(ul);
 	s->tap_frame_max = mtu + ETH_HLEN + 4; /* one VLAN tag, as the TAP takes */
+	s->path_mtu = route_mtu;
 	s->slot = 0;
 	s->stride = 1;
 	if (!strcmp(ul, "lo"))
@@ -537,9 +583,16 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		goto fail;
 	}
 	if (pid == 0) {
+		struct route_watch w;
+
+		w.remote = c->xport.remote;
+		w.local = c->xport.local;
+		w.sess = s;
+		w.key = (__u32)hooks[0].ifindex;
+		w.tx_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_tx"));
 		close(go[1]);
 		close(done[0]);
-		helper(go[0], done[1]);
+		helper(go[0], done[1], &w);
 	}
 	close(go[0]);
 	close(done[1]);

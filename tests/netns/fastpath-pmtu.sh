@@ -1,0 +1,101 @@
+#!/bin/bash
+# The kernel fast path honours the path MTU (docs/fastpath.md, "MTU"): what
+# the route to the peer cannot take whole, a path MTU learnt from ICMP
+# included, goes on to pwire, whose socket fragments it, instead of leaving
+# with DF set to be dropped on the way.
+#
+#   ns A                          ns R (router)                     ns B
+#   pw0 10.98.0.1                                                   pw0 10.98.0.2
+#   pwire A (fastpath on)                                           pwire B
+#   ul0 10.213.1.1 ==veth 1600== ul0 10.213.1.2  ul1 10.213.2.2 ==veth 1400== ul0 10.213.2.1
+#
+# 1. Pings of 56 bytes: carried by A's program (its tx_packets count them).
+# 2. Pings of 1400 bytes (1482-byte outer datagrams, more than R's link to
+#    B takes): the first ones are dropped by R, which tells A (ICMP
+#    "fragmentation needed", MTU 1400); A's kernel learns the path MTU and
+#    pwire's helper reads it within a second. Then 5 of 5 answered, passed
+#    on by A's program to pwire (tx_passed), and `ip route get` in A shows
+#    the 1400 the fast path now keeps to.
+set -eu -o pipefail
+: "${PWIRE:?}"
+[ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
+a=pwpmA$$ r=pwpmR$$ b=pwpmB$$
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+
+pw_pair "$a" "$r" 10.213.1.1 10.213.1.2 24
+run ip -n "$a" link set ul0 mtu 1600
+run ip -n "$r" link set ul0 mtu 1600
+run ip netns add "$b"
+namespaces+=("$b")
+run ip -n "$r" link add ul1 type veth peer name ul0 netns "$b"
+ip -n "$b" link set lo up
+run ip -n "$r" link set ul1 mtu 1400 up
+run ip -n "$b" link set ul0 mtu 1400 up
+run ip -n "$r" addr add 10.213.2.2/24 dev ul1
+run ip -n "$b" addr add 10.213.2.1/24 dev ul0
+run ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+run ip -n "$a" route add 10.213.2.0/24 via 10.213.1.2
+run ip -n "$b" route add 10.213.1.0/24 via 10.213.2.2
+
+words=(udp_sport 1701 udp_dport 1701 l2spec_type default mtu 1500 --json)
+pw_start "$a" "$tmp/a" up pw0 local 10.213.1.1 remote 10.213.2.1 session_id 1 \
+	peer_session_id 2 fastpath on "${words[@]}"
+pw_start "$b" "$tmp/b" up pw0 local 10.213.2.1 remote 10.213.1.1 session_id 2 \
+	peer_session_id 1 "${words[@]}"
+for ns in "$a" "$b"; do
+	if ! pw_wait_up "$ns" pw0; then
+		cat "$tmp/a.err" "$tmp/b.err"
+		if grep -q 'refused the programs: Operation not permitted' "$tmp/a.err"; then
+			echo "SKIP: the kernel refuses BPF programs here (EPERM)"
+			exit 77
+		fi
+		fail "pwire did not start in $ns"
+	fi
+done
+grep -q 'path kernel' "$tmp/a.err" || { cat "$tmp/a.err"; fail "A's start-up line does not say path kernel"; }
+run ip -n "$a" addr add 10.98.0.1/24 dev pw0
+run ip -n "$b" addr add 10.98.0.2/24 dev pw0
+
+# counters EXPR: A's last JSON report (SIGUSR1) checked with EXPR over
+# f (fastpath) and s (session).
+counters() {
+	kill -USR1 "${pids[0]}"
+	sleep 0.3
+	python3 - "$tmp/a" "$1" <<'PY'
+import json, sys
+c = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+s, f = c["session"], c["fastpath"]
+ok = eval(sys.argv[2])
+print(f"A: {sys.argv[2]}: {'ok' if ok else 'FAILED'} (fastpath {json.dumps(f)})")
+sys.exit(0 if ok else 1)
+PY
+}
+pings() { # SIZE COUNT: the count answered
+	{ ip netns exec "$a" ping -c "$2" -i 0.3 -W 1 -s "$1" 10.98.0.2 || true; } |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+
+echo "== 1. small frames: the kernel carries them"
+got=$(pings 56 5)
+echo "56 bytes: $got of 5 answered"
+[ "$got" = 5 ] || fail "small pings lost"
+counters 'f["tx_packets"] >= 5' || fail "A's program did not carry the small pings"
+
+echo "== 2. frames the path cannot take whole"
+ip -n "$a" route get 10.213.2.1 | grep -q ' mtu ' && fail "a path MTU known before the test"
+got=$(pings 1400 3)
+echo "1400 bytes, while the path MTU is learnt: ${got:-0} of 3 answered"
+sleep 1.5 # the helper reads the route once a second
+route=$(ip -n "$a" route get 10.213.2.1)
+echo "A: $route"
+grep -q ' mtu 1400' <<<"$route" || fail "A's kernel did not learn the path MTU (no ICMP from R?)"
+got=$(pings 1400 5)
+echo "1400 bytes: $got of 5 answered"
+[ "$got" = 5 ] || fail "frames larger than the path MTU lost: the fast path still sends them whole"
+counters 'f["tx_passed"] >= 5' || fail "A's program did not pass the large frames on to pwire"
+got=$(pings 56 3)
+[ "$got" = 3 ] || fail "small pings lost after the path MTU changed"
+pw_stop
+echo "PASS"
