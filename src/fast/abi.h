@@ -13,6 +13,8 @@
 enum pw_fast_flag {
 	PW_FAST_LOOPBACK = 1 << 0, /* the underlay is lo: no wire, no checksum to verify */
 	PW_FAST_IPV6 = 1 << 1,     /* the outer header is IPv6: local6, peer6 */
+	PW_FAST_MOVED = 1 << 2,    /* the route to the peer leaves by another device than
+				      ul_ifindex now: encap passes every frame on */
 };
 
 /* A session as the programs see it. Addresses and ports are in network

@@ -13,9 +13,9 @@
  * (cli/privs.c). The helper keeps CAP_NET_ADMIN alone, closes every other
  * fd but the session's map and waits for its pipe to close, which happens
  * when pwire ends in any way (exit, a signal, SIGKILL, the seccomp filter's
- * SIGSYS). Meanwhile it reads the route to the peer's MTU once a second (a
- * path MTU learnt from ICMP changes it) into the session the encapsulation
- * program checks frames against (route_watch).
+ * SIGSYS). Meanwhile it reads the route to the peer once a second (its
+ * MTU, which a path MTU learnt from ICMP changes, and its device) into the
+ * session the encapsulation program checks frames against (route_watch).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -259,17 +259,24 @@ struct route_watch {
 
 enum { ROUTE_WATCH_MS = 1000 };
 
-/* Ask the route to the peer its MTU again; a change goes into pw_tx, where
- * the next frame's encapsulation sees it. A route that now leaves by
- * another device is not followed (docs/fastpath.md). */
+/* Ask the route to the peer again: its MTU, and whether it still leaves by
+ * the underlay the programs are on (when not, encapsulation passes every
+ * frame on to pwire, whose socket follows the route, until it is back). A
+ * change goes into pw_tx, where the next frame's encapsulation sees it. */
 static void route_watch(struct route_watch *w)
 {
 	char dev[IF_NAMESIZE];
 	unsigned mtu;
+	__u32 flags = w->sess.flags & ~(__u32)PW_FAST_MOVED;
 
-	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev) || mtu == w->sess.path_mtu)
+	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev))
+		return;
+	if (dev[0] && if_nametoindex(dev) != w->sess.ul_ifindex)
+		flags |= PW_FAST_MOVED;
+	if (mtu == w->sess.path_mtu && flags == w->sess.flags)
 		return;
 	w->sess.path_mtu = mtu;
+	w->sess.flags = flags;
 	bpf_map_update_elem(w->tx_fd, &w->key, &w->sess, BPF_EXIST);
 }
 

@@ -7,8 +7,8 @@
  * privileges (CAP_BPF, CAP_NET_ADMIN) and happens before the drop; the
  * counters are read from memory mapped at open, so reading them needs no
  * system call. The helper that detaches the programs also reads the route
- * to the peer's MTU once a second into the session the programs check
- * frames against.
+ * to the peer once a second (its MTU, its device) into the session the
+ * programs check frames against.
  */
 #ifndef PWIRE_FAST_FASTPATH_H
 #define PWIRE_FAST_FASTPATH_H
