@@ -9,22 +9,33 @@
 #   pwire A (fastpath on)                                           pwire B
 #   ul0 10.213.1.1 ==veth 1600== ul0 10.213.1.2  ul1 10.213.2.2 ==veth 1400== ul0 10.213.2.1
 #
+# usage: fastpath-pmtu.sh [4|6]: the underlay's family (6: fd14:1::1 and
+# so on, ICMPv6 "packet too big" instead of "fragmentation needed").
+#
 # 1. Pings of 56 bytes: carried by A's program (its tx_packets count them).
-# 2. Pings of 1400 bytes (1482-byte outer datagrams, more than R's link to
-#    B takes): the first ones are dropped by R, which tells A (ICMP
-#    "fragmentation needed", MTU 1400); A's kernel learns the path MTU and
+# 2. Pings of 1400 bytes (1482-byte outer datagrams over IPv4, 1502 over
+#    IPv6, more than R's link to B takes): the first ones are dropped by R,
+#    which tells A (ICMP, MTU 1400); A's kernel learns the path MTU and
 #    pwire's helper reads it within a second. Then 5 of 5 answered, passed
-#    on by A's program to pwire (tx_passed), and `ip route get` in A shows
-#    the 1400 the fast path now keeps to.
+#    on by A's program to pwire (tx_passed), whose socket fragments them,
+#    and `ip route get` in A shows the 1400 the fast path now keeps to.
 set -eu -o pipefail
 : "${PWIRE:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
+af=${1:-4}
 a=pwpmA$$ r=pwpmR$$ b=pwpmB$$
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 
-pw_pair "$a" "$r" 10.213.1.1 10.213.1.2 24
+case $af in
+4) a1=10.213.1.1 r1=10.213.1.2 r2=10.213.2.2 b2=10.213.2.1 plen=24 net1=10.213.1.0/24
+	net2=10.213.2.0/24 forward=net.ipv4.ip_forward dad=() ;;
+6) a1=fd14:1::1 r1=fd14:1::2 r2=fd14:2::2 b2=fd14:2::1 plen=64 net1=fd14:1::/64
+	net2=fd14:2::/64 forward=net.ipv6.conf.all.forwarding dad=(nodad) ;;
+*) echo "usage: $0 [4|6]"; exit 2 ;;
+esac
+pw_pair "$a" "$r" "$a1" "$r1" "$plen"
 run ip -n "$a" link set ul0 mtu 1600
 run ip -n "$r" link set ul0 mtu 1600
 run ip netns add "$b"
@@ -33,16 +44,16 @@ run ip -n "$r" link add ul1 type veth peer name ul0 netns "$b"
 ip -n "$b" link set lo up
 run ip -n "$r" link set ul1 mtu 1400 up
 run ip -n "$b" link set ul0 mtu 1400 up
-run ip -n "$r" addr add 10.213.2.2/24 dev ul1
-run ip -n "$b" addr add 10.213.2.1/24 dev ul0
-run ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-run ip -n "$a" route add 10.213.2.0/24 via 10.213.1.2
-run ip -n "$b" route add 10.213.1.0/24 via 10.213.2.2
+run ip -n "$r" addr add "$r2/$plen" dev ul1 "${dad[@]}"
+run ip -n "$b" addr add "$b2/$plen" dev ul0 "${dad[@]}"
+run ip netns exec "$r" sysctl -qw "$forward=1"
+run ip -n "$a" route add "$net2" via "$r1"
+run ip -n "$b" route add "$net1" via "$r2"
 
 words=(udp_sport 1701 udp_dport 1701 l2spec_type default mtu 1500 --json)
-pw_start "$a" "$tmp/a" up pw0 local 10.213.1.1 remote 10.213.2.1 session_id 1 \
+pw_start "$a" "$tmp/a" up pw0 local "$a1" remote "$b2" session_id 1 \
 	peer_session_id 2 fastpath on "${words[@]}"
-pw_start "$b" "$tmp/b" up pw0 local 10.213.2.1 remote 10.213.1.1 session_id 2 \
+pw_start "$b" "$tmp/b" up pw0 local "$b2" remote "$a1" session_id 2 \
 	peer_session_id 1 "${words[@]}"
 for ns in "$a" "$b"; do
 	if ! pw_wait_up "$ns" pw0; then
@@ -84,11 +95,11 @@ echo "56 bytes: $got of 5 answered"
 counters 'f["tx_packets"] >= 5' || fail "A's program did not carry the small pings"
 
 echo "== 2. frames the path cannot take whole"
-ip -n "$a" route get 10.213.2.1 | grep -q ' mtu ' && fail "a path MTU known before the test"
+ip -n "$a" route get "$b2" | grep -q ' mtu ' && fail "a path MTU known before the test"
 got=$(pings 1400 3)
 echo "1400 bytes, while the path MTU is learnt: ${got:-0} of 3 answered"
 sleep 1.5 # the helper reads the route once a second
-route=$(ip -n "$a" route get 10.213.2.1)
+route=$(ip -n "$a" route get "$b2")
 echo "A: $route"
 grep -q ' mtu 1400' <<<"$route" || fail "A's kernel did not learn the path MTU (no ICMP from R?)"
 got=$(pings 1400 5)
