@@ -10,7 +10,8 @@
  *
  * Why a helper: detaching is a netlink request that needs CAP_NET_ADMIN,
  * and pwire drops every capability and most system calls once open
- * (cli/privs.c). The helper keeps CAP_NET_ADMIN alone, closes every other
+ * (cli/privs.c). The helper keeps CAP_NET_ADMIN (and CAP_BPF, for the map
+ * write below on kernels before 5.19) alone, closes every other
  * fd but the session's map and waits for its pipe to close, which happens
  * when pwire ends in any way (exit, a signal, SIGKILL, the seccomp filter's
  * SIGSYS). Meanwhile it reads the route to the peer once a second (its
@@ -249,39 +250,52 @@ static void detach(const struct hook *h)
 
 /* What the helper needs to keep the session's path MTU current: the
  * link's addresses as configured (pw_route_mtu's question), the session as
- * pw_tx holds it and that map (an fd the helper keeps). */
+ * pw_tx holds it and that map (an fd the helper keeps). The helper is the
+ * only writer of pw_tx once pwire has opened the fast path. */
 struct route_watch {
 	struct sockaddr_storage remote, local;
 	struct pw_fast_sess sess;
 	__u32 key; /* the TAP's ifindex */
 	int tx_fd;
+	int werr; /* the last write's error (0: it went in), said when it changes */
 };
 
 enum { ROUTE_WATCH_MS = 1000 };
 
 /* Ask the route to the peer again: its MTU, and whether it still leaves by
- * the underlay the programs are on (when not, encapsulation passes every
- * frame on to pwire, whose socket follows the route, until it is back). A
- * change goes into pw_tx, where the next frame's encapsulation sees it. */
+ * the underlay the programs are on (when not, or when there is no route
+ * or its device cannot be told, encapsulation passes every frame on to
+ * pwire, whose socket follows the route or counts what it cannot send,
+ * until it is back). A change goes into pw_tx, where the next frame's
+ * encapsulation sees it; one the kernel refused is tried again next time. */
 static void route_watch(struct route_watch *w)
 {
+	struct pw_fast_sess s = w->sess;
 	char dev[IF_NAMESIZE];
 	unsigned mtu;
-	__u32 flags = w->sess.flags & ~(__u32)PW_FAST_MOVED;
+	int err;
 
-	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev))
+	s.flags &= ~(__u32)PW_FAST_MOVED;
+	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev) || !dev[0] ||
+	    if_nametoindex(dev) != s.ul_ifindex)
+		s.flags |= PW_FAST_MOVED;
+	else
+		s.path_mtu = mtu;
+	if (s.path_mtu == w->sess.path_mtu && s.flags == w->sess.flags)
 		return;
-	if (dev[0] && if_nametoindex(dev) != w->sess.ul_ifindex)
-		flags |= PW_FAST_MOVED;
-	if (mtu == w->sess.path_mtu && flags == w->sess.flags)
-		return;
-	w->sess.path_mtu = mtu;
-	w->sess.flags = flags;
-	bpf_map_update_elem(w->tx_fd, &w->key, &w->sess, BPF_EXIST);
+	err = bpf_map_update_elem(w->tx_fd, &w->key, &s, BPF_EXIST) ? errno : 0;
+	if (err != w->werr)
+		fprintf(stderr, err ? "pwire-fastpath: the route's change into the programs' map: %s\n"
+				    : "pwire-fastpath: the route's changes reach the programs again%s\n",
+			err ? strerror(err) : "");
+	w->werr = err;
+	if (!err)
+		w->sess = s;
 }
 
-/* The helper: CAP_NET_ADMIN alone, no fd but its pipes' ends, the
- * session's map and stderr. It reads the hooks once pwire has attached
+/* The helper: CAP_NET_ADMIN and CAP_BPF alone (the map write needs
+ * CAP_BPF where unprivileged bpf() is off, before Linux 5.19), no fd but
+ * its pipes' ends, the session's map and stderr. It reads the hooks once pwire has attached
  * them (nothing: pwire failed and detached them itself), then watches the
  * route (route_watch) until EOF, detaches, exits; its end of done closes,
  * which ends pwire's wait. */
@@ -310,7 +324,12 @@ static void helper(int go, int done, struct route_watch *w)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
-	capng_apply(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_BPF);
+	if (capng_apply(CAPNG_SELECT_BOTH)) { /* a kernel without CAP_BPF (before 5.8) */
+		capng_clear(CAPNG_SELECT_BOTH);
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+		capng_apply(CAPNG_SELECT_BOTH);
+	}
 	while (got < sizeof(hooks)) {
 		ssize_t n = read(go, (char *)hooks + got, sizeof(hooks) - got);
 
@@ -597,6 +616,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		w.sess = s;
 		w.key = (__u32)hooks[0].ifindex;
 		w.tx_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_tx"));
+		w.werr = 0;
 		close(go[1]);
 		close(done[0]);
 		helper(go[0], done[1], &w);

@@ -4,7 +4,8 @@
  * RTM_GETROUTE request through rtnl.c (the one `ip route get` sends, as
  * wg-quick does to size its device), the route's RTAX_MTU metric if it has
  * one, else the MTU of its output device (SIOCGIFMTU). No privilege
- * needed. Not for the data path: pwire asks once, at open time.
+ * needed. Not for the data path: pwire asks at open time, and the fast
+ * path's helper once a second (fast/fastpath.c).
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>

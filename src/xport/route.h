@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * route.h: the MTU of the underlay path to a peer, as this host's routing
- * table has it (route.c). Asked once, when a pseudowire opens; never on
- * the data path.
+ * table has it (route.c). Asked when a pseudowire opens, and once a
+ * second by the fast path's helper; never on the data path.
  */
 #ifndef PWIRE_XPORT_ROUTE_H
 #define PWIRE_XPORT_ROUTE_H

@@ -55,13 +55,24 @@ grep -q 'path kernel (TC programs on pw0 and ul0)' "$tmp/a.err" ||
 run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 
-# fast: A's fastpath counters now (SIGUSR1, the last JSON report), "tx_packets tx_passed".
-fast() {
+# report: A's next JSON line (SIGUSR1), waited for (bounded).
+report() {
+	local n _
+	n=$(wc -l <"$tmp/a")
 	kill -USR1 "${pids[0]}"
-	sleep 0.3
-	python3 -c 'import json, sys
+	for _ in $(seq 50); do
+		[ "$(wc -l <"$tmp/a")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "A wrote no report on SIGUSR1"
+}
+# fast: A's fastpath counters now (its next JSON report) into ft
+# (tx_packets) and fp (tx_passed).
+fast() {
+	report
+	read -r ft fp < <(python3 -c 'import json, sys
 f = json.loads(open(sys.argv[1]).read().splitlines()[-1])["fastpath"]
-print(f["tx_packets"], f["tx_passed"])' "$tmp/a"
+print(f["tx_packets"], f["tx_passed"])' "$tmp/a")
 }
 pings() { # COUNT: the count answered
 	{ ip netns exec "$a" ping -c "$1" -i 0.2 -W 1 10.99.0.2 || true; } |
@@ -72,9 +83,11 @@ pings() { # COUNT: the count answered
 # or "pwire" (tx_passed grew by COUNT or more, tx_packets not at all).
 carried() {
 	local what=$1 n=$2 t0 p0 t1 p1 got
-	read -r t0 p0 <<<"$(fast)"
+	fast
+	t0=$ft p0=$fp
 	got=$(pings "$n")
-	read -r t1 p1 <<<"$(fast)"
+	fast
+	t1=$ft p1=$fp
 	echo "$n pings: $got answered; A's program: tx_packets +$((t1 - t0)), tx_passed +$((p1 - p0))"
 	[ "$got" = "$n" ] || fail "pings lost ($what expected to carry them)"
 	case $what in

@@ -69,11 +69,21 @@ grep -q 'path kernel' "$tmp/a.err" || { cat "$tmp/a.err"; fail "A's start-up lin
 run ip -n "$a" addr add 10.98.0.1/24 dev pw0
 run ip -n "$b" addr add 10.98.0.2/24 dev pw0
 
-# counters EXPR: A's last JSON report (SIGUSR1) checked with EXPR over
-# f (fastpath) and s (session).
-counters() {
+# report: A's next JSON line (SIGUSR1), waited for (bounded).
+report() {
+	local n _
+	n=$(wc -l <"$tmp/a")
 	kill -USR1 "${pids[0]}"
-	sleep 0.3
+	for _ in $(seq 50); do
+		[ "$(wc -l <"$tmp/a")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "A wrote no report on SIGUSR1"
+}
+# counters EXPR: A's next JSON report checked with EXPR over f (fastpath)
+# and s (session).
+counters() {
+	report
 	python3 - "$tmp/a" "$1" <<'PY'
 import json, sys
 c = json.loads(open(sys.argv[1]).read().splitlines()[-1])
