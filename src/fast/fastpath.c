@@ -258,6 +258,7 @@ struct route_watch {
 	__u32 key; /* the TAP's ifindex */
 	int tx_fd;
 	int werr; /* the last write's error (0: it went in), said when it changes */
+	char underlay[IF_NAMESIZE]; /* the programs' device */
 };
 
 enum { ROUTE_WATCH_MS = 1000 };
@@ -271,7 +272,7 @@ enum { ROUTE_WATCH_MS = 1000 };
 static void route_watch(struct route_watch *w)
 {
 	struct pw_fast_sess s = w->sess;
-	char dev[IF_NAMESIZE];
+	char dev[IF_NAMESIZE], peer[64];
 	unsigned mtu;
 	int err;
 
@@ -289,8 +290,26 @@ static void route_watch(struct route_watch *w)
 				    : "pwire-fastpath: the route's changes reach the programs again%s\n",
 			err ? strerror(err) : "");
 	w->werr = err;
-	if (!err)
-		w->sess = s;
+	if (err)
+		return;
+	/* Said when it changes, for whoever reads pwire's log. */
+	pw_xport_addr_str(&w->remote, peer, sizeof(peer));
+	if ((s.flags & ~w->sess.flags) & PW_FAST_MOVED)
+		fprintf(stderr,
+			"pwire-fastpath: the route to %s leaves by %s, not %s: pwire carries "
+			"the frames until it is back\n",
+			peer, dev[0] ? dev : "(none: no route)", w->underlay);
+	else if ((w->sess.flags & ~s.flags) & PW_FAST_MOVED)
+		fprintf(stderr,
+			"pwire-fastpath: the route to %s leaves by %s again: the kernel carries "
+			"the frames\n",
+			peer, w->underlay);
+	else if (s.path_mtu != w->sess.path_mtu)
+		fprintf(stderr,
+			"pwire-fastpath: the path MTU to %s is %u (was %u): frames longer "
+			"once encapsulated go through pwire\n",
+			peer, s.path_mtu, w->sess.path_mtu);
+	w->sess = s;
 }
 
 /* The helper: CAP_NET_ADMIN and CAP_BPF alone (the map write needs
@@ -617,6 +636,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		w.key = (__u32)hooks[0].ifindex;
 		w.tx_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_tx"));
 		w.werr = 0;
+		memcpy(w.underlay, f->underlay, sizeof(w.underlay));
 		close(go[1]);
 		close(done[0]);
 		helper(go[0], done[1], &w);

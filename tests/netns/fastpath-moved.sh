@@ -15,8 +15,9 @@
 #    A's program.
 # 2. The route moved to ul1 and ul0 taken down: within a second or two the
 #    pings are answered again, every one passed on to pwire (tx_passed),
-#    none carried by the program.
-# 3. The route back on ul0 (up again): the program carries the pings again.
+#    none carried by the program; A's log says where the route went.
+# 3. The route back on ul0 (up again): the program carries the pings again,
+#    and A's log says so.
 set -eu -o pipefail
 : "${PWIRE:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
@@ -105,6 +106,8 @@ run ip -n "$b" route replace 10.214.9.1/32 via 10.214.2.1 dev ul1
 run ip -n "$a" link set ul0 down
 sleep 2 # the helper looks once a second
 carried pwire 5
+grep 'pwire-fastpath: the route to 10.214.9.2 leaves by ul1, not ul0' "$tmp/a.err" ||
+	fail "A's log does not say the route moved"
 
 echo "== 3. the route back on ul0"
 run ip -n "$a" link set ul0 up
@@ -112,5 +115,7 @@ run ip -n "$a" route replace 10.214.9.2/32 via 10.214.1.2 dev ul0
 run ip -n "$b" route replace 10.214.9.1/32 via 10.214.1.1 dev ul0
 sleep 2
 carried kernel 5
+grep 'pwire-fastpath: the route to 10.214.9.2 leaves by ul0 again' "$tmp/a.err" ||
+	fail "A's log does not say the route came back"
 pw_stop
 echo "PASS"

@@ -18,7 +18,8 @@
 #    which tells A (ICMP, MTU 1400); A's kernel learns the path MTU and
 #    pwire's helper reads it within a second. Then 5 of 5 answered, passed
 #    on by A's program to pwire (tx_passed), whose socket fragments them,
-#    and `ip route get` in A shows the 1400 the fast path now keeps to.
+#    `ip route get` in A shows the 1400 the fast path now keeps to, and
+#    A's log says so.
 set -eu -o pipefail
 : "${PWIRE:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
@@ -116,6 +117,8 @@ got=$(pings 1400 5)
 echo "1400 bytes: $got of 5 answered"
 [ "$got" = 5 ] || fail "frames larger than the path MTU lost: the fast path still sends them whole"
 counters 'f["tx_passed"] >= 5' || fail "A's program did not pass the large frames on to pwire"
+grep "pwire-fastpath: the path MTU to $b2 is 1400" "$tmp/a.err" ||
+	fail "A's log does not say the path MTU changed"
 got=$(pings 56 3)
 [ "$got" = 3 ] || fail "small pings lost after the path MTU changed"
 pw_stop
