@@ -54,7 +54,7 @@ struct pw_fast_stats {
 	__u64 tx_passed;  /* the session's frames handed to pwire's fd */
 	__u64 rx_passed;  /* the session's datagrams handed to pwire's socket */
 	__u64 tx_errors;  /* refused by the kernel once changed: dropped */
-	__u64 spare;
+	__u64 tx_moved;   /* of tx_passed: while the route left the programs' device */
 };
 
 #endif

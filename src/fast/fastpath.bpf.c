@@ -347,8 +347,10 @@ int pw_encap(struct __sk_buff *skb)
 	hl = L2TP_FIXED + s->cookie_len + s->sublayer_len;
 	/* The route moved off the underlay the programs are on: pwire's
 	 * socket follows it, so every frame goes that way until it is back. */
-	if (s->flags & PW_FAST_MOVED)
+	if (s->flags & PW_FAST_MOVED) {
+		st->tx_moved++;
 		goto pass;
+	}
 	/* IP frames only: adjust_room takes no other, and the header pushed
 	 * by change_head would leave the network header on the frame's, where
 	 * bpf_redirect_neigh would take it for the outer one. ARP and the

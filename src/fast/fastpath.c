@@ -715,6 +715,7 @@ void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *o
 		out->tx_passed += l->tx_passed;
 		out->rx_passed += l->rx_passed;
 		out->tx_errors += l->tx_errors;
+		out->tx_moved += l->tx_moved;
 	}
 }
 

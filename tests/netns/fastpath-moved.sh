@@ -14,8 +14,9 @@
 # 1. The route to B over ul0: the programs attach there; pings carried by
 #    A's program.
 # 2. The route moved to ul1 and ul0 taken down: within a second or two the
-#    pings are answered again, every one passed on to pwire (tx_passed),
-#    none carried by the program; A's log says where the route went.
+#    pings are answered again, every one passed on to pwire (tx_passed,
+#    tx_moved), none carried by the program; A's log says where the route
+#    went.
 # 3. The route back on ul0 (up again): the program carries the pings again,
 #    and A's log says so.
 set -eu -o pipefail
@@ -68,32 +69,34 @@ report() {
 	fail "A wrote no report on SIGUSR1"
 }
 # fast: A's fastpath counters now (its next JSON report) into ft
-# (tx_packets) and fp (tx_passed).
+# (tx_packets), fp (tx_passed) and fm (tx_moved).
 fast() {
 	report
-	read -r ft fp < <(python3 -c 'import json, sys
+	read -r ft fp fm < <(python3 -c 'import json, sys
 f = json.loads(open(sys.argv[1]).read().splitlines()[-1])["fastpath"]
-print(f["tx_packets"], f["tx_passed"])' "$tmp/a")
+print(f["tx_packets"], f["tx_passed"], f["tx_moved"])' "$tmp/a")
 }
 pings() { # COUNT: the count answered
 	{ ip netns exec "$a" ping -c "$1" -i 0.2 -W 1 10.99.0.2 || true; } |
 		sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
 # carried WHAT COUNT: COUNT pings all answered, and what A's program did
-# with them: "kernel" (tx_packets grew by COUNT or more, tx_passed by less)
-# or "pwire" (tx_passed grew by COUNT or more, tx_packets not at all).
+# with them: "kernel" (tx_packets grew by COUNT or more, tx_passed by less,
+# tx_moved not at all) or "pwire" (tx_passed and tx_moved grew by COUNT or
+# more, tx_packets not at all).
 carried() {
-	local what=$1 n=$2 t0 p0 t1 p1 got
+	local what=$1 n=$2 t0 p0 m0 t1 p1 m1 got
 	fast
-	t0=$ft p0=$fp
+	t0=$ft p0=$fp m0=$fm
 	got=$(pings "$n")
 	fast
-	t1=$ft p1=$fp
-	echo "$n pings: $got answered; A's program: tx_packets +$((t1 - t0)), tx_passed +$((p1 - p0))"
+	t1=$ft p1=$fp m1=$fm
+	echo "$n pings: $got answered; A's program: tx_packets +$((t1 - t0)), tx_passed" \
+		"+$((p1 - p0)), tx_moved +$((m1 - m0))"
 	[ "$got" = "$n" ] || fail "pings lost ($what expected to carry them)"
 	case $what in
-	kernel) [ $((t1 - t0)) -ge "$n" ] && [ $((p1 - p0)) -lt "$n" ] ;;
-	pwire) [ $((p1 - p0)) -ge "$n" ] && [ $((t1 - t0)) = 0 ] ;;
+	kernel) [ $((t1 - t0)) -ge "$n" ] && [ $((p1 - p0)) -lt "$n" ] && [ $((m1 - m0)) = 0 ] ;;
+	pwire) [ $((p1 - p0)) -ge "$n" ] && [ $((m1 - m0)) -ge "$n" ] && [ $((t1 - t0)) = 0 ] ;;
 	esac || fail "the pings were not carried by $what"
 }
 
