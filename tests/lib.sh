@@ -4,6 +4,8 @@
 #   pw_start NS OUT ARGS...         a pwire in NS (stdout to OUT, stderr to OUT.err)
 #   pw_wait_up NS DEV               wait (bounded) until DEV is up in NS
 #   pw_stop                         SIGINT every pwire started; fail unless each exits 0
+#   pw_report I OUT                 SIGUSR1 to the Ith pwire started, then wait
+#                                   (bounded) until OUT, its stdout, has a new line
 #   pw_rcvbuf_errors NS             the UDP RcvbufErrors count of NS (/proc/net/snmp)
 #   pw_filters NS DEV DIR           the `tc filter show` lines of DEV's DIR hook
 #                                   (ingress|egress) in NS naming pwire's
@@ -78,6 +80,18 @@ pw_stop() {
 		wait "$p" || { echo "FAIL: pwire exited $?"; cat "$tmp"/*.err; exit 1; }
 	done
 	pids=()
+}
+
+pw_report() {
+	local n _
+	n=$(wc -l <"$2")
+	kill -USR1 "${pids[$1]}"
+	for _ in $(seq 50); do
+		[ "$(wc -l <"$2")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: no report in $2 after SIGUSR1"
+	exit 1
 }
 
 pw_rcvbuf_errors() {

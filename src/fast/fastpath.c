@@ -285,10 +285,11 @@ static void route_watch(struct route_watch *w)
 	if (s.path_mtu == w->sess.path_mtu && s.flags == w->sess.flags)
 		return;
 	err = bpf_map_update_elem(w->tx_fd, &w->key, &s, BPF_EXIST) ? errno : 0;
-	if (err != w->werr)
-		fprintf(stderr, err ? "pwire-fastpath: the route's change into the programs' map: %s\n"
-				    : "pwire-fastpath: the route's changes reach the programs again%s\n",
-			err ? strerror(err) : "");
+	if (err && err != w->werr)
+		fprintf(stderr, "pwire-fastpath: the route's change into the programs' map: %s\n",
+			strerror(err));
+	else if (!err && w->werr)
+		fprintf(stderr, "pwire-fastpath: the route's changes reach the programs again\n");
 	w->werr = err;
 	if (err)
 		return;
@@ -314,10 +315,10 @@ static void route_watch(struct route_watch *w)
 
 /* The helper: CAP_NET_ADMIN and CAP_BPF alone (the map write needs
  * CAP_BPF where unprivileged bpf() is off, before Linux 5.19), no fd but
- * its pipes' ends, the session's map and stderr. It reads the hooks once pwire has attached
- * them (nothing: pwire failed and detached them itself), then watches the
- * route (route_watch) until EOF, detaches, exits; its end of done closes,
- * which ends pwire's wait. */
+ * its pipes' ends, the session's map and stderr. It reads the hooks once
+ * pwire has attached them (nothing: pwire failed and detached them
+ * itself), then watches the route (route_watch) until EOF, detaches,
+ * exits; its end of done closes, which ends pwire's wait. */
 static void helper(int go, int done, struct route_watch *w)
 {
 	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };

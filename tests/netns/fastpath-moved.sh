@@ -57,21 +57,10 @@ grep -q 'path kernel (TC programs on pw0 and ul0)' "$tmp/a.err" ||
 run ip -n "$a" addr add 10.99.0.1/24 dev pw0
 run ip -n "$b" addr add 10.99.0.2/24 dev pw0
 
-# report: A's next JSON line (SIGUSR1), waited for (bounded).
-report() {
-	local n _
-	n=$(wc -l <"$tmp/a")
-	kill -USR1 "${pids[0]}"
-	for _ in $(seq 50); do
-		[ "$(wc -l <"$tmp/a")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "A wrote no report on SIGUSR1"
-}
 # fast: A's fastpath counters now (its next JSON report) into ft
 # (tx_packets), fp (tx_passed) and fm (tx_moved).
 fast() {
-	report
+	pw_report 0 "$tmp/a"
 	read -r ft fp fm < <(python3 -c 'import json, sys
 f = json.loads(open(sys.argv[1]).read().splitlines()[-1])["fastpath"]
 print(f["tx_packets"], f["tx_passed"], f["tx_moved"])' "$tmp/a")

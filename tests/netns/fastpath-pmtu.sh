@@ -70,21 +70,10 @@ grep -q 'path kernel' "$tmp/a.err" || { cat "$tmp/a.err"; fail "A's start-up lin
 run ip -n "$a" addr add 10.98.0.1/24 dev pw0
 run ip -n "$b" addr add 10.98.0.2/24 dev pw0
 
-# report: A's next JSON line (SIGUSR1), waited for (bounded).
-report() {
-	local n _
-	n=$(wc -l <"$tmp/a")
-	kill -USR1 "${pids[0]}"
-	for _ in $(seq 50); do
-		[ "$(wc -l <"$tmp/a")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "A wrote no report on SIGUSR1"
-}
 # counters EXPR: A's next JSON report checked with EXPR over f (fastpath)
 # and s (session).
 counters() {
-	report
+	pw_report 0 "$tmp/a"
 	python3 - "$tmp/a" "$1" <<'PY'
 import json, sys
 c = json.loads(open(sys.argv[1]).read().splitlines()[-1])
