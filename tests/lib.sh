@@ -3,6 +3,10 @@
 #   pw_pair A B ADDR_A ADDR_B PLEN  two namespaces joined by a veth (ul0 in each)
 #   pw_start NS OUT ARGS...         a pwire in NS (stdout to OUT, stderr to OUT.err)
 #   pw_wait_up NS DEV               wait (bounded) until DEV is up in NS
+#   pw_wait_fast ERR NS...          pw0 up in each NS; else skip (77) when ERR (the
+#                                   stderr of a pwire with fastpath on) says the
+#                                   kernel refused the programs for want of
+#                                   privilege, fail otherwise
 #   pw_stop                         SIGINT every pwire started; fail unless each exits 0
 #   pw_report I OUT                 SIGUSR1 to the Ith pwire started, then wait
 #                                   (bounded) until OUT, its stdout, has a new line
@@ -71,6 +75,21 @@ pw_wait_up() {
 	done
 	echo "$2 did not come up in $1" >&2
 	return 1
+}
+
+pw_wait_fast() {
+	local err=$1 ns
+	shift
+	for ns in "$@"; do
+		pw_wait_up "$ns" pw0 && continue
+		cat "$tmp"/*.err
+		if grep -q 'refused the programs: Operation not permitted' "$err"; then
+			echo "SKIP: the kernel refuses BPF programs here (EPERM)"
+			exit 77
+		fi
+		echo "FAIL: pwire did not start in $ns"
+		exit 1
+	done
 }
 
 pw_stop() {
