@@ -375,9 +375,11 @@ int pw_encap(struct __sk_buff *skb)
 		__u32 seg = gso_seg_len(skb, gso);
 
 		mtu = 1; /* any length that fits: the call only reports the MTU */
-		if (!seg || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0) ||
-		    OUTER + hl + ETH_HLEN + seg > mtu ||
-		    (s->path_mtu && OUTER + hl + ETH_HLEN + seg > s->path_mtu))
+		if (!seg || bpf_check_mtu(skb, s->ul_ifindex, &mtu, 0, 0))
+			goto pass;
+		if (s->path_mtu && s->path_mtu < mtu)
+			mtu = s->path_mtu;
+		if (OUTER + hl + ETH_HLEN + seg > mtu)
 			goto pass;
 	}
 

@@ -277,8 +277,7 @@ static void route_watch(struct route_watch *w)
 	int err;
 
 	s.flags &= ~(__u32)PW_FAST_MOVED;
-	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev) || !dev[0] ||
-	    if_nametoindex(dev) != s.ul_ifindex)
+	if (pw_route_mtu(&w->remote, &w->local, &mtu, dev) || strcmp(dev, w->underlay))
 		s.flags |= PW_FAST_MOVED;
 	else
 		s.path_mtu = mtu;
