@@ -20,6 +20,10 @@
 #                                   sent what queue q of B's received, and
 #                                   back, short only where the kernel counted
 #                                   drops (pids[0] writes A, pids[1] writes B)
+#   pw_tcp_copy FROM TO ADDR BYTES  BYTES of random data sent over TCP from ns FROM to
+#                                   ADDR:5001 in ns TO (socat, bounded): 0 when
+#                                   they arrived intact, 1 when the transfer did
+#                                   not complete, 2 when they arrived altered
 #   run CMD...                      print the command, then run it
 # Everything created is removed on exit: the pwires started (by PID), the
 # namespaces, $tmp.
@@ -111,6 +115,19 @@ pw_report() {
 	done
 	echo "FAIL: no report in $2 after SIGUSR1"
 	exit 1
+}
+
+pw_tcp_copy() {
+	local from=$1 to=$2 addr=$3 sink
+	head -c "$4" /dev/urandom >"$tmp/tcp-send"
+	ip netns exec "$to" timeout 40 socat -u TCP-LISTEN:5001,reuseaddr \
+		"OPEN:$tmp/tcp-recv,creat,trunc" &
+	sink=$!
+	sleep 0.3
+	ip netns exec "$from" timeout 30 socat -u "OPEN:$tmp/tcp-send" \
+		"TCP:$addr:5001,retry=20,interval=0.1" || { kill "$sink" 2>/dev/null; return 1; }
+	wait "$sink" || true
+	cmp -s "$tmp/tcp-send" "$tmp/tcp-recv" || return 2
 }
 
 pw_rcvbuf_errors() {

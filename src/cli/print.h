@@ -77,7 +77,7 @@ void pw_print_sessions(FILE *f, const struct pw_show *s, size_t n, enum pw_show_
 
 /* The drop counters as last reported, to tell what moved since. */
 struct pw_drop_marks {
-	uint64_t session[16], tunnel[16], vnic[8], vhost[32], fast[8];
+	uint64_t session[16], tunnel[16], vnic[8], vhost[32], fast[16];
 	uint64_t rx_packets; /* as last seen, and for how long unchanged: */
 	unsigned rx_idle_s;  /* "no frames from the peer for N s" (PW_PEER_IDLE_S) */
 	/* rx_unexpected_sublayer, rx_missing_sublayer and rx_packets as last

@@ -431,6 +431,8 @@ int pw_cmd_up(int argc, char **argv)
 		if (!u.fast)
 			fprintf(stderr, "pwire: %s: fastpath auto: the userspace engine: %s\n",
 				c.shown, pw_err_msg(&ferr));
+		for (unsigned i = 0; u.fast && i < pw_err_kept(ferr.n_warn); i++)
+			pw_warn("%s", ferr.warn[i]);
 	}
 	if (u.fast)
 		snprintf(path, sizeof(path), ", path kernel (TC programs on %s and %s)", c.shown,

@@ -72,6 +72,8 @@ bool pw_daemon_fast_open(struct pw_daemon_fast *f, struct pw_priv *p,
 			cl->name, c->shown, why ? why : pw_err_msg(&err));
 		return true;
 	}
+	for (unsigned i = 0; i < pw_err_kept(err.n_warn); i++)
+		pw_warn("[%s] %s", cl->name, err.warn[i]);
 	f->id = pf.id;
 	snprintf(f->underlay, sizeof(f->underlay), "%s", pf.underlay);
 	return true;

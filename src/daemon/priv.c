@@ -642,6 +642,8 @@ int pw_priv_fast_open(struct pw_priv *p, const struct pw_config *c, const char *
 			pw_err_set(err, "the privileged helper: %s", strerror(-fd));
 		return fd;
 	}
+	for (unsigned i = 0; i < pw_err_kept(rep.warn.n_warn); i++)
+		pw_err_warn(err, "%.*s", (int)sizeof(rep.warn.warn[i]) - 1, rep.warn.warn[i]);
 	*out = (struct pw_priv_fast){ .id = rep.fast_id, .ncpus = rep.ncpus };
 	snprintf(out->underlay, sizeof(out->underlay), "%.*s", (int)sizeof(rep.name) - 1,
 		 rep.name);

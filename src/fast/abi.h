@@ -42,9 +42,17 @@ struct pw_fast_sess {
 	__u32 path_mtu;          /* the largest outer IP datagram the route to the peer
 				    takes (its own mtu, a path MTU learnt from ICMP, else
 				    its device's), as the helper last read it; 0: unknown */
+	__u32 gro_ifindex;       /* the entry of the session's GRO pair (pwgi<tap_ifindex>):
+				    decap's destination for a TCP segment that came alone;
+				    0: none, every frame straight into the TAP */
 };
 
-/* One CPU's counters of one session: one 64-byte line of pw_stats, at
+/* What decap marks a frame it sends through the GRO pair with (skb->mark),
+ * for pw_gro to tell it from the host's own frames on the pair. */
+#define PW_FAST_GRO_MARK 0x70770001u
+
+/* One CPU's counters of one session: one 128-byte line of pw_stats (two
+ * cache lines of its own: CPUs never write the same one), at
  * cpu * stride + slot. pwire's names where pwire has the counter. */
 struct pw_fast_stats {
 	__u64 tx_packets; /* frames encapsulated (a GSO frame: its segments) */
@@ -55,6 +63,9 @@ struct pw_fast_stats {
 	__u64 rx_passed;  /* the session's datagrams handed to pwire's socket */
 	__u64 tx_errors;  /* refused by the kernel once changed: dropped */
 	__u64 tx_moved;   /* of tx_passed: while the route left the programs' device */
+	__u64 rx_gro_frames; /* frames the GRO pair handed to the TAP (rx_packets
+				 of them joined, but for what went straight in) */
+	__u64 pad[7];
 };
 
 #endif

@@ -54,6 +54,15 @@ struct {
 	__type(value, struct pw_fast_sess);
 } pw_rx SEC(".maps");
 
+/* The session again, for pw_gro (which has neither key): the TAP, the
+ * counters' line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pw_fast_sess);
+} pw_gro_sess SEC(".maps");
+
 /* cpu * stride + slot; sized by the loader (possible CPUs x sessions). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -492,6 +501,22 @@ static __always_inline int gso_whole(struct __sk_buff *skb, __u32 frame_at, __u1
 	return 0;
 }
 
+/* Whether the frame (decapsulated: its IP header at ETH_HLEN) carries
+ * TCP, which GRO can join. */
+static __always_inline int tcp_frame(struct __sk_buff *skb, __u16 proto)
+{
+	__u32 at;
+	__u8 p;
+
+	if (proto == bpf_htons(ETH_P_IP))
+		at = ETH_HLEN + offsetof(struct iphdr, protocol);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		at = ETH_HLEN + offsetof(struct ipv6hdr, nexthdr);
+	else
+		return 0;
+	return bpf_skb_load_bytes(skb, at, &p, 1) == 0 && p == IPPROTO_TCP;
+}
+
 /* What an outer header says, for the part of decap both families share. */
 struct outer {
 	__u32 len;       /* the outer IP and UDP headers: OUTER or OUTER6 */
@@ -574,6 +599,16 @@ static __attribute__((noinline)) int decap_rest(struct __sk_buff *skb,
 		return TC_ACT_SHOT;
 	st->rx_packets += segs;
 	st->rx_bytes += frame_len;
+	/* Where a wire cuts the sender's super-frames (the session has a GRO
+	 * pair), TCP goes through the pair, whose NAPI joins the segments
+	 * before pw_gro hands them to the TAP, as VXLAN's gro_cells do. All
+	 * of it, a bare ACK or a super-frame too, so that nothing of a flow
+	 * overtakes what GRO holds. What GRO cannot join (ARP, ICMP, UDP)
+	 * goes straight in, without the hop. */
+	if (s->gro_ifindex && tcp_frame(skb, inner.h_proto)) {
+		skb->mark = PW_FAST_GRO_MARK;
+		return bpf_redirect(s->gro_ifindex, 0);
+	}
 	return bpf_redirect(s->tap_ifindex, BPF_F_INGRESS);
 pass:
 	st->rx_passed++;
@@ -666,6 +701,26 @@ int pw_decap(struct __sk_buff *skb)
 	if (skb->protocol == bpf_htons(ETH_P_IPV6))
 		return decap6(skb);
 	return TC_ACT_UNSPEC;
+}
+
+/* The GRO pair's exit (pwgo<tap_ifindex>'s ingress): what GRO made of
+ * decap's segments, into the TAP. Anything else on the pair (the host's
+ * own frames: neighbour discovery, a packet socket's) is dropped. */
+SEC("tc")
+int pw_gro(struct __sk_buff *skb)
+{
+	struct pw_fast_sess *s;
+	struct pw_fast_stats *st;
+	__u32 k = 0;
+
+	s = bpf_map_lookup_elem(&pw_gro_sess, &k);
+	if (!s || skb->mark != PW_FAST_GRO_MARK)
+		return TC_ACT_SHOT;
+	st = stats_of(s);
+	if (st)
+		st->rx_gro_frames++;
+	skb->mark = 0;
+	return bpf_redirect(s->tap_ifindex, BPF_F_INGRESS);
 }
 
 char _license[] SEC("license") = "Dual MIT/GPL";

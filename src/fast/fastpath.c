@@ -17,6 +17,8 @@
  * SIGSYS). Meanwhile it reads the route to the peer once a second (its
  * MTU, which a path MTU learnt from ICMP changes, and its device) into the
  * session the encapsulation program checks frames against (route_watch).
+ * At the end it also deletes the session's GRO pair (grodev.h), through
+ * which pw_gro hands the TCP segments decap sent in, joined, to the TAP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +48,7 @@
 
 #include "fast/abi.h"
 #include "fast/fastpath.h"
+#include "fast/grodev.h"
 #include "xport/route.h"
 #include "xport/rtnl.h"
 
@@ -57,7 +60,7 @@ extern const size_t pw_fast_obj_len;
 const struct pw_counter_name pw_fast_counter_names[] = { PW_FAST_COUNTERS(PW_FAST_ENTRY) };
 const size_t pw_fast_counter_count = sizeof(pw_fast_counter_names) / sizeof(pw_fast_counter_names[0]);
 
-_Static_assert(sizeof(struct pw_fast_stats) == 64, "one line per CPU and session");
+_Static_assert(sizeof(struct pw_fast_stats) == 128, "one line per CPU and session");
 _Static_assert(offsetof(struct pw_fast_stats, tx_errors) ==
 		       offsetof(struct pw_fast_counters, tx_errors),
 	       "the map's line and the counters in one order");
@@ -317,8 +320,9 @@ static void route_watch(struct route_watch *w)
  * its pipes' ends, the session's map and stderr. It reads the hooks once
  * pwire has attached them (nothing: pwire failed and detached them
  * itself), then watches the route (route_watch) until EOF, detaches,
- * exits; its end of done closes, which ends pwire's wait. */
-static void helper(int go, int done, struct route_watch *w)
+ * deletes the GRO pair (either way), exits; its end of done closes, which
+ * ends pwire's wait. */
+static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gro)
 {
 	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
 	struct hook hooks[2];
@@ -352,8 +356,10 @@ static void helper(int go, int done, struct route_watch *w)
 	while (got < sizeof(hooks)) {
 		ssize_t n = read(go, (char *)hooks + got, sizeof(hooks) - got);
 
-		if (n == 0 || (n < 0 && errno != EINTR))
+		if (n == 0 || (n < 0 && errno != EINTR)) {
+			pw_grodev_close(gro);
 			_exit(0);
+		}
 		if (n > 0)
 			got += (size_t)n;
 	}
@@ -377,6 +383,7 @@ static void helper(int go, int done, struct route_watch *w)
 	}
 	for (unsigned i = 0; i < 2; i++)
 		detach(&hooks[i]);
+	pw_grodev_close(gro);
 	_exit(0);
 }
 
@@ -521,6 +528,40 @@ static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
 	return obj;
 }
 
+/* The session's GRO pair made, pw_gro attached at its exit and given the
+ * session, and decap told to send TCP segments that came alone through
+ * it (s->gro_ifindex); on any failure, no pair and a warning in err (the
+ * fast path goes on without: each segment into the TAP alone). */
+static void gro_open(struct bpf_object *obj, int tap_ifindex, const char *tap,
+		     struct pw_grodev *gro, struct pw_fast_sess *s, struct pw_err *err)
+{
+	struct hook h = { .point = BPF_TC_INGRESS };
+	struct pw_err e;
+	__u32 key = 0;
+	int rc;
+
+	pw_err_init(&e);
+	rc = pw_grodev_open(tap_ifindex, gro, &e);
+	if (!rc) {
+		h.ifindex = gro->out_ifindex;
+		s->gro_ifindex = (__u32)gro->in_ifindex;
+		rc = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "pw_gro_sess"), &key,
+					  sizeof(key), s, sizeof(*s), BPF_ANY);
+		if (rc)
+			pw_err_set(&e, "the session into pw_gro_sess: %s", strerror(-rc));
+		else
+			rc = attach(&h, bpf_program__fd(bpf_object__find_program_by_name(
+						obj, "pw_gro")),
+				    "pw_gro", gro->out, &e);
+	}
+	if (rc) {
+		pw_grodev_close(gro);
+		s->gro_ifindex = 0;
+		pw_err_warn(err, "%s: %s: TCP segments that come alone go into the TAP one by one",
+			    tap, pw_err_msg(&e));
+	}
+}
+
 /* ncpus lines of map_fd mapped read-only into v. */
 static bool view_map(struct pw_fast_view *v, int map_fd, unsigned ncpus, struct pw_err *err)
 {
@@ -550,6 +591,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 {
 	struct hook hooks[2] = { { .point = BPF_TC_EGRESS }, { .point = BPF_TC_INGRESS } };
 	struct pw_fast_sess s;
+	struct pw_grodev gro = { 0 };
 	struct pw_fast *f = calloc(1, sizeof(*f));
 	struct bpf_object *obj = NULL;
 	char *log = malloc(LOG_MAX);
@@ -596,6 +638,8 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		rc = -errno;
 		goto fail;
 	}
+	if (pw_grodev_wanted(f->underlay, (int)s.ul_ifindex))
+		gro_open(obj, hooks[0].ifindex, tap, &gro, &s, err);
 	key = (__u32)hooks[0].ifindex;
 	rc = bpf_map__update_elem(bpf_object__find_map_by_name(obj, "pw_tx"), &key, sizeof(key),
 				  &s, sizeof(s), BPF_ANY);
@@ -639,8 +683,9 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		memcpy(w.underlay, f->underlay, sizeof(w.underlay));
 		close(go[1]);
 		close(done[0]);
-		helper(go[0], done[1], &w);
+		helper(go[0], done[1], &w, &gro);
 	}
+	gro = (struct pw_grodev){ 0 }; /* the helper's to delete */
 	close(go[0]);
 	close(done[1]);
 	go[0] = done[1] = -1;
@@ -677,6 +722,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 	return f;
 
 fail:
+	pw_grodev_close(&gro);
 	if (f && f->view.lines)
 		munmap((void *)f->view.lines, f->view.map_len);
 	if (f && f->map_fd >= 0)
@@ -716,6 +762,7 @@ void pw_fast_view_stats(const struct pw_fast_view *v, struct pw_fast_counters *o
 		out->rx_passed += l->rx_passed;
 		out->tx_errors += l->tx_errors;
 		out->tx_moved += l->tx_moved;
+		out->rx_gro_frames += l->rx_gro_frames;
 	}
 }
 

@@ -33,7 +33,8 @@ enum pw_fastpath {
 	X(tx_passed, PW_COUNT)   /* the session's frames left to pwire's TAP fd */                 \
 	X(rx_passed, PW_COUNT)   /* the session's datagrams left to pwire's socket */              \
 	X(tx_errors, PW_DROP)    /* refused by the kernel once changed: dropped */          \
-	X(tx_moved, PW_COUNT)    /* of tx_passed: while the route left the programs' device */
+	X(tx_moved, PW_COUNT)    /* of tx_passed: while the route left the programs' device */   \
+	X(rx_gro_frames, PW_COUNT) /* what the GRO pair made of the TCP segments sent through it */
 
 struct pw_fast_counters {
 	PW_FAST_COUNTERS(PW_COUNTER_FIELD)

@@ -71,7 +71,9 @@ int pw_rtnl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	if (!nl)
 		return -errno;
 	req->nlmsg_seq = 1;
-	if (!(req->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_DUMP's bits mean NLM_F_REPLACE | NLM_F_EXCL in a NEW request:
+	 * a dump is a GET (RTM_GET* are 2 mod 4) with both set. */
+	if ((req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP || (req->nlmsg_type & 3) != 2)
 		req->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
