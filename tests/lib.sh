@@ -21,9 +21,10 @@
 #                                   back, short only where the kernel counted
 #                                   drops (pids[0] writes A, pids[1] writes B)
 #   pw_tcp_copy FROM TO ADDR BYTES  BYTES of random data sent over TCP from ns FROM to
-#                                   ADDR:5001 in ns TO (socat, bounded): 0 when
-#                                   they arrived intact, 1 when the transfer did
-#                                   not complete, 2 when they arrived altered
+#                                   ADDR (IPv4 or IPv6) port 5001 in ns TO (socat,
+#                                   bounded): 0 when they arrived intact, 1 when
+#                                   the transfer did not complete, 2 when they
+#                                   arrived altered
 #   run CMD...                      print the command, then run it
 # Everything created is removed on exit: the pwires started (by PID), the
 # namespaces, $tmp.
@@ -118,15 +119,16 @@ pw_report() {
 }
 
 pw_tcp_copy() {
-	local from=$1 to=$2 addr=$3 sink
+	local from=$1 to=$2 listen=TCP-LISTEN:5001 dst=TCP:$3:5001 sink
+	[[ $3 == *:* ]] && listen=TCP6-LISTEN:5001 dst=TCP6:[$3]:5001
 	head -c "$4" /dev/urandom >"$tmp/tcp-send"
-	ip netns exec "$to" timeout 40 socat -u TCP-LISTEN:5001,reuseaddr \
+	ip netns exec "$to" timeout 40 socat -u "$listen,reuseaddr" \
 		"OPEN:$tmp/tcp-recv,creat,trunc" &
 	sink=$!
 	sleep 0.3
 	ip netns exec "$from" timeout 30 socat -u "OPEN:$tmp/tcp-send" \
-		"TCP:$addr:5001,retry=20,interval=0.1" || { kill "$sink" 2>/dev/null; return 1; }
-	wait "$sink" || true
+		"$dst,retry=20,interval=0.1" || { kill "$sink" 2>/dev/null; return 1; }
+	wait "$sink" || return 1
 	cmp -s "$tmp/tcp-send" "$tmp/tcp-recv" || return 2
 }
 

@@ -43,8 +43,8 @@ struct pw_fast_sess {
 				    takes (its own mtu, a path MTU learnt from ICMP, else
 				    its device's), as the helper last read it; 0: unknown */
 	__u32 gro_ifindex;       /* the entry of the session's GRO pair (pwgi<tap_ifindex>):
-				    decap's destination for a TCP segment that came alone;
-				    0: none, every frame straight into the TAP */
+				    decap's destination for TCP but a super-frame; 0:
+				    none (or gone), every frame straight into the TAP */
 };
 
 /* What decap marks a frame it sends through the GRO pair with (skb->mark),

@@ -601,11 +601,13 @@ static __attribute__((noinline)) int decap_rest(struct __sk_buff *skb,
 	st->rx_bytes += frame_len;
 	/* Where a wire cuts the sender's super-frames (the session has a GRO
 	 * pair), TCP goes through the pair, whose NAPI joins the segments
-	 * before pw_gro hands them to the TAP, as VXLAN's gro_cells do. All
-	 * of it, a bare ACK or a super-frame too, so that nothing of a flow
-	 * overtakes what GRO holds. What GRO cannot join (ARP, ICMP, UDP)
-	 * goes straight in, without the hop. */
-	if (s->gro_ifindex && tcp_frame(skb, inner.h_proto)) {
+	 * before pw_gro hands them to the TAP, as VXLAN's gro_cells do; a
+	 * bare ACK too, so that nothing of a flow overtakes what GRO holds.
+	 * Not a super-frame, which came whole: the pair's entry, without TSO,
+	 * would cut it again (by the outer family, which skb->protocol still
+	 * names). What GRO cannot join (ARP, ICMP, UDP) goes straight in,
+	 * without the hop. */
+	if (!gso && s->gro_ifindex && tcp_frame(skb, inner.h_proto)) {
 		skb->mark = PW_FAST_GRO_MARK;
 		return bpf_redirect(s->gro_ifindex, 0);
 	}

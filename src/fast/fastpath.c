@@ -17,8 +17,8 @@
  * SIGSYS). Meanwhile it reads the route to the peer once a second (its
  * MTU, which a path MTU learnt from ICMP changes, and its device) into the
  * session the encapsulation program checks frames against (route_watch).
- * At the end it also deletes the session's GRO pair (grodev.h), through
- * which pw_gro hands the TCP segments decap sent in, joined, to the TAP.
+ * It also keeps decap off the session's GRO pair (grodev.h) while the pair
+ * is gone or down (gro_watch), and deletes the pair at the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -266,6 +266,43 @@ struct route_watch {
 
 enum { ROUTE_WATCH_MS = 1000 };
 
+/* What the helper needs to keep decap off a GRO pair that went away: the
+ * pair, the session as pw_rx holds it and that map (an fd the helper
+ * keeps; it is its only writer after open). */
+struct gro_watch {
+	struct pw_grodev dev; /* none: in_ifindex 0 */
+	struct pw_fast_sess sess;
+	int rx_fd;
+	bool on; /* sess.gro_ifindex is the pair's */
+};
+
+/* Whether the pair is still there and up; when that changes, decap is
+ * told (pw_rx's gro_ifindex: the pair's, or 0 for straight into the TAP),
+ * and the log says so. A write the kernel refused is tried again next
+ * time. */
+static void gro_watch(struct gro_watch *g)
+{
+	struct pw_fast_sess s = g->sess;
+	bool ok;
+
+	if (!g->dev.in_ifindex)
+		return;
+	ok = pw_grodev_usable(&g->dev);
+	if (ok == g->on)
+		return;
+	s.gro_ifindex = ok ? (__u32)g->dev.in_ifindex : 0;
+	if (bpf_map_update_elem(g->rx_fd, &s.session_id, &s, BPF_EXIST))
+		return;
+	fprintf(stderr,
+		ok ? "pwire-fastpath: the GRO pair %s/%s is up again: the peer's TCP goes "
+		     "through it\n" :
+		     "pwire-fastpath: the GRO pair %s/%s is gone or down: the peer's TCP goes "
+		     "into the TAP unjoined\n",
+		g->dev.in, g->dev.out);
+	g->sess = s;
+	g->on = ok;
+}
+
 /* Ask the route to the peer again: its MTU, and whether it still leaves by
  * the underlay the programs are on (when not, or when there is no route
  * or its device cannot be told, encapsulation passes every frame on to
@@ -322,7 +359,7 @@ static void route_watch(struct route_watch *w)
  * itself), then watches the route (route_watch) until EOF, detaches,
  * deletes the GRO pair (either way), exits; its end of done closes, which
  * ends pwire's wait. */
-static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gro)
+static void helper(int go, int done, struct route_watch *w, struct gro_watch *gro)
 {
 	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGPIPE };
 	struct hook hooks[2];
@@ -333,8 +370,11 @@ static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gr
 
 	if (w->tx_fd > top)
 		top = w->tx_fd;
+	if (gro->rx_fd > top)
+		top = gro->rx_fd;
 	for (int fd = 0; fd < top; fd++)
-		if (fd != STDERR_FILENO && fd != go && fd != done && fd != w->tx_fd)
+		if (fd != STDERR_FILENO && fd != go && fd != done && fd != w->tx_fd &&
+		    fd != gro->rx_fd)
 			close(fd);
 	close_range((unsigned)top + 1, ~0U, 0);
 	/* A Ctrl-C meant for pwire reaches its process group: the helper
@@ -357,7 +397,7 @@ static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gr
 		ssize_t n = read(go, (char *)hooks + got, sizeof(hooks) - got);
 
 		if (n == 0 || (n < 0 && errno != EINTR)) {
-			pw_grodev_close(gro);
+			pw_grodev_close(&gro->dev);
 			_exit(0);
 		}
 		if (n > 0)
@@ -370,6 +410,7 @@ static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gr
 
 		if (r == 0) {
 			route_watch(w);
+			gro_watch(gro);
 			continue;
 		}
 		if (r < 0) {
@@ -383,7 +424,7 @@ static void helper(int go, int done, struct route_watch *w, struct pw_grodev *gr
 	}
 	for (unsigned i = 0; i < 2; i++)
 		detach(&hooks[i]);
-	pw_grodev_close(gro);
+	pw_grodev_close(&gro->dev);
 	_exit(0);
 }
 
@@ -529,9 +570,9 @@ static struct bpf_object *load(unsigned ncpus, char *log, struct pw_err *err)
 }
 
 /* The session's GRO pair made, pw_gro attached at its exit and given the
- * session, and decap told to send TCP segments that came alone through
- * it (s->gro_ifindex); on any failure, no pair and a warning in err (the
- * fast path goes on without: each segment into the TAP alone). */
+ * session, and decap told to send the peer's TCP through it
+ * (s->gro_ifindex); on any failure, no pair and a warning in err (the fast
+ * path goes on without: TCP into the TAP unjoined). */
 static void gro_open(struct bpf_object *obj, int tap_ifindex, const char *tap,
 		     struct pw_grodev *gro, struct pw_fast_sess *s, struct pw_err *err)
 {
@@ -557,8 +598,8 @@ static void gro_open(struct bpf_object *obj, int tap_ifindex, const char *tap,
 	if (rc) {
 		pw_grodev_close(gro);
 		s->gro_ifindex = 0;
-		pw_err_warn(err, "%s: %s: TCP segments that come alone go into the TAP one by one",
-			    tap, pw_err_msg(&e));
+		pw_err_warn(err, "%s: %s: the peer's TCP goes into the TAP unjoined", tap,
+			    pw_err_msg(&e));
 	}
 }
 
@@ -673,6 +714,7 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 	}
 	if (pid == 0) {
 		struct route_watch w;
+		struct gro_watch g;
 
 		w.remote = c->xport.remote;
 		w.local = c->xport.local;
@@ -681,9 +723,11 @@ struct pw_fast *pw_fast_open(const struct pw_link_cfg *c, enum pw_fastpath mode,
 		w.tx_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_tx"));
 		w.werr = 0;
 		memcpy(w.underlay, f->underlay, sizeof(w.underlay));
+		g = (struct gro_watch){ .dev = gro, .sess = s, .on = s.gro_ifindex != 0 };
+		g.rx_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "pw_rx"));
 		close(go[1]);
 		close(done[0]);
-		helper(go[0], done[1], &w, &gro);
+		helper(go[0], done[1], &w, &g);
 	}
 	gro = (struct pw_grodev){ 0 }; /* the helper's to delete */
 	close(go[0]);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "fast/grodev.h"
@@ -108,10 +109,12 @@ static bool feature_on(int fd, const char *dev, const char *name)
 	if (ioctl(fd, SIOCETHTOOL, &ifr) || !info.hdr.sset_mask)
 		return false;
 	n = info.len;
+	if (n > 4096)
+		return false;
 	blocks = (n + 31) / 32;
 	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
 	feat = calloc(1, sizeof(*feat) + blocks * sizeof(feat->features[0]));
-	if (!names || !feat || n > 4096)
+	if (!names || !feat)
 		goto out;
 	names->cmd = ETHTOOL_GSTRINGS;
 	names->string_set = ETH_SS_FEATURES;
@@ -137,10 +140,15 @@ out:
 bool pw_grodev_wanted(const char *ul, int ul_ifindex)
 {
 	char kind[PW_RTNL_KIND];
+	struct utsname u;
+	unsigned major = 0, minor = 0;
 	bool whole;
 	int fd;
 
 	if (!strcmp(ul, "lo"))
+		return false;
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    major * 1000 + minor < 5013)
 		return false;
 	if (pw_rtnl_link_kind(ul_ifindex, kind) || strcmp(kind, "veth"))
 		return true;
@@ -168,6 +176,40 @@ static void ipv6_off(const char *dev)
 	close(fd);
 }
 
+/* Whether the device named g->in is a pair left behind: a veth, its peer
+ * named g->out. */
+static bool left_behind(const struct pw_grodev *g)
+{
+	char kind[PW_RTNL_KIND];
+	int in = (int)if_nametoindex(g->in);
+
+	return in && !pw_rtnl_link_kind(in, kind) && !strcmp(kind, "veth") &&
+	       if_nametoindex(g->out);
+}
+
+/* The end name is up and running, still of ifindex. */
+static bool end_up(int fd, const char *name, int ifindex)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) || ifr.ifr_ifindex != ifindex ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr))
+		return false;
+	return (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+}
+
+bool pw_grodev_usable(const struct pw_grodev *g)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && end_up(fd, g->in, g->in_ifindex) &&
+		  end_up(fd, g->out, g->out_ifindex);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 int pw_grodev_open(int tap_ifindex, struct pw_grodev *g, struct pw_err *err)
 {
 	int rc, fd;
@@ -176,7 +218,7 @@ int pw_grodev_open(int tap_ifindex, struct pw_grodev *g, struct pw_err *err)
 	snprintf(g->in, sizeof(g->in), "pwgi%d", tap_ifindex);
 	snprintf(g->out, sizeof(g->out), "pwgo%d", tap_ifindex);
 	rc = make(g);
-	if (rc == -EEXIST && !delete(0, g->in))
+	if (rc == -EEXIST && left_behind(g) && !delete(0, g->in))
 		rc = make(g); /* an earlier TAP's: that TAP is gone, its ifindex ours */
 	if (rc) {
 		pw_err_set(err, "the GRO pair %s/%s: %s", g->in, g->out, strerror(-rc));

@@ -17,13 +17,18 @@
 # 2. Pings answered; ICMP goes straight into the TAP (B's rx_gro_frames
 #    does not move).
 # 3. 8 MB over TCP from A to B arrive intact, joined: B's rx_packets (the
-#    segments) at least twice its rx_gro_frames (the frames GRO made).
+#    segments) at least twice its rx_gro_frames (the frames GRO made); the
+#    same over IPv6 inside the pseudowire.
 # 4. A frame the host sends into pwgi<N> itself (not decap's) does not
 #    reach B's stack.
-# 5. pwire stops: the pair is gone.
+# 5. pwgo<N> taken down: within the helper's second, B's log says the pair
+#    is down and TCP arrives intact without it (rx_gro_frames unmoved); up
+#    again: the log says so and TCP goes through it again.
+# 6. pwire stops: the pairs are gone, in A and in B.
 set -eu -o pipefail
 : "${PWIRE:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
+command -v ethtool >/dev/null || { echo "SKIP: no ethtool (tests/install-deps.sh installs it)"; exit 77; }
 a=pwgrA$$ b=pwgrB$$
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -44,11 +49,11 @@ start() {
 	cat "$tmp/b.err"
 	fail "B is not on the kernel path"
 }
-pairs() { ip -n "$b" -o link show | grep -c ' pwg[io][0-9]*@' || true; }
+pairs() { ip -n "$1" -o link show | grep -c ' pwg[io][0-9]*@' || true; }
 
 echo "== 0. tunnel segmentation on: no pair"
 start
-[ "$(pairs)" = 0 ] || { ip -n "$b" link show; fail "a GRO pair over a veth that carries super-frames whole"; }
+[ "$(pairs "$b")" = 0 ] || { ip -n "$b" link show; fail "a GRO pair over a veth that carries super-frames whole"; }
 pw_stop
 
 echo "== 1. tunnel segmentation off: B has the pair"
@@ -64,6 +69,8 @@ ip netns exec "$b" tc filter show dev "pwgo$n" ingress | grep -q pw_gro ||
 	fail "pw_gro is not on pwgo$n's ingress"
 run ip -n "$a" addr add 10.97.0.1/24 dev pw0
 run ip -n "$b" addr add 10.97.0.2/24 dev pw0
+run ip -n "$a" addr add fd97::1/64 dev pw0 nodad
+run ip -n "$b" addr add fd97::2/64 dev pw0 nodad
 
 # b_fast KEY: B's fastpath counter KEY, from its next JSON report.
 b_fast() {
@@ -94,6 +101,15 @@ echo "B: $segs segments decapsulated, $frames frames out of the GRO pair"
 [ "$segs" -ge 5000 ] || fail "B's program decapsulated $segs frames for 8 MB: not the kernel's path"
 [ "$frames" -gt 0 ] && [ "$segs" -ge $((2 * frames)) ] ||
 	fail "the GRO pair did not join the segments ($segs segments, $frames frames)"
+rc=0
+pw_tcp_copy "$a" "$b" fd97::2 4000000 || rc=$?
+[ "$rc" = 0 ] || fail "4 MB over TCP and IPv6 inside did not arrive intact ($rc)"
+p2=$(b_fast rx_packets)
+g3=$(b_fast rx_gro_frames)
+segs=$((p2 - p1)) frames=$((g3 - g2))
+echo "B, IPv6 inside: $segs segments decapsulated, $frames frames out of the GRO pair"
+[ "$frames" -gt 0 ] && [ "$segs" -ge $((2 * frames)) ] ||
+	fail "the GRO pair did not join IPv6 segments ($segs segments, $frames frames)"
 
 echo "== 4. the host's own frame into pwgi$n: dropped"
 mac=$(ip netns exec "$b" cat /sys/class/net/pw0/address)
@@ -121,7 +137,36 @@ wait "$udp" || true
 [ ! -s "$tmp/udp" ] || fail "a frame the host sent into pwgi$n reached B's stack: $(cat "$tmp/udp")"
 echo "not delivered"
 
-echo "== 5. pwire stops: the pair goes"
+echo "== 5. the pair down, then up again"
+# wait_log TEXT: B's log says TEXT within 3 s (the helper looks once a second).
+wait_log() {
+	for _ in $(seq 30); do
+		grep -q "$1" "$tmp/b.err" && return 0
+		sleep 0.1
+	done
+	cat "$tmp/b.err"
+	fail "B's log does not say: $1"
+}
+run ip -n "$b" link set "pwgo$n" down
+wait_log "the GRO pair pwgi$n/pwgo$n is gone or down"
+g4=$(b_fast rx_gro_frames)
+rc=0
+pw_tcp_copy "$a" "$b" 10.97.0.2 2000000 || rc=$?
+[ "$rc" = 0 ] || fail "2 MB over TCP with the pair down did not arrive intact ($rc)"
+g5=$(b_fast rx_gro_frames)
+[ "$g5" = "$g4" ] || fail "frames came out of a pair that is down ($g4 -> $g5)"
+run ip -n "$b" link set "pwgo$n" up
+wait_log "the GRO pair pwgi$n/pwgo$n is up again"
+rc=0
+pw_tcp_copy "$a" "$b" 10.97.0.2 2000000 || rc=$?
+[ "$rc" = 0 ] || fail "2 MB over TCP with the pair up again did not arrive intact ($rc)"
+g6=$(b_fast rx_gro_frames)
+[ "$g6" -gt "$g5" ] || fail "the pair up again, but TCP does not go through it"
+echo "down: TCP intact without it; up: through it again"
+
+echo "== 6. pwire stops: the pairs go"
 pw_stop
-[ "$(pairs)" = 0 ] || { ip -n "$b" link show; fail "the GRO pair outlived pwire"; }
+for ns in "$a" "$b"; do
+	[ "$(pairs "$ns")" = 0 ] || { ip -n "$ns" link show; fail "a GRO pair outlived pwire in $ns"; }
+done
 echo "PASS"
