@@ -95,20 +95,21 @@ static int feature(int fd, const char *dev, __u32 cmd, __u32 on)
  * False when it cannot tell. */
 static bool feature_on(int fd, const char *dev, const char *name)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} info = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	/* The header and the one length it returns (data[0]), aligned. */
+	__u64 buf[(sizeof(struct ethtool_sset_info) + sizeof(__u32) + 7) / 8] = { 0 };
+	struct ethtool_sset_info *info = (struct ethtool_sset_info *)buf;
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_gfeatures *feat = NULL;
-	struct ifreq ifr = { .ifr_data = (void *)&info };
+	struct ifreq ifr = { .ifr_data = (void *)info };
 	bool on = false;
 	__u32 n, i, blocks;
 
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ULL << ETH_SS_FEATURES;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	if (ioctl(fd, SIOCETHTOOL, &ifr) || !info.hdr.sset_mask)
+	if (ioctl(fd, SIOCETHTOOL, &ifr) || !info->sset_mask)
 		return false;
-	n = info.len;
+	n = info->data[0];
 	if (n > 4096)
 		return false;
 	blocks = (n + 31) / 32;
