@@ -25,13 +25,17 @@
 #    is down and TCP arrives intact without it (rx_gro_frames unmoved); up
 #    again: the log says so and TCP goes through it again.
 # 6. pwire stops: the pairs are gone, in A and in B.
+# 7. pwired in B with a fast section: its privileged helper makes the pair;
+#    `pwire del` of the section takes it away.
 set -eu -o pipefail
-: "${PWIRE:?}"
+: "${PWIRE:?}" "${PWIRED:?}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: no namespaces or TAPs"; exit 77; }
 command -v ethtool >/dev/null || { echo "SKIP: no ethtool (tests/install-deps.sh installs it)"; exit 77; }
 a=pwgrA$$ b=pwgrB$$
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+daemon=
+trap '[ -z "$daemon" ] || kill "$daemon" 2>/dev/null || true; pw_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 pw_pair "$a" "$b" 10.215.1.1 10.215.1.2 24
@@ -169,4 +173,37 @@ pw_stop
 for ns in "$a" "$b"; do
 	[ "$(pairs "$ns")" = 0 ] || { ip -n "$ns" link show; fail "a GRO pair outlived pwire in $ns"; }
 done
+
+echo "== 7. pwired: the pair made by its privileged helper, gone with the section"
+sock=$tmp/control.sock
+cat >"$tmp/pwire.conf" <<CONF
+[gro]
+vnic = tap:pwd0
+local = 10.215.1.2
+remote = 10.215.1.1
+udp_sport = 1701
+udp_dport = 1701
+session_id = 2
+peer_session_id = 1
+fastpath = on
+CONF
+ip netns exec "$b" "$PWIRED" -f -c "$tmp/pwire.conf" -s "$sock" >"$tmp/daemon" 2>"$tmp/daemon.err" &
+daemon=$!
+for _ in $(seq 50); do
+	grep -q 'pwd0 up: .*path kernel' "$tmp/daemon.err" && break
+	sleep 0.1
+done
+grep -q 'pwd0 up: .*path kernel' "$tmp/daemon.err" || { cat "$tmp/daemon.err"; fail "pwired's [gro] is not on the kernel path"; }
+n=$(ip netns exec "$b" cat /sys/class/net/pwd0/ifindex)
+ip -n "$b" link show "pwgo$n" >/dev/null || { cat "$tmp/daemon.err"; fail "pwired made no GRO pair for pwd0"; }
+ip netns exec "$b" tc filter show dev "pwgo$n" ingress | grep -q pw_gro || fail "pw_gro is not on pwgo$n's ingress"
+run ip netns exec "$b" "$PWIRE" -s "$sock" del gro
+for _ in $(seq 50); do
+	[ "$(pairs "$b")" = 0 ] && break
+	sleep 0.1
+done
+[ "$(pairs "$b")" = 0 ] || { ip -n "$b" link show; fail "the GRO pair outlived pwired's section"; }
+kill "$daemon"
+wait "$daemon" || fail "pwired exited $?"
+daemon=
 echo "PASS"
