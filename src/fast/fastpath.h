@@ -8,7 +8,8 @@
  * counters are read from memory mapped at open, so reading them needs no
  * system call. The helper that detaches the programs also reads the route
  * to the peer once a second (its MTU, its device) into the session the
- * programs check frames against.
+ * programs check frames against, and keeps decap off the session's GRO pair
+ * (grodev.h) while the pair is gone or down.
  */
 #ifndef PWIRE_FAST_FASTPATH_H
 #define PWIRE_FAST_FASTPATH_H
@@ -54,8 +55,10 @@ const char *pw_fast_why_not(const struct pw_link_cfg *cfg);
 struct pw_fast;
 
 /* Load and attach the programs for the link cfg whose TAP is tap (its MTU
- * mtu, the one in use), and start the helper that detaches them when this
- * process ends. With mode auto, only where what the programs encapsulate
+ * mtu, the one in use), make the session's GRO pair where its underlay
+ * wants one (pw_grodev_wanted; when it cannot be made, a warning in err and
+ * none), and start the helper that detaches them and deletes the pair when
+ * this process ends. With mode auto, only where what the programs encapsulate
  * leaves the underlay finished for any receiver: lo and a device with its
  * tx checksum offload off (the kernel checksums and cuts in software), a
  * NIC (a link of no kind; its hardware does); not a veth with the offload on,
