@@ -8,8 +8,11 @@
  * payload of at least the minimum MSS for the first; and whatever it joins
  * must be a super-frame that parses and cuts into segments whose payloads,
  * end to end, are the payloads of the input frames it took (read from those
- * frames, up to the end their IP length gives), in order. Each frame is
- * handed over in a buffer of its exact size: ASan catches a read past it.
+ * frames, up to the end their IP length gives), in order, each payload
+ * left where it lies in its frame (no copy). Each frame is handed over in a
+ * buffer of its exact size, kept until the join is written (freed when it
+ * was not taken): ASan catches a read past one or a piece left pointing
+ * into one freed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +24,16 @@
 
 enum { MAX = 65536 + 64 };
 
-static uint8_t joined[MAX], payloads[MAX], seg[MAX];
+static uint8_t hdr[PW_GRO_HDR_MAX], joined[MAX], payloads[MAX], seg[MAX];
 static uint32_t payload_len;
+static uint8_t *held[PW_GRO_SEGS]; /* the frames the join took */
+static unsigned n_held;
+
+static void release(void)
+{
+	while (n_held)
+		free(held[--n_held]);
+}
 
 /* Check what the coalescer took from input frame f (len bytes), and append
  * its payload, read from f itself, to payloads. */
@@ -54,9 +65,24 @@ static void check(struct pw_gro *g)
 	uint32_t at = 0;
 
 	if (!pw_gro_finish(g, &out)) {
+		/* one frame: its pieces are it, as it came */
+		if (g->segs) {
+			FUZZ_CHECK(g->iov[0].iov_len + g->iov[1].iov_len == g->len);
+			FUZZ_CHECK(!memcmp(g->iov[0].iov_base, held[0], g->iov[0].iov_len));
+			FUZZ_CHECK(g->iov[1].iov_base == held[0] + g->iov[0].iov_len);
+		}
 		g->segs = 0;
+		release();
 		return;
 	}
+	for (unsigned i = 0; i <= g->segs; i++) {
+		FUZZ_CHECK(at + g->iov[i].iov_len <= sizeof(joined));
+		FUZZ_CHECK(!i || g->iov[i].iov_base == held[i - 1] + g->hdr_len);
+		memcpy(joined + at, g->iov[i].iov_base, g->iov[i].iov_len);
+		at += (uint32_t)g->iov[i].iov_len;
+	}
+	FUZZ_CHECK(at == g->len);
+	at = 0;
 	FUZZ_CHECK(pw_tso_parse(&t, joined, g->len, &out));
 	FUZZ_CHECK(t.segments >= 2 && t.segments <= 64 && t.hdr_len == g->hdr_len && t.l3 == g->l3);
 	FUZZ_CHECK(t.mss >= PW_TSO_MSS_MIN);
@@ -69,11 +95,12 @@ static void check(struct pw_gro *g)
 	}
 	FUZZ_CHECK(at == payload_len);
 	g->segs = 0;
+	release();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pw_gro g = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_gro g = { .buf = hdr, .cap = sizeof(hdr) };
 
 	payload_len = 0;
 	while (size >= 2) {
@@ -88,15 +115,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += 2 + len, size -= 2 + len;
 		if (g.segs && pw_gro_append(&g, f, len)) {
 			took(&g, f, len, g.len - before);
-		} else {
-			check(&g);
-			payload_len = 0;
-			if (pw_gro_start(&g, f, len)) {
-				FUZZ_CHECK(g.len - g.hdr_len >= PW_TSO_MSS_MIN);
-				took(&g, f, len, g.len - g.hdr_len);
-			}
+			held[n_held++] = f;
+			continue;
 		}
-		free(f);
+		check(&g);
+		payload_len = 0;
+		if (pw_gro_start(&g, f, len)) {
+			FUZZ_CHECK(g.len - g.hdr_len >= PW_TSO_MSS_MIN);
+			took(&g, f, len, g.len - g.hdr_len);
+			held[n_held++] = f;
+		} else {
+			free(f);
+		}
 	}
 	check(&g);
 	return 0;

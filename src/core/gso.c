@@ -367,16 +367,16 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	    (!h.v6 && (f[h.l3] != PW_IPV4_PLAIN || !ipv4_csum_holds(f, h.l3))))
 		return false;
 	if (!ip_fills(f, len, h.l3, h.v6) || len < (uint32_t)h.hdr + PW_TSO_MSS_MIN ||
-	    len > g->cap)
+	    h.hdr > g->cap)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
-	if (f[h.l4 + PW_TCP_FLAGS] & ~(PW_TCP_PSH | PW_TCP_ACK))
+	if (f[h.l4 + PW_TCP_FLAGS] & ~(PW_TCP_PSH | PW_TCP_ACK) ||
+	    pw_csum_fold(pw_csum_add(pseudo_sum(f, h.l3, h.v6, len - h.l4), f + h.l4, len - h.l4)))
 		return false;
-	memcpy(g->buf, f, h.l4);
-	if (pw_csum_fold(pw_csum_copy(pseudo_sum(f, h.l3, h.v6, len - h.l4), g->buf + h.l4,
-				      f + h.l4, len - h.l4)))
-		return false;
+	memcpy(g->buf, f, h.hdr);
+	g->iov[0] = (struct iovec){ g->buf, h.hdr };
+	g->iov[1] = (struct iovec){ (void *)(f + h.hdr), len - h.hdr };
 	g->len = len;
 	g->l3 = h.l3;
 	g->l4 = h.l4;
@@ -397,8 +397,8 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	if (!g->segs || g->closed || len <= g->hdr_len || !ip_fills(f, len, g->l3, g->v6))
 		return false;
 	pay = len - g->hdr_len;
-	if (pay > g->mss || g->len + pay > g->cap ||
-	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= 64)
+	if (pay > g->mss ||
+	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= PW_GRO_SEGS)
 		return false;
 	if (!same_headers(g, f) || load_be32(f + g->l4 + PW_TCP_SEQ) != g->next_seq ||
 	    (f[g->l4 + PW_TCP_FLAGS] & ~(PW_TCP_PSH | PW_TCP_ACK)) != 0 ||
@@ -407,16 +407,12 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	if (!g->v6 &&
 	    (load_be16(f + g->l3 + PW_IPV4_ID) != g->next_id || !ipv4_csum_holds_as_first(g, f)))
 		return false;
-	/* The payload is copied past the end while its checksum is verified
-	 * (one pass): a segment that fails leaves g->len where it was. */
-	if (pw_csum_fold(pw_csum_copy(pw_csum_add(pseudo_sum(f, g->l3, g->v6, len - g->l4),
-						  f + g->l4, g->hdr_len - g->l4),
-				      g->buf + g->len, f + g->hdr_len, pay)))
+	if (pw_csum_fold(pw_csum_add(pseudo_sum(f, g->l3, g->v6, len - g->l4), f + g->l4, len - g->l4)))
 		return false;
+	g->iov[++g->segs] = (struct iovec){ (void *)(f + g->hdr_len), pay };
 	g->len += pay;
 	g->next_seq += pay;
 	g->next_id++;
-	g->segs++;
 	/* A short segment or a push ends the super-frame. */
 	g->closed = pay < g->mss || (f[g->l4 + PW_TCP_FLAGS] & PW_TCP_PSH);
 	g->buf[g->l4 + PW_TCP_FLAGS] |= f[g->l4 + PW_TCP_FLAGS] & PW_TCP_PSH;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 enum pw_gso_type {
 	PW_GSO_NONE,
@@ -92,25 +93,36 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
  * segment's IPv4 header checksum and own TCP checksum must hold (the joined
  * frame's are computed anew), so an IPv6 segment with a routing header not
  * yet at its final destination (whose checksum covers another address) is
- * not joined.
+ * not joined; nor is a frame whose headers are longer than the caller's
+ * buffer (PW_GRO_HDR_MAX holds any a TCP stack makes).
+ *
+ * No payload is copied: the joined frame is g->iov[0..segs], the first
+ * segment's headers (copied into buf, rewritten by pw_gro_finish) and then
+ * each segment's payload where it lies, in the frames the caller keeps
+ * until it has written them. Each checksum is verified in a pass that
+ * only reads.
  */
+enum { PW_GRO_SEGS = 64, PW_GRO_HDR_MAX = 512 };
+
 struct pw_gro {
-	uint8_t *buf;   /* the caller's, cap bytes (64 KiB and an Ethernet header) */
+	uint8_t *buf;   /* the caller's, cap bytes (PW_GRO_HDR_MAX): the headers */
 	uint32_t cap;
-	uint32_t len;
+	uint32_t len;   /* of the joined frame, headers and payloads */
 	uint16_t l3, l4, hdr_len, mss;
 	bool v6, closed;
 	uint32_t next_seq;
 	uint16_t next_id;
 	unsigned segs;  /* 0: nothing started */
+	struct iovec iov[1 + PW_GRO_SEGS]; /* the joined frame, segs + 1 pieces */
 };
 
 /* Start with this frame: false (and nothing started) if it cannot merge. */
 bool pw_gro_start(struct pw_gro *g, const uint8_t *frame, uint32_t len);
 /* Append the next frame of the flow: false if it does not continue it. */
 bool pw_gro_append(struct pw_gro *g, const uint8_t *frame, uint32_t len);
-/* Make g->buf[0..len) a super-frame and describe it in *out (for the vnet
- * header): true; false when it holds one segment (write it as it is). */
+/* Make g->iov[0..segs] a super-frame and describe it in *out (for the vnet
+ * header): true; false when it holds one segment (g->iov[0..1] is then that
+ * frame as it came: write it as it is). */
 bool pw_gro_finish(struct pw_gro *g, struct pw_gso *out);
 
 /* Complete a partial checksum (virtio NEEDS_CSUM): the ones' complement sum

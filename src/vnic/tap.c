@@ -56,7 +56,8 @@ enum {
 /* The user_data of an SQE the kernel did not take, made a no-op. */
 #define PW_URING_NOP UINT64_MAX
 
-/* One write towards the guest: its vnet header, iovecs and packets. */
+/* One write towards the guest: its vnet header, iovecs (a frame's; a
+ * joined one's are in struct tap) and packets. */
 struct tx_slot {
 	struct virtio_net_hdr vh;
 	struct iovec iov[2];
@@ -72,6 +73,7 @@ struct tap {
 	uint8_t *super;     /* [frame_max + 1 | the rest of a super-frame] */
 	struct pw_gro gro;  /* frames being joined for one write */
 	unsigned gro_first; /* the packet the join started with */
+	struct iovec gro_iov[1 + 1 + PW_GRO_SEGS]; /* its write: [vnet header][gro.iov] */
 	struct tx_slot *slots;
 	bool uring;         /* writes go through the ring, a burst per system call */
 	struct io_uring ring;
@@ -218,19 +220,21 @@ static unsigned submit(struct tap *t)
 	return stop;
 }
 
-/* Write pkts[first..first+frames) as one frame or super-frame now, or, with
- * io_uring, queue the write for submit() (when the ring is full, what is
- * queued is submitted first). Returns the index of the first packet not
- * written: UINT_MAX when none, `first` when the device (or the ring) is
+/* Write pkts[first..first+frames), the frame in `pieces` iovecs (one, or a
+ * join's, which flush() submits at once), as one frame or super-frame now,
+ * or, with io_uring, queue the write for submit() (when the ring is full,
+ * what is queued is submitted first). Returns the index of the first packet
+ * not written: UINT_MAX when none, `first` when the device (or the ring) is
  * full. */
-static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const struct pw_gso *g,
-		     unsigned first, unsigned frames)
+static unsigned emit(struct tap *t, const struct iovec *frame, unsigned pieces,
+		     const struct pw_gso *g, unsigned first, unsigned frames)
 {
+	struct io_uring_sqe *sqe = NULL;
+	struct iovec *iov;
 	struct tx_slot *s;
 
 	if (t->uring) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
-
+		sqe = io_uring_get_sqe(&t->ring);
 		if (!sqe) {
 			unsigned stop = submit(t);
 
@@ -240,26 +244,25 @@ static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const st
 			if (!sqe)
 				return first;
 		}
-		s = &t->slots[t->queued];
-		pw_vnet_from_gso(g, t->gro.hdr_len, &s->vh);
-		s->iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
-		s->iov[1] = (struct iovec){ (void *)frame, len };
+	}
+	s = &t->slots[t->uring ? t->queued : 0];
+	iov = pieces == 1 ? s->iov : t->gro_iov;
+	pw_vnet_from_gso(g, t->gro.hdr_len, &s->vh);
+	iov[0] = (struct iovec){ &s->vh, sizeof(s->vh) };
+	memcpy(iov + 1, frame, pieces * sizeof(*iov));
+	if (sqe) {
 		s->first = first;
 		s->frames = frames;
 		/* Linked: a write that fails cancels the ones after it, which
 		 * stay with the caller, in order. */
-		io_uring_prep_writev(sqe, t->fd, s->iov, 2, (uint64_t)-1);
+		io_uring_prep_writev(sqe, t->fd, iov, pieces + 1, (uint64_t)-1);
 		sqe->flags |= IOSQE_IO_LINK;
 		sqe->user_data = t->queued++;
 		t->last = sqe;
 		return UINT_MAX;
 	}
-	s = &t->slots[0];
-	pw_vnet_from_gso(g, t->gro.hdr_len, &s->vh);
-	struct iovec iov[2] = { { &s->vh, sizeof(s->vh) }, { (void *)frame, len } };
-
 	for (;;) {
-		ssize_t r = writev(t->fd, iov, 2);
+		ssize_t r = writev(t->fd, iov, (int)pieces + 1);
 
 		if (r >= 0 || errno != EINTR)
 			return written(t, r < 0 ? -errno : r, frames) ? UINT_MAX : first;
@@ -268,7 +271,8 @@ static unsigned emit(struct tap *t, const uint8_t *frame, uint32_t len, const st
 
 /* Write what has been joined so far (from pkts[t->gro_first] on); with
  * io_uring, submit it and all queued before at once, since the next join
- * reuses the buffer. Returns the index of the first packet not written. */
+ * reuses its iovecs and header. Returns the index of the first packet not
+ * written. */
 static unsigned flush(struct tap *t)
 {
 	unsigned segs = t->gro.segs, stop;
@@ -279,7 +283,8 @@ static unsigned flush(struct tap *t)
 		return UINT_MAX;
 	joined = pw_gro_finish(&t->gro, &g);
 	t->gro.segs = 0;
-	stop = emit(t, t->gro.buf, t->gro.len, joined ? &g : NULL, t->gro_first, joined ? segs : 1);
+	stop = emit(t, t->gro.iov, joined ? segs + 1 : 2, joined ? &g : NULL, t->gro_first,
+		    joined ? segs : 1);
 	if (stop != UINT_MAX)
 		return stop;
 	return t->uring ? submit(t) : UINT_MAX;
@@ -307,7 +312,7 @@ static int tap_tx_burst(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 			t->gro_first = i;
 			continue;
 		}
-		stop = emit(t, p->data, p->len, NULL, i, 1);
+		stop = emit(t, &(struct iovec){ p->data, p->len }, 1, NULL, i, 1);
 	}
 	if (stop == UINT_MAX)
 		stop = flush(t);
@@ -624,7 +629,7 @@ struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring)
 	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = pw_frame_max(mtu) };
 	t->fd = -1;
 	t->super = malloc(PW_SUPER_MAX);
-	t->gro = (struct pw_gro){ .buf = malloc(PW_SUPER_MAX), .cap = PW_SUPER_MAX };
+	t->gro = (struct pw_gro){ .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX };
 	t->slots = calloc(PW_TX_SLOTS, sizeof(*t->slots));
 	if (!t->super || !t->gro.buf || !t->slots) {
 		err = ENOMEM;

@@ -482,22 +482,41 @@ static void test_partial_checksum_completed(void **state)
 	assert_false(pw_csum_complete(f, len, 34, (uint16_t)(len - 34 - 1)));
 }
 
+/* The frame a join describes, its pieces laid end to end into out; every
+ * piece but the headers lies in the segments handed over, not copied. */
+static uint32_t flatten(const struct pw_gro *g, uint8_t *out, uint8_t *const *segs)
+{
+	uint32_t n = 0;
+
+	assert_ptr_equal(g->iov[0].iov_base, g->buf);
+	for (unsigned i = 0; i <= g->segs; i++) {
+		if (i && segs)
+			assert_ptr_equal(g->iov[i].iov_base, segs[i - 1] + g->hdr_len);
+		memcpy(out + n, g->iov[i].iov_base, g->iov[i].iov_len);
+		n += (uint32_t)g->iov[i].iov_len;
+	}
+	return n;
+}
+
 /* Cut a super-frame, join the segments back, and cut the joined frame
  * again: the segments must be the very same bytes. */
 static void check_rejoin(bool v6, unsigned opts, uint32_t pay, uint16_t mss, unsigned tags, bool ext)
 {
-	static uint8_t f[BIG], segs[64][2100], joined[BIG], seg2[2100];
+	static uint8_t f[BIG], segs[64][2100], hdr[PW_GRO_HDR_MAX], joined[BIG], seg2[2100];
+	uint8_t *at[64];
 	uint32_t lens[64], len = build(f, v6, opts, pay, 0x18);
 	struct pw_gso g = { .type = v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4, .gso_size = mss }, out;
-	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
 	struct pw_tso t, t2;
 
 	if (ext)
 		len = add_ext(f, len, 14, 0);
 	len = add_tags(f, len, tags);
 	assert_true(pw_tso_parse(&t, f, len, &g));
-	for (uint32_t k = 0; k < t.segments; k++)
+	for (uint32_t k = 0; k < t.segments; k++) {
 		lens[k] = pw_tso_segment(&t, k, segs[k]);
+		at[k] = segs[k];
+	}
 	assert_true(pw_gro_start(&gro, segs[0], lens[0]));
 	for (uint32_t k = 1; k < t.segments; k++)
 		assert_true(pw_gro_append(&gro, segs[k], lens[k]));
@@ -507,6 +526,7 @@ static void check_rejoin(bool v6, unsigned opts, uint32_t pay, uint16_t mss, uns
 	assert_int_equal(out.gso_size, mss);
 	assert_true(out.needs_csum);
 	assert_int_equal(gro.len, len);
+	assert_int_equal(flatten(&gro, joined, at), len);
 	assert_memory_equal(joined + t.hdr_len, f + t.hdr_len, pay);
 	assert_true(pw_tso_parse(&t2, joined, gro.len, &out));
 	assert_int_equal(t2.segments, t.segments);
@@ -532,10 +552,10 @@ static void test_rejoin(void **state)
 
 static void test_what_does_not_merge(void **state)
 {
-	static uint8_t f[BIG], a[2000], b[2000], joined[BIG];
+	static uint8_t f[BIG], a[2000], b[2000], hdr[PW_GRO_HDR_MAX], joined[BIG];
 	uint32_t len = build(f, false, 0, 4000, 0x10);
 	struct pw_gso g = { .type = PW_GSO_TCPV4, .gso_size = 1000 }, out;
-	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
 	struct pw_tso t;
 	uint32_t la, lb;
 
@@ -546,6 +566,8 @@ static void test_what_does_not_merge(void **state)
 	assert_true(pw_gro_start(&gro, a, la));
 	assert_false(pw_gro_append(&gro, b, lb)); /* a gap in the sequence */
 	assert_false(pw_gro_finish(&gro, &out));  /* one segment: write it as it is */
+	assert_int_equal(flatten(&gro, joined, (uint8_t *[]){ a }), la);
+	assert_memory_equal(joined, a, la);
 	lb = pw_tso_segment(&t, 1, b);
 	b[lb - 1] ^= 1;
 	assert_false(pw_gro_append(&gro, b, lb)); /* its checksum does not hold */
@@ -575,10 +597,10 @@ static void test_what_does_not_merge(void **state)
  * leave with a fresh one. Neither start nor continue a join with one. */
 static void test_bad_ipv4_header_checksum_is_not_joined(void **state)
 {
-	static uint8_t f[BIG], a[2000], b[2000], c[2000], joined[BIG];
+	static uint8_t f[BIG], a[2000], b[2000], c[2000], hdr[PW_GRO_HDR_MAX];
 	uint32_t len = build(f, false, 0, 3000, 0x10);
 	struct pw_gso g = { .type = PW_GSO_TCPV4, .gso_size = 1000 }, out;
-	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
 	struct pw_tso t;
 	uint32_t la, lb, lc;
 
@@ -604,9 +626,9 @@ static void test_bad_ipv4_header_checksum_is_not_joined(void **state)
  * with bytes after their IP datagram are written as they came. */
 static void test_what_else_does_not_merge(void **state)
 {
-	static uint8_t f[BIG], a[2100], b[2100], joined[BIG];
+	static uint8_t f[BIG], a[2100], b[2100], hdr[PW_GRO_HDR_MAX];
 	struct pw_gso g = { .type = PW_GSO_TCPV6, .gso_size = 1000 };
-	struct pw_gro gro = { .buf = joined, .cap = sizeof(joined) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
 	struct pw_tso t;
 	uint32_t len, la, lb;
 
@@ -650,6 +672,16 @@ static void test_what_else_does_not_merge(void **state)
 		assert_false(pw_gro_append(&gro, b, lb + 2));
 		assert_true(pw_gro_append(&gro, b, lb));
 	}
+
+	/* Headers longer than the caller's buffer: written as they came. */
+	g = (struct pw_gso){ .type = PW_GSO_TCPV4, .gso_size = 1000 };
+	len = build(f, false, 0, 3000, 0x10);
+	assert_true(pw_tso_parse(&t, f, len, &g));
+	la = pw_tso_segment(&t, 0, a);
+	gro.cap = t.hdr_len - 1;
+	assert_false(pw_gro_start(&gro, a, la));
+	gro.cap = t.hdr_len;
+	assert_true(pw_gro_start(&gro, a, la));
 }
 
 static void test_csum_matches_rfc1071_at_every_length(void **state)

@@ -459,19 +459,45 @@ static void net_release(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned 
 		give_back_all(n, false);
 }
 
+/* A read position in a frame given as pieces (a joined one's iovecs). */
+struct pieces {
+	const struct iovec *iov;
+	unsigned i;
+	size_t off;
+};
+
+/* Copy the next len bytes of the pieces into chain c from offset off on. */
+static void chain_fill(const struct pw_vq_chain *c, uint32_t off, struct pieces *src, uint32_t len)
+{
+	while (len) {
+		const struct iovec *v = &src->iov[src->i];
+		uint32_t k = v->iov_len - src->off < len ? (uint32_t)(v->iov_len - src->off) : len;
+
+		chain_copy(c, off, (uint8_t *)v->iov_base + src->off, k, true);
+		off += k;
+		len -= k;
+		src->off += k;
+		if (src->off == v->iov_len) {
+			src->i++;
+			src->off = 0;
+		}
+	}
+}
+
 /*
- * Put [header][frame] into the guest's RX ring: one chain, or with
- * MRG_RXBUF as many as it takes (at most MRG_CHAINS), num_buffers saying
- * how many. 1: placed, or dropped when the chains cannot hold it (counted,
+ * Put [header][frame] (len bytes in iovecs: one, or a join's pieces) into
+ * the guest's RX ring: one chain, or with MRG_RXBUF as many as it takes (at
+ * most MRG_CHAINS), num_buffers saying how many. 1: placed, or dropped when the chains cannot hold it (counted,
  * given back for the next frame); 0: not enough chains yet (none taken,
  * the guest asked to kick when it gives more); -1: the ring broke.
  */
-static int place(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uint32_t len,
+static int place(struct vu_net *n, struct pw_vring *q, const struct iovec *frame, uint32_t len,
 		 struct virtio_net_hdr_mrg_rxbuf *vh)
 {
 	unsigned most = negotiated(n, VIRTIO_NET_F_MRG_RXBUF) ? MRG_CHAINS : 1;
 	uint32_t total = HDR + len, done = 0;
 	uint16_t parts = 0;
+	struct pieces src = { frame, 0, 0 };
 
 	while (done < total) {
 		struct pw_vq_chain *c = parts ? &n->chain : &n->first;
@@ -510,9 +536,9 @@ static int place(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uin
 			return 1;
 		}
 		if (parts)
-			chain_copy(c, 0, (uint8_t *)frame + done - HDR, k, true);
+			chain_fill(c, 0, &src, k);
 		else
-			chain_copy(c, HDR, (uint8_t *)frame, k - HDR, true);
+			chain_fill(c, HDR, &src, k - HDR);
 		n->part_head[parts] = c->head;
 		n->part_len[parts++] = k;
 		done += k;
@@ -527,7 +553,7 @@ static int place(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uin
 /* One frame (g NULL) or a joined super-frame (g what pw_gro_finish() said)
  * for the guest: UINT_MAX when done with, `first` when the ring has no room
  * or broke (then the device is broken: the caller drops the rest). */
-static unsigned put(struct vu_net *n, struct pw_vring *q, const uint8_t *frame, uint32_t len,
+static unsigned put(struct vu_net *n, struct pw_vring *q, const struct iovec *frame, uint32_t len,
 		    const struct pw_gso *g, unsigned first)
 {
 	struct virtio_net_hdr_mrg_rxbuf vh;
@@ -552,7 +578,7 @@ static unsigned put_joined(struct vu_net *n, struct pw_vring *q)
 		return UINT_MAX;
 	joined = pw_gro_finish(&n->gro, &g);
 	n->gro.segs = 0;
-	stop = put(n, q, n->gro.buf, n->gro.len, joined ? &g : NULL, n->gro_first);
+	stop = put(n, q, n->gro.iov, n->gro.len, joined ? &g : NULL, n->gro_first);
 	if (joined && stop == UINT_MAX)
 		n->stats.tx_super++;
 	return stop;
@@ -595,7 +621,7 @@ static int tx_burst(struct vu_net *n, struct pw_pkt *const *pkts, unsigned count
 			}
 			n->gro.segs = 0;
 		}
-		stop = put(n, q, p->data, p->len, NULL, i);
+		stop = put(n, q, &(struct iovec){ p->data, p->len }, p->len, NULL, i);
 	}
 	if (stop == UINT_MAX)
 		stop = put_joined(n, q);
@@ -758,7 +784,7 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
 			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 },
 			      .super = malloc(SUPER_MAX),
-			      .gro = { .buf = malloc(SUPER_MAX), .cap = SUPER_MAX } };
+			      .gro = { .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX } };
 	if (n->set < 0 || !n->super || !n->gro.buf) {
 		int e = n->set < 0 ? errno : ENOMEM;
 
