@@ -219,9 +219,10 @@ static bool down_flush(struct pw_engine *e)
 	return true;
 }
 
-/* One burst up from p. Returns 1 when another may be waiting, 0 when not
- * (or p waits, parked, for the transport), -errno when the vNIC failed for
- * good. */
+/* One burst up from p. Returns 1 when another may be waiting (a full
+ * burst, or frames the vNIC holds: a short burst then says nothing), 0 when
+ * not (or p waits, parked, for the transport), -errno when the vNIC failed
+ * for good. */
 static int up_pump(struct pw_engine *e, struct port *p)
 {
 	struct dir *d = &e->up;
@@ -243,7 +244,7 @@ static int up_pump(struct pw_engine *e, struct port *p)
 		park(e, p);
 		return 0;
 	}
-	return (unsigned)n == e->cfg.burst;
+	return (unsigned)n == e->cfg.burst || (p->vnic->ops->pending && p->vnic->ops->pending(p->vnic));
 }
 
 /* The transport has room: send what is staged up; once it has gone, the

@@ -128,7 +128,13 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 		p->len = len;
 		return 1;
 	case PW_VNET_SUPER:
+		/* One that does not fit in what is left of the burst is
+		 * cut in the next (tap_pending()): split between two, its
+		 * segments would leave in two runs, which the peer could
+		 * only join back as two frames. */
 		t->next_seg = 0;
+		if (got && t->tso.segments > n - got)
+			return 0;
 		return (int)(cut(t, pkts, got, n) - got);
 	case PW_VNET_TOO_BIG:
 		v->stats.rx_too_big++;
@@ -140,12 +146,20 @@ static int read_one(struct tap *t, struct pw_pkt **pkts, unsigned got, unsigned 
 	return 0;
 }
 
+/* Whether a super-frame read is still (or not yet) cut. */
+static bool tap_pending(const struct pw_vnic *v)
+{
+	const struct tap *t = (const struct tap *)v;
+
+	return t->next_seg < t->tso.segments;
+}
+
 static int tap_rx_burst(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
 {
 	struct tap *t = (struct tap *)v;
 	unsigned got = cut(t, pkts, 0, n);
 
-	while (got < n) {
+	while (got < n && !tap_pending(v)) {
 		int k = read_one(t, pkts, got, n);
 
 		if (k < 0) {
@@ -349,6 +363,7 @@ static const struct pw_vnic_ops tap_ops = {
 	.name = "tap",
 	.rx_burst = tap_rx_burst,
 	.tx_burst = tap_tx_burst,
+	.pending = tap_pending,
 	.fd = tap_fd,
 	.close = tap_close,
 };

@@ -40,6 +40,10 @@ struct pw_vnic_ops {
 	/* Frames for the guest: returns how many were taken (the rest stay
 	 * with the caller), 0 when it is full, or -errno. */
 	int (*tx_burst)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
+	/* Whether frames already read wait in user space (a super-frame
+	 * being cut): then a burst shorter than asked does not mean there
+	 * are no more. NULL: never. */
+	bool (*pending)(const struct pw_vnic *v);
 	/* Give lent buffers back; NULL for backends that never lend. */
 	void (*release)(struct pw_vnic *v, struct pw_pkt *const *pkts, unsigned n);
 	/* What the engine watches: readable when frames wait, writable when

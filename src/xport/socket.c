@@ -167,8 +167,9 @@ static uint32_t gro_size(const struct msghdr *h, uint32_t len)
 
 /* Lend the datagrams of the GRO messages received (gro_msgs[gro_cur..gro_got),
  * from gro_off in the current one) into pkts[filled..n), each with its
- * message's source (the kernel joins datagrams of one source only); an empty
- * message is counted as short. Returns filled plus those lent. */
+ * message's source (the kernel joins datagrams of one source only), whole
+ * messages where they fit; an empty message is counted as short. Returns
+ * filled plus those lent. */
 static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned filled, unsigned n)
 {
 	struct pw_tunnel_stats *st = sx->x.stats;
@@ -183,6 +184,12 @@ static unsigned gro_split(struct sock_xport *sx, struct pw_pkt **pkts, unsigned 
 		if (!len) {
 			st->rx_short++;
 		} else {
+			/* A message whose datagrams do not all fit ends the
+			 * burst before it (unless nothing is in it yet): a
+			 * peer's run of segments split between two bursts
+			 * would reach the vNIC as two joins, two writes. */
+			if (!sx->gro_off && filled && (len - 1) / size >= n - filled)
+				break;
 			pkts[filled]->data = base + sx->gro_off;
 			pkts[filled]->len = seg;
 			pkts[filled]->truncated = (h->msg_flags & MSG_TRUNC) || too_long(sx, seg);
