@@ -130,6 +130,17 @@ static void park(struct pw_engine *e, struct port *p)
 	watch_port(e, p);
 }
 
+/* Whether p's vNIC holds frames it has read (a super-frame being cut):
+ * its fd then says nothing about them. */
+static bool vnic_pending(const struct port *p)
+{
+	return p->vnic->ops->pending && p->vnic->ops->pending(p->vnic);
+}
+
+static void kick(struct pw_engine *e, struct port *p, bool up, bool down);
+
+/* Watched again; one whose vNIC holds frames is kicked, since no
+ * readiness would bring them. */
 static void unpark_all(struct pw_engine *e)
 {
 	while (e->parked) {
@@ -138,6 +149,8 @@ static void unpark_all(struct pw_engine *e)
 		e->parked = p->next_parked;
 		p->parked = false;
 		watch_port(e, p);
+		if (e->attached && !p->err && vnic_pending(p))
+			kick(e, p, true, false);
 	}
 }
 
@@ -244,7 +257,7 @@ static int up_pump(struct pw_engine *e, struct port *p)
 		park(e, p);
 		return 0;
 	}
-	return (unsigned)n == e->cfg.burst || (p->vnic->ops->pending && p->vnic->ops->pending(p->vnic));
+	return (unsigned)n == e->cfg.burst || vnic_pending(p);
 }
 
 /* The transport has room: send what is staged up; once it has gone, the

@@ -9,7 +9,9 @@
  * And what the bound leaves behind is not forgotten: a transport that holds
  * datagrams in user space (as UDP GRO's split does) while its fd reports
  * nothing more is drained all the same; so is what a real GRO socket holds
- * after a burst shorter than asked (the impairment wrapper asks for half).
+ * after a burst shorter than asked (the impairment wrapper asks for half);
+ * and so is what a vNIC holds after a short burst (as the TAP holds a
+ * super-frame for the next), at once and after the transport was full.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -391,6 +393,136 @@ static void test_short_burst_with_more_held_is_drained(void **state)
 	close(tx);
 }
 
+/* A vNIC that reads a frame and then holds more it has read (as the TAP
+ * holds a super-frame for the next burst): its fd is readable once, then
+ * never again, and pending() says what it holds. */
+enum { HELD_FRAMES = 3 * BURST / 2, FRAME_LEN = 60 };
+
+struct holding_vnic {
+	struct pw_vnic v;
+	int fd;
+	unsigned held;
+	bool read_first;
+};
+
+static int hv_rx(struct pw_vnic *v, struct pw_pkt **pkts, unsigned n)
+{
+	struct holding_vnic *h = (struct holding_vnic *)v;
+	unsigned k;
+	uint64_t c;
+
+	if (!h->read_first) {
+		if (read(h->fd, &c, sizeof(c)) < 0)
+			return 0;
+		h->read_first = true;
+		h->held = HELD_FRAMES;
+		k = 1;
+	} else {
+		k = n < h->held ? n : h->held;
+		h->held -= k;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		memset(pkts[i]->buf, 0x02, FRAME_LEN);
+		pkts[i]->data = pkts[i]->buf;
+		pkts[i]->len = FRAME_LEN;
+	}
+	return (int)k;
+}
+
+static bool hv_pending(const struct pw_vnic *v)
+{
+	return ((const struct holding_vnic *)v)->held > 0;
+}
+
+static int hv_fd(const struct pw_vnic *v)
+{
+	return ((const struct holding_vnic *)v)->fd;
+}
+
+static const struct pw_vnic_ops holding_vnic_ops = {
+	.name = "holding",
+	.rx_burst = hv_rx,
+	.tx_burst = fv_tx,
+	.pending = hv_pending,
+	.fd = hv_fd,
+	.close = fv_close,
+};
+
+/* A transport that refuses its first `full` bursts (its buffer full), then
+ * takes everything; always writable (an eventfd). */
+struct full_xport {
+	struct pw_xport x;
+	int fd;
+	unsigned full;
+	uint64_t sent;
+};
+
+static int fu_rx(struct pw_xport *x, struct pw_pkt **pkts, unsigned n)
+{
+	(void)x;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
+static int fu_tx(struct pw_xport *x, struct pw_pkt *const *pkts, unsigned n)
+{
+	struct full_xport *f = (struct full_xport *)x;
+
+	(void)pkts;
+	if (f->full) {
+		f->full--;
+		return 0;
+	}
+	__atomic_add_fetch(&f->sent, n, __ATOMIC_RELAXED);
+	return (int)n;
+}
+
+static int fu_fd(const struct pw_xport *x)
+{
+	return ((const struct full_xport *)x)->fd;
+}
+
+static const struct pw_xport_ops full_xport_ops = {
+	.name = "full",
+	.rx_burst = fu_rx,
+	.tx_burst = fu_tx,
+	.fd = fu_fd,
+	.close = fx_close,
+};
+
+/* What a vNIC holds after a short burst is read on, though its fd says
+ * nothing more: at once (a short burst is not the last when it is
+ * pending), and after the transport was full and the vNIC parked (the
+ * engine kicks it when it unparks it). */
+static void check_held_frames_go(unsigned full)
+{
+	struct holding_vnic hv = { .v = { .ops = &holding_vnic_ops, .frame_max = 1522 },
+				   .fd = ready_fd() };
+	struct full_xport fu = { .x = { .ops = &full_xport_ops }, .fd = ready_fd(), .full = full };
+	struct pw_session_cfg sc = { .encap = PW_ENCAP_UDP, .session_id = 1,
+				     .peer_session_id = 2, .l2spec = PW_L2SPEC_DEFAULT };
+	struct pw_vnic *v = &hv.v;
+	struct pw_session s;
+	struct pw_tunnel t = { .encap = PW_ENCAP_UDP, .sessions = &s, .n_sessions = 1 };
+
+	pw_session_init(&s, &sc);
+	fu.x.stats = &t.stats;
+	struct pw_engine_cfg ec = { .vnics = &v, .xport = &fu.x, .tunnel = &t, .burst = BURST };
+	run_until(&ec, &fu.sent, 1 + HELD_FRAMES, -1, NULL, 0);
+	assert_int_equal(fu.full, 0);
+	assert_int_equal(fu.sent, 1 + HELD_FRAMES);
+	close(hv.fd);
+	close(fu.fd);
+}
+
+static void test_frames_a_vnic_holds_are_read_on(void **state)
+{
+	(void)state;
+	check_held_frames_go(0);
+	check_held_frames_go(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_stop_under_vnic_flood),
 		cmocka_unit_test(test_what_the_bound_leaves_is_drained),
 		cmocka_unit_test(test_short_burst_with_more_held_is_drained),
+		cmocka_unit_test(test_frames_a_vnic_holds_are_read_on),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
