@@ -100,7 +100,7 @@ static void check(struct pw_gro *g)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pw_gro g = { .buf = hdr, .cap = sizeof(hdr) };
+	struct pw_gro g = { .buf = hdr, .cap = sizeof(hdr), .max = sizeof(joined) };
 
 	payload_len = 0;
 	while (size >= 2) {

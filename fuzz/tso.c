@@ -27,14 +27,16 @@ static uint8_t seg[65536 + 64], again[65536 + 64], joined[65536], segs[SEGS][SEG
 static uint32_t lens[SEGS];
 
 /* Join what pw_gro takes of segs[from..n), check it cuts back into exactly
- * those segments; returns the index after the last one joined. */
+ * those segments; returns the index after the last one joined. The joined
+ * frame's pieces (headers, then each payload where it lies in segs) are
+ * laid end to end first. */
 static uint32_t join(uint32_t from, uint32_t n)
 {
-	static uint8_t buf[65536 + 64];
-	struct pw_gro g = { .buf = buf, .cap = sizeof(buf) };
+	static uint8_t hdr[PW_GRO_HDR_MAX], buf[65536 + 64];
+	struct pw_gro g = { .buf = hdr, .cap = sizeof(hdr), .max = sizeof(buf) };
 	struct pw_gso out;
 	struct pw_tso t;
-	uint32_t k = from + 1;
+	uint32_t k = from + 1, at = 0;
 
 	if (!pw_gro_start(&g, segs[from], lens[from]))
 		return from + 1;
@@ -43,6 +45,12 @@ static uint32_t join(uint32_t from, uint32_t n)
 	FUZZ_CHECK(g.segs == k - from);
 	if (!pw_gro_finish(&g, &out))
 		return k;
+	for (unsigned i = 0; i <= g.segs; i++) {
+		FUZZ_CHECK(!i || g.iov[i].iov_base == segs[from + i - 1] + g.hdr_len);
+		memcpy(buf + at, g.iov[i].iov_base, g.iov[i].iov_len);
+		at += (uint32_t)g.iov[i].iov_len;
+	}
+	FUZZ_CHECK(at == g.len);
 	FUZZ_CHECK(pw_tso_parse(&t, buf, g.len, &out) && t.segments == k - from);
 	for (uint32_t i = 0; i < t.segments; i++)
 		FUZZ_CHECK(pw_tso_segment(&t, i, again) == lens[from + i] &&

@@ -643,7 +643,7 @@ static bool joins(bool v6)
 /* How the device must group frames: pw_gro_* on our own state. */
 static unsigned group(unsigned count, struct group *gs)
 {
-	struct pw_gro gro = { .buf = m_gro_buf, .cap = SUPER_MAX };
+	struct pw_gro gro = { .buf = m_gro_buf, .cap = PW_GRO_HDR_MAX, .max = SUPER_MAX };
 	bool join = joins(false) || joins(true);
 	unsigned ng = 0, first = 0;
 	struct pw_gso gso;
@@ -910,7 +910,7 @@ static void init_once(void)
 	m_frame = malloc(PW_VQ_CHAIN_BYTES);
 	m_super = malloc(SUPER_MAX);
 	m_seg = malloc(CAP_MAX);
-	m_gro_buf = malloc(SUPER_MAX);
+	m_gro_buf = malloc(PW_GRO_HDR_MAX);
 	m_asm = malloc(SUPER_MAX);
 	FUZZ_CHECK(m_frame && m_super && m_seg && m_gro_buf && m_asm);
 }

@@ -367,7 +367,7 @@ bool pw_gro_start(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	    (!h.v6 && (f[h.l3] != PW_IPV4_PLAIN || !ipv4_csum_holds(f, h.l3))))
 		return false;
 	if (!ip_fills(f, len, h.l3, h.v6) || len < (uint32_t)h.hdr + PW_TSO_MSS_MIN ||
-	    h.hdr > g->cap)
+	    h.hdr > g->cap || len > g->max)
 		return false;
 	/* Only plain data segments, with a checksum that holds: the merged
 	 * frame's checksum is computed anew, which would launder corruption. */
@@ -397,7 +397,7 @@ bool pw_gro_append(struct pw_gro *g, const uint8_t *f, uint32_t len)
 	if (!g->segs || g->closed || len <= g->hdr_len || !ip_fills(f, len, g->l3, g->v6))
 		return false;
 	pay = len - g->hdr_len;
-	if (pay > g->mss ||
+	if (pay > g->mss || g->len + pay > g->max ||
 	    g->len + pay - g->l3 - (g->v6 ? PW_IPV6_HLEN : 0) > PW_GSO_IP_MAX || g->segs >= PW_GRO_SEGS)
 		return false;
 	if (!same_headers(g, f) || load_be32(f + g->l4 + PW_TCP_SEQ) != g->next_seq ||

@@ -94,7 +94,8 @@ uint32_t pw_tso_segment(const struct pw_tso *t, uint32_t k, uint8_t *out);
  * frame's are computed anew), so an IPv6 segment with a routing header not
  * yet at its final destination (whose checksum covers another address) is
  * not joined; nor is a frame whose headers are longer than the caller's
- * buffer (PW_GRO_HDR_MAX holds any a TCP stack makes).
+ * buffer (PW_GRO_HDR_MAX holds any a TCP stack makes), and a join ends
+ * before it grows past the longest frame the caller takes (max).
  *
  * No payload is copied: the joined frame is g->iov[0..segs], the first
  * segment's headers (copied into buf, rewritten by pw_gro_finish) and then
@@ -107,6 +108,7 @@ enum { PW_GRO_SEGS = 64, PW_GRO_HDR_MAX = 512 };
 struct pw_gro {
 	uint8_t *buf;   /* the caller's, cap bytes (PW_GRO_HDR_MAX): the headers */
 	uint32_t cap;
+	uint32_t max;   /* the longest joined frame the caller takes */
 	uint32_t len;   /* of the joined frame, headers and payloads */
 	uint16_t l3, l4, hdr_len, mss;
 	bool v6, closed;

@@ -247,7 +247,7 @@ static int up_pump(struct pw_engine *e, struct port *p)
 	}
 	n = p->vnic->ops->rx_burst(p->vnic, d->pkts, e->cfg.burst);
 	if (n <= 0)
-		return n;
+		return n < 0 ? n : vnic_pending(p);
 	e->moved = true;
 	pw_encap_burst(p->s, d->pkts, (unsigned)n);
 	d->n = (unsigned)n;

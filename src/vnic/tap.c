@@ -644,7 +644,8 @@ struct pw_vnic *pw_tap_wrap(int fd, unsigned mtu, bool io_uring)
 	t->v = (struct pw_vnic){ .ops = &tap_ops, .frame_max = pw_frame_max(mtu) };
 	t->fd = -1;
 	t->super = malloc(PW_SUPER_MAX);
-	t->gro = (struct pw_gro){ .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX };
+	t->gro = (struct pw_gro){ .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX,
+				  .max = PW_SUPER_MAX };
 	t->slots = calloc(PW_TX_SLOTS, sizeof(*t->slots));
 	if (!t->super || !t->gro.buf || !t->slots) {
 		err = ENOMEM;

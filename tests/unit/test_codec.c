@@ -692,13 +692,15 @@ static struct pw_xport *udp_on_lo(struct pw_tunnel_stats *st, struct pw_addr *at
 
 /* Bursts of `n` from x until `want` datagrams came (loopback delivers at
  * once; a few tries for the scheduler's sake): how many each burst held,
- * into got[], and how many bursts. */
-static unsigned bursts_of(struct pw_xport *x, unsigned n, unsigned want, unsigned *got)
+ * into got[0..max), and how many bursts. */
+static unsigned bursts_of(struct pw_xport *x, unsigned n, unsigned want, unsigned *got,
+			  unsigned max)
 {
-	static uint8_t mem[128][300];
-	struct pw_pkt rx[128], *rxp[128];
+	static uint8_t mem[64][300];
+	struct pw_pkt rx[64], *rxp[64];
 	unsigned bursts = 0, total = 0;
 
+	assert_true(n <= 64);
 	for (int tries = 0; tries < 1000 && total < want; tries++) {
 		int k;
 
@@ -709,6 +711,7 @@ static unsigned bursts_of(struct pw_xport *x, unsigned n, unsigned want, unsigne
 		k = x->ops->rx_burst(x, rxp, n);
 		assert_true(k >= 0);
 		if (k) {
+			assert_true(bursts < max);
 			got[bursts++] = (unsigned)k;
 			total += (unsigned)k;
 		}
@@ -716,45 +719,49 @@ static unsigned bursts_of(struct pw_xport *x, unsigned n, unsigned want, unsigne
 	return bursts;
 }
 
+/* xa sends runs of runs[0], runs[1]... datagrams, each run's longer than
+ * the last (one UDP_SEGMENT message each: a shorter one may end a run);
+ * xb, asked for bursts of n, must hand them over as `want` says. */
+static void check_bursts(struct pw_xport *xa, struct pw_xport *xb, struct pw_addr *b,
+			 const unsigned *runs, unsigned n_runs, unsigned n, const unsigned *want,
+			 unsigned n_want)
+{
+	static uint8_t frames[128][200];
+	struct pw_pkt tx[128], *txp[128];
+	unsigned got[8], total = 0, bursts;
+
+	for (unsigned r = 0; r < n_runs; r++) {
+		for (unsigned i = 0; i < runs[r]; i++, total++) {
+			tx[total] = (struct pw_pkt){ .buf = frames[total], .cap = 200,
+						     .data = frames[total], .len = 60 + 20 * r,
+						     .hdr_len = 4, .peer = *b };
+			txp[total] = &tx[total];
+		}
+	}
+	assert_int_equal(xa->ops->tx_burst(xa, txp, total), total);
+	bursts = bursts_of(xb, n, total, got, 8);
+	assert_int_equal(bursts, n_want);
+	for (unsigned i = 0; i < n_want; i++)
+		assert_int_equal(got[i], want[i]);
+}
+
 /* With UDP GRO, a message of a peer's datagrams (a run it sent with
  * UDP_SEGMENT) is lent whole where it fits what is left of a burst: the
  * burst ends before it rather than split it (the TAP could then only write
- * it as two joins); one longer than a burst is split. */
+ * it as two joins). One longer than a burst is split, and its rest goes
+ * first in the next, with what fits after it. */
 static void test_socket_gro_messages_kept_whole(void **state)
 {
 	struct pw_tunnel_stats sa = { 0 }, sb = { 0 };
 	struct pw_addr a, b;
 	struct pw_xport *xa = udp_on_lo_burst(&sa, &a, 128), *xb = udp_on_lo_burst(&sb, &b, 64);
-	static uint8_t frames[110][200];
-	struct pw_pkt tx[110], *txp[110];
-	unsigned got[8], n;
 
 	(void)state;
-	/* runs of 40, 30 and 40 datagrams (each longer than the last: one
-	 * message each, as a shorter one may end a run),
-	 * then one of 90, more than a burst */
-	for (unsigned i = 0; i < 110; i++) {
-		uint32_t len = i < 40 ? 100 : i < 70 ? 150 : 190;
-
-		tx[i] = (struct pw_pkt){ .buf = frames[i], .cap = 200, .data = frames[i],
-					 .len = len, .hdr_len = 4, .peer = b };
-		txp[i] = &tx[i];
-	}
-	assert_int_equal(xa->ops->tx_burst(xa, txp, 110), 110);
-	n = bursts_of(xb, 64, 110, got);
-	assert_int_equal(n, 3);
-	assert_int_equal(got[0], 40);
-	assert_int_equal(got[1], 30);
-	assert_int_equal(got[2], 40);
-	for (unsigned i = 0; i < 90; i++) {
-		tx[i].len = 120;
-		txp[i] = &tx[i];
-	}
-	assert_int_equal(xa->ops->tx_burst(xa, txp, 90), 90);
-	n = bursts_of(xb, 64, 90, got);
-	assert_int_equal(n, 2);
-	assert_int_equal(got[0], 64);
-	assert_int_equal(got[1], 26);
+	check_bursts(xa, xb, &b, (unsigned[]){ 40, 30, 40 }, 3, 64, (unsigned[]){ 40, 30, 40 }, 3);
+	/* exactly what is left: taken */
+	check_bursts(xa, xb, &b, (unsigned[]){ 40, 24 }, 2, 64, (unsigned[]){ 64 }, 1);
+	/* more than a burst: split, its rest and the next message together */
+	check_bursts(xa, xb, &b, (unsigned[]){ 40, 20 }, 2, 32, (unsigned[]){ 32, 28 }, 2);
 	assert_int_equal(sa.tx_errors + sb.rx_short + sb.rx_truncated, 0);
 	pw_xport_close(xa);
 	pw_xport_close(xb);

@@ -506,7 +506,7 @@ static void check_rejoin(bool v6, unsigned opts, uint32_t pay, uint16_t mss, uns
 	uint8_t *at[64];
 	uint32_t lens[64], len = build(f, v6, opts, pay, 0x18);
 	struct pw_gso g = { .type = v6 ? PW_GSO_TCPV6 : PW_GSO_TCPV4, .gso_size = mss }, out;
-	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr), .max = BIG };
 	struct pw_tso t, t2;
 
 	if (ext)
@@ -555,7 +555,7 @@ static void test_what_does_not_merge(void **state)
 	static uint8_t f[BIG], a[2000], b[2000], hdr[PW_GRO_HDR_MAX], joined[BIG];
 	uint32_t len = build(f, false, 0, 4000, 0x10);
 	struct pw_gso g = { .type = PW_GSO_TCPV4, .gso_size = 1000 }, out;
-	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr), .max = BIG };
 	struct pw_tso t;
 	uint32_t la, lb;
 
@@ -600,7 +600,7 @@ static void test_bad_ipv4_header_checksum_is_not_joined(void **state)
 	static uint8_t f[BIG], a[2000], b[2000], c[2000], hdr[PW_GRO_HDR_MAX];
 	uint32_t len = build(f, false, 0, 3000, 0x10);
 	struct pw_gso g = { .type = PW_GSO_TCPV4, .gso_size = 1000 }, out;
-	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr), .max = BIG };
 	struct pw_tso t;
 	uint32_t la, lb, lc;
 
@@ -628,7 +628,7 @@ static void test_what_else_does_not_merge(void **state)
 {
 	static uint8_t f[BIG], a[2100], b[2100], hdr[PW_GRO_HDR_MAX];
 	struct pw_gso g = { .type = PW_GSO_TCPV6, .gso_size = 1000 };
-	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr) };
+	struct pw_gro gro = { .buf = hdr, .cap = sizeof(hdr), .max = BIG };
 	struct pw_tso t;
 	uint32_t len, la, lb;
 
@@ -682,6 +682,17 @@ static void test_what_else_does_not_merge(void **state)
 	assert_false(pw_gro_start(&gro, a, la));
 	gro.cap = t.hdr_len;
 	assert_true(pw_gro_start(&gro, a, la));
+
+	/* A joined frame longer than the caller takes: not joined. */
+	lb = pw_tso_segment(&t, 1, b);
+	gro.max = la + lb - t.hdr_len - 1;
+	assert_true(pw_gro_start(&gro, a, la));
+	assert_false(pw_gro_append(&gro, b, lb));
+	gro.max = la - 1;
+	assert_false(pw_gro_start(&gro, a, la));
+	gro.max = la + lb - t.hdr_len;
+	assert_true(pw_gro_start(&gro, a, la));
+	assert_true(pw_gro_append(&gro, b, lb));
 }
 
 static void test_csum_matches_rfc1071_at_every_length(void **state)

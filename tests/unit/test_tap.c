@@ -83,6 +83,12 @@ static void test_super_frame_cut_whole_in_one_burst(void **state)
 	assert_int_equal(burst(v), 6);
 	assert_false(v->ops->pending(v));
 
+	/* A frame and 7 segments: exactly a burst. */
+	send_frame(sv[1], 100);
+	send_frame(sv[1], 7 * MSS);
+	assert_int_equal(burst(v), 8);
+	assert_false(v->ops->pending(v));
+
 	/* Two frames, then 7 segments: they do not fit the 6 left; the
 	 * burst ends with the frames, the next is the super-frame whole. */
 	send_frame(sv[1], 100);

@@ -784,7 +784,8 @@ struct pw_vnic *pw_vu_net_open(struct pw_vu_dev *d, unsigned pair, unsigned mtu)
 			      .pair = pair, .set = epoll_create1(EPOLL_CLOEXEC),
 			      .in_set = { -1, -1 }, .in_set_of = { -1, -1 },
 			      .super = malloc(SUPER_MAX),
-			      .gro = { .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX } };
+			      .gro = { .buf = malloc(PW_GRO_HDR_MAX), .cap = PW_GRO_HDR_MAX,
+				       .max = SUPER_MAX } };
 	if (n->set < 0 || !n->super || !n->gro.buf) {
 		int e = n->set < 0 ? errno : ENOMEM;
 
