@@ -297,8 +297,9 @@ static unsigned flush(struct tap *t)
 		return UINT_MAX;
 	joined = pw_gro_finish(&t->gro, &g);
 	t->gro.segs = 0;
-	stop = emit(t, t->gro.iov, joined ? segs + 1 : 2, joined ? &g : NULL, t->gro_first,
-		    joined ? segs : 1);
+	/* segs + 1 pieces: the headers, then each payload (one segment: the
+	 * frame as it came, in two) */
+	stop = emit(t, t->gro.iov, segs + 1, joined ? &g : NULL, t->gro_first, segs);
 	if (stop != UINT_MAX)
 		return stop;
 	return t->uring ? submit(t) : UINT_MAX;
